@@ -64,7 +64,7 @@ template <class T>
 class [[nodiscard]] expected {
  public:
   expected(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  expected(error err) : v_(std::in_place_index<1>, std::move(err)) {}  // NOLINT
+  expected(casework::error err) : v_(std::in_place_index<1>, std::move(err)) {}  // NOLINT
 
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -89,7 +89,7 @@ class [[nodiscard]] expected {
 class [[nodiscard]] status {
  public:
   status() = default;
-  status(error err) : err_(std::move(err)) {}  // NOLINT: implicit by design
+  status(casework::error err) : err_(std::move(err)) {}  // NOLINT: implicit by design
   bool ok() const noexcept { return !err_.has_value(); }
   explicit operator bool() const noexcept { return ok(); }
   const casework::error& error() const { assert(err_); return *err_; }

@@ -1,0 +1,108 @@
+// casework/case.hpp: a case's state, the events that make its history, and the commands that ask for change.
+//
+// The state is what the history folds to: apply(state, event) is the only way a state changes, and events
+// carry every computed value (deadline instants, resolved recipients), so folding needs no definition,
+// calendar or clock and replays the same on any machine.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "casework/error.hpp"
+#include "casework/time.hpp"
+
+namespace casework {
+
+// Event types (event::type).
+namespace event_type {
+inline constexpr const char* created = "created";                    // id, workflow, version, agency, item
+inline constexpr const char* command = "command";                    // name, input (validated fields)
+inline constexpr const char* fields_set = "fields_set";              // fields (deep-merged)
+inline constexpr const char* state_changed = "state_changed";        // from, to, stage, cause
+inline constexpr const char* agency_changed = "agency_changed";      // from, to
+inline constexpr const char* deadline_set = "deadline_set";          // name, at, calendar_version, basis, previous
+inline constexpr const char* timer_fired = "timer_fired";            // timer, due, late_ms
+inline constexpr const char* notification = "notification";          // key, kind, channels, recipients, due
+inline constexpr const char* link_requested = "link_requested";      // relation, workflow, agency, fields
+inline constexpr const char* linked = "linked";                      // relation, case
+}  // namespace event_type
+
+struct event {
+  std::uint64_t seq = 0;          // 1-based position in the case's history
+  std::string type;
+  instant at{};                   // when it was recorded (engine clock)
+  std::string actor;              // "duty_officer:pwd-do-1", "timer:sign-renotify", "system"
+  std::string rule;               // rule id the event enforces, or empty
+  boost::json::object data;
+
+  friend bool operator==(const event& a, const event& b) {
+    return a.seq == b.seq && a.type == b.type && a.at == b.at && a.actor == b.actor && a.rule == b.rule &&
+           a.data == b.data;
+  }
+};
+
+struct deadline {
+  instant at{};
+  std::uint64_t calendar_version = 0;  // calendar version that computed it
+  std::string basis;                   // how it was computed, for explanations
+  std::string rule;
+};
+
+struct case_state {
+  std::string id;
+  std::string workflow;
+  int definition_version = 0;
+  std::string state;                       // empty before the first state_changed
+  int stage = 0;
+  std::string agency;
+  std::string item;
+  instant created_at{};
+  instant updated_at{};
+  std::uint64_t seq = 0;                   // events applied
+  boost::json::object fields;
+  std::map<std::string, deadline> deadlines;
+  std::map<std::string, instant> entered;  // state -> last time it was entered
+  std::set<std::pair<std::string, instant>> fired;   // (timer, due) already fired
+  std::map<std::string, instant> last_fired;         // timer -> latest due fired
+  std::vector<std::pair<std::string, std::string>> links;   // (relation, case id)
+  bool terminal = false;                   // set by state_changed when the state is terminal
+  instant closed_at{};
+
+  friend bool operator==(const case_state& a, const case_state& b);
+};
+
+// Folds one event into the state. Events must come in sequence (seq == state.seq + 1), else
+// errc::internal naming both numbers.
+status apply(case_state& s, const event& e);
+// Folds a whole history into a fresh state.
+expected<case_state> fold(const std::vector<event>& history);
+
+// A command: a request for change by an actor.
+struct command {
+  std::string name;               // "sign", "release", ...
+  std::string role;               // the actor's role ("duty_officer")
+  std::string actor_id;           // the actor's id (a directory person id, a token id, "system")
+  boost::json::object input;      // the command's fields, as nested JSON objects
+  std::string actor() const { return role + ":" + actor_id; }
+};
+
+// JSON forms (for the store, the API and the auditors' tools).
+boost::json::object to_json(const event& e);
+expected<event> event_from_json(const boost::json::value& v);
+boost::json::object to_json(const case_state& s);
+
+// Reads a dotted path ("reporter.phone") in a JSON object; nullptr when absent or null.
+const boost::json::value* find_path(const boost::json::object& o, std::string_view path);
+// Sets a dotted path, creating intermediate objects.
+void set_path(boost::json::object& o, std::string_view path, boost::json::value v);
+// Deep-merges `from` into `into` (objects merge, everything else replaces).
+void deep_merge(boost::json::object& into, const boost::json::object& from);
+
+}  // namespace casework

@@ -1,0 +1,80 @@
+// casework/interpreter.hpp: runs workflow definitions. Pure functions of (definition, context, state, input,
+// time) -> events or a precise error; nothing here reads a clock, a file or a socket.
+//
+//   decide_create   request + time           -> the new case's first events
+//   decide          state + command + time   -> events (or an error naming the field, state or rule)
+//   pending_timers  state                    -> the timers the case is waiting for, each with its due instant
+//   fire_timer      state + timer + due      -> events
+//   recompute       state + new calendar     -> deadline_set events for deadlines that moved
+//
+// Each returned event has already been folded into a working copy by apply(), so folding the returned events
+// onto the input state gives exactly the state the interpreter saw when it produced the next one.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "casework/calendar.hpp"
+#include "casework/case.hpp"
+#include "casework/definition.hpp"
+#include "casework/directory.hpp"
+#include "casework/item_table.hpp"
+
+namespace casework {
+
+// What the interpreter reads besides the case. All references must outlive the call.
+struct context {
+  const business_calendar& calendar;
+  const item_table& items;
+  const directory& people;
+};
+
+struct create_request {
+  std::string id;                 // the case id (allocated by the caller, see intake.hpp)
+  std::string agency;             // required unless the definition takes it from the item
+  std::string item;               // item code, for definitions with uses_items
+  command cmd;                    // name "create", the actor, and the input fields
+};
+
+[[nodiscard]] expected<std::vector<event>> decide_create(const definition& def, const context& ctx,
+                                                         const create_request& req, instant now);
+
+[[nodiscard]] expected<std::vector<event>> decide(const definition& def, const context& ctx,
+                                                  const case_state& s, const command& cmd, instant now);
+
+struct pending_timer {
+  std::string name;
+  instant due{};
+  std::string rule;
+  bool operator==(const pending_timer& o) const { return name == o.name && due == o.due; }
+};
+
+// The timers the case waits for, in due order (then definition order). Empty for terminal cases.
+std::vector<pending_timer> pending_timers(const definition& def, const context& ctx, const case_state& s);
+
+// Fires `timer` for `due` (due <= now). Errors: failed_precondition when the timer is no longer pending for
+// that due instant (the case moved on, or it already fired: at most once per (case, timer, due)).
+[[nodiscard]] expected<std::vector<event>> fire_timer(const definition& def, const context& ctx,
+                                                      const case_state& s, const std::string& timer,
+                                                      instant due, instant now);
+
+// Fires, in due order, every timer of the case that falls due at or before `until`, each at its own due
+// instant (virtual time), folding as it goes. A definition whose timers keep rescheduling at the same
+// instant stops with errc::internal after `max_fires`.
+[[nodiscard]] expected<std::vector<event>> fire_due_timers(const definition& def, const context& ctx,
+                                                           const case_state& s, instant until,
+                                                           std::size_t max_fires = 10000);
+
+// Re-evaluates the case's deadlines under ctx.calendar (e.g. after a typhoon closure was added) and returns a
+// deadline_set event, with the previous instant and the reason, for each one that moved.
+[[nodiscard]] expected<std::vector<event>> recompute_deadlines(const definition& def, const context& ctx,
+                                                               const case_state& s, instant now);
+
+// The commands `role` may issue in the case's current state (guards not evaluated).
+std::vector<std::string> allowed_commands(const definition& def, const case_state& s, const std::string& role);
+
+// Deadline compliance of a case: for each deadline, "met" (closed on time), "missed" (closed late or still
+// open past it) or "pending".
+std::map<std::string, std::string> compliance(const definition& def, const case_state& s, instant now);
+
+}  // namespace casework
