@@ -28,14 +28,18 @@ status check_role(const command_def& c, const command& cmd) {
                c.rule);
 }
 
-// Records the command, checks its guards against the state it would make, then moves to its target and runs
-// its actions.
-expected<std::vector<event>> run_command(builder& b, const command_def& c, const command& cmd) {
+// Records the command and checks its guards against the state it would make.
+status record_command(builder& b, const command_def& c, const command& cmd) {
   json::object data{{"name", c.name}, {"input", cmd.input}};
   if (!c.append_to.empty()) data["append_to"] = c.append_to;
   b.emit(event_type::command, std::move(data), c.rule);
   for (const auto& g : c.guards)
     if (!detail::eval_condition(g.test, b.environment())) return error(errc::rule_violation, g.message, g.field, g.rule);
+  return {};
+}
+
+// Moves to the command's first matching target and runs its actions.
+expected<std::vector<event>> finish_command(builder& b, const command_def& c) {
   for (const auto& t : c.targets) {
     if (!detail::eval_condition(t.when, b.environment())) continue;
     // An explicit target is entered even when it is the current state: re-entry restarts the state's
@@ -71,10 +75,11 @@ expected<std::vector<event>> decide_create(const definition& def, const context&
   json::object created{{"id", req.id}, {"workflow", def.name}, {"version", def.version}, {"agency", agency}};
   if (def.uses_items) created["item"] = req.item;
   b.emit(event_type::created, std::move(created), c->rule);
-  b.set_deadlines("create");
+  if (auto st = record_command(b, *c, req.cmd); !st) return st.error();
+  b.set_deadlines("create");  // after the input is recorded: deadlines may depend on fields (R3 kinds)
   command_def first = *c;
   first.targets = {target{condition{}, def.initial}};
-  return run_command(b, first, req.cmd);
+  return finish_command(b, first);
 }
 
 expected<std::vector<event>> decide(const definition& def, const context& ctx, const case_state& s,
@@ -90,7 +95,8 @@ expected<std::vector<event>> decide(const definition& def, const context& ctx, c
   if (auto st = check_role(*c, cmd); !st) return st.error();
   if (auto st = detail::validate_input(*c, cmd.input); !st) return st.error();
   builder b(def, ctx, s, now, cmd.actor());
-  return run_command(b, *c, cmd);
+  if (auto st = record_command(b, *c, cmd); !st) return st.error();
+  return finish_command(b, *c);
 }
 
 std::vector<std::string> allowed_commands(const definition& def, const case_state& s, const std::string& role) {

@@ -68,6 +68,7 @@ TEST_F(DispatchRules, R6_3_EstablishedNotifiesDutyOfficersByEmessageAndEmail) {
   ASSERT_TRUE(r);
   EXPECT_EQ(notifications(*r), std::vector<std::string>{"established@2026-03-02T01:00:00Z"});
   const event* n = testing::find_event(*r, event_type::notification);
+  ASSERT_NE(n, nullptr);
   EXPECT_EQ(testing::str(n->data.at("channels")), R"(["emessage","email"])");
   EXPECT_EQ(testing::str(n->data.at("recipients")),
             R"([{"role":"duty_officer","agency":"pwd-parks-lights","person":"pwd-parks-lights-do-1"},)"
@@ -85,6 +86,7 @@ TEST_F(DispatchRules, R6_3_RenotifiesAfter10MinutesUnsignedBySmsEmessageAndEmail
   auto fired = h.advance(s, h.local("2026-03-02 09:10"));
   EXPECT_EQ(notifications(fired), std::vector<std::string>{"sign-reminder@2026-03-02T01:10:00Z"});
   const event* n = testing::find_event(fired, event_type::notification);
+  ASSERT_NE(n, nullptr);
   EXPECT_EQ(testing::str(n->data.at("channels")), R"(["sms","emessage","email"])");
   EXPECT_EQ(n->rule, "R6.3");
   EXPECT_TRUE(h.advance(s, h.local("2026-03-02 09:30")).empty()) << "re-notified once only";
@@ -153,6 +155,7 @@ TEST_F(DispatchRules, R6_5_EscalatesOneHourAfterAnUnfinishedStageOneLimit) {
   fired = h.advance(s, h.local("2026-03-03 10:00"));
   ASSERT_EQ(notifications(fired), std::vector<std::string>{"stage-one-escalation@2026-03-03T02:00:00Z"});
   const event* n = testing::find_event(fired, event_type::notification);
+  ASSERT_NE(n, nullptr);
   EXPECT_EQ(testing::str(n->data.at("channels")), R"(["email","sms"])");
   EXPECT_EQ(testing::str(n->data.at("recipients")),
             R"([{"role":"assigned_handler","agency":"pwd-parks-lights","person":"pwd-parks-lights-h-1"},)"
@@ -201,6 +204,7 @@ TEST_F(DispatchRules, R6_8_DoneSendsTheCitizenAnSmsWhenChosen) {
   auto events = h.ok(s, "report", "handler", R"({"result": "two", "finding": "fixed"})", h.local("2026-03-02 13:00"));
   EXPECT_EQ(notifications(events), std::vector<std::string>{"result-sms@2026-03-02T05:00:00Z"});
   const event* n = testing::find_event(events, event_type::notification);
+  ASSERT_NE(n, nullptr);
   EXPECT_EQ(testing::str(n->data.at("recipients")), R"([{"role":"citizen"}])");
 }
 
@@ -214,6 +218,7 @@ TEST_F(DispatchRules, R6_8_DoneAsksTheCallCentreToPhoneBackWhenChosen) {
   auto events = h.ok(s, "report", "handler", R"({"result": "two", "finding": "fixed"})", h.local("2026-03-02 13:00"));
   EXPECT_EQ(notifications(events), std::vector<std::string>{"callback-request@2026-03-02T05:00:00Z"});
   const event* n = testing::find_event(events, event_type::notification);
+  ASSERT_NE(n, nullptr);
   EXPECT_EQ(std::string(n->data.at("recipients").as_array().at(0).at("agency").as_string()), "call-centre");
 }
 
