@@ -46,7 +46,7 @@ status builder::run(const std::vector<action>& actions, instant due, const std::
     if (!eval_condition(a.when, environment())) continue;
     status st;
     switch (a.k) {
-      case action::kind::notify: st = notify(a, due); break;
+      case action::kind::notify: st = notify(a, due, cause); break;
       case action::kind::transition:
         if (a.to_state != s_.state && !s_.terminal) st = enter(a.to_state, cause, a.rule);
         break;
@@ -59,7 +59,7 @@ status builder::run(const std::vector<action>& actions, instant due, const std::
   return {};
 }
 
-status builder::notify(const action& a, instant due) {
+status builder::notify(const action& a, instant due, const std::string& cause) {
   const auto& n = a.notify;
   std::string agency = n.agency.empty() ? s_.agency : n.agency;
   json::array recipients;
@@ -82,7 +82,11 @@ status builder::notify(const action& a, instant due) {
   }
   json::array channels;
   for (const auto& c : n.channels) channels.push_back(json::string(c));
+  // The key makes a notification idempotent: a timer's reminder is keyed by its due instant (a timer fires
+  // at most once per due instant, so a replay or restart produces the same key); one caused by a command or a
+  // state entry also carries its event's sequence number, since two commands may share an instant.
   std::string key = s_.id + ":" + n.kind + ":" + format_utc(due);
+  if (cause.rfind("timer:", 0) != 0) key += ":" + std::to_string(s_.seq + 1);
   emit(event_type::notification,
        json::object{{"key", key}, {"kind", n.kind}, {"channels", std::move(channels)},
                     {"recipients", std::move(recipients)}, {"due", format_utc(due)}},

@@ -31,7 +31,7 @@ class builder {
   std::vector<event> take() { return std::move(events_); }
 
  private:
-  status notify(const action& a, instant due);
+  status notify(const action& a, instant due, const std::string& cause);
   status set_fields(const action& a);
   status open_case(const action& a);
   status set_agency(const action& a);

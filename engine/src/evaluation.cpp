@@ -53,9 +53,9 @@ std::optional<instant> apply_plus(const time_expr& t, instant base, const env& e
     }
     case time_expr::plus_kind::days_field: {
       auto* v = find_path(e.s.fields, t.days_field);
-      if (!v || !v->is_int64()) return std::nullopt;
+      if (!v || !(v->is_int64() || v->is_uint64())) return std::nullopt;
       iso_duration d;
-      d.days = static_cast<int>(v->get_int64());
+      d.days = static_cast<int>(v->to_number<std::int64_t>());
       why += " + " + std::to_string(d.days) + " days (" + t.days_field + ")";
       return cal.add(base, d);
     }

@@ -25,7 +25,8 @@ bundle_paths bundle_paths::nyc(const std::string& root) {
   bundle_paths p = taipei(root);
   p.items_file = root + "/nyc/items.json";
   p.directory_file = root + "/nyc/directory.json";
-  p.calendar.name = "us-weekdays";
+  p.calendar_dir = root + "/calendars/us-federal";
+  p.calendar.name = "us-federal";
   p.calendar.zone = "America/New_York";
   p.calendar.office_open = time_of_day{9 * 60};
   p.calendar.office_close = time_of_day{17 * 60};
