@@ -53,6 +53,7 @@ void apply_state_changed(case_state& s, const event& e) {
   s.state = str(e.data, "to");
   s.stage = static_cast<int>(num(e.data, "stage"));
   s.entered[s.state] = e.at;
+  s.first_entered.emplace(s.state, e.at);
   s.terminal = e.data.if_contains("terminal") && e.data.at("terminal").is_bool() && e.data.at("terminal").get_bool();
   if (s.terminal) s.closed_at = e.at;
 }
@@ -107,7 +108,7 @@ bool operator==(const case_state& a, const case_state& b) {
   return a.id == b.id && a.workflow == b.workflow && a.definition_version == b.definition_version &&
          a.state == b.state && a.stage == b.stage && a.agency == b.agency && a.item == b.item &&
          a.created_at == b.created_at && a.updated_at == b.updated_at && a.seq == b.seq && a.fields == b.fields &&
-         a.entered == b.entered && a.fired == b.fired && a.last_fired == b.last_fired && a.links == b.links &&
+         a.entered == b.entered && a.first_entered == b.first_entered && a.fired == b.fired && a.last_fired == b.last_fired && a.links == b.links &&
          a.terminal == b.terminal && a.closed_at == b.closed_at && a.deadlines.size() == b.deadlines.size() &&
          std::equal(a.deadlines.begin(), a.deadlines.end(), b.deadlines.begin(), [](const auto& x, const auto& y) {
            return x.first == y.first && x.second.at == y.second.at &&

@@ -121,9 +121,9 @@ std::map<std::string, std::string> compliance(const definition& def, const case_
   for (const auto& [name, d] : s.deadlines) {
     const deadline_def* dd = def.find_deadline(name);
     std::optional<instant> met;
-    auto consider = [&](const std::string& state) {
-      auto it = s.entered.find(state);
-      if (it != s.entered.end() && (!met || it->second < *met)) met = it->second;
+    auto consider = [&](const std::string& state) {   // the first time the case got there meets it
+      auto it = s.first_entered.find(state);
+      if (it != s.first_entered.end() && (!met || it->second < *met)) met = it->second;
     };
     if (dd && !dd->met_by.empty()) {
       for (const auto& st : dd->met_by) consider(st);

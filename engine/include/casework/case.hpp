@@ -68,7 +68,8 @@ struct case_state {
   std::uint64_t seq = 0;                   // events applied
   boost::json::object fields;
   std::map<std::string, deadline> deadlines;
-  std::map<std::string, instant> entered;  // state -> last time it was entered
+  std::map<std::string, instant> entered;        // state -> last time it was entered
+  std::map<std::string, instant> first_entered;  // state -> first time it was entered (compliance)
   std::set<std::pair<std::string, instant>> fired;   // (timer, due) already fired
   std::map<std::string, instant> last_fired;         // timer -> latest due fired
   std::vector<std::pair<std::string, std::string>> links;   // (relation, case id)
