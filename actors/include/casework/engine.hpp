@@ -1,0 +1,141 @@
+// casework/engine.hpp: the embedding API. Start here.
+//
+// An engine runs every open case as an actor (CAF 0.17, hidden behind this header): commands are answered
+// once their events are recorded in the event log, and each case schedules its own reminders through the
+// engine's timer service.
+//
+//   casework::engine_options opt;
+//   opt.rules = *casework::load_bundle(casework::bundle_paths::taipei(dir));
+//   auto eng = casework::engine::open(std::move(opt));               // expected<std::unique_ptr<engine>>
+//   auto created = (*eng)->create_case("dispatch", {"create", "call_taker", "ct-1", input}).get();
+//   auto signed_ = (*eng)->issue(created->state.id, {"sign", "duty_officer", "do-1", {}}).get();
+//
+// Calls return std::future (or a value for reads that need no actor). In deterministic mode (tests) nothing
+// runs until run_pending() is called, so futures must be read after it.
+#pragma once
+
+#include <functional>
+#include <future>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "casework/bundle.hpp"
+#include "casework/case.hpp"
+#include "casework/clock.hpp"
+#include "casework/event_log.hpp"
+#include "casework/figures.hpp"
+#include "casework/interpreter.hpp"
+#include "casework/report_routing.hpp"
+
+namespace casework {
+
+enum class clock_mode {
+  real,           // the system clock; timers fire when their time comes
+  virtual_time,   // a manual clock that moves only with advance_to(); timers fire as fast as the machine allows
+  deterministic,  // CAF's test coordinator and its clock: nothing runs until run_pending() (tests)
+};
+
+struct engine_options {
+  std::shared_ptr<const bundle> rules;             // REQUIRES: non-null (load_bundle)
+  clock_mode mode = clock_mode::real;
+  instant start{};                                 // virtual_time and deterministic: the clock's start
+  std::shared_ptr<event_log> log;                  // default: a memory_event_log
+  std::size_t worker_threads = 0;                  // CAF scheduler threads; 0: CAF's default (cores)
+  duration passivate_after = std::chrono::minutes(10);  // idle case actors stop; 0: never
+  routing_options routing;                         // repeat-report radius (R6.12)
+};
+
+// A case as the engine shows it.
+struct case_view {
+  case_state state;
+  std::vector<pending_timer> timers;   // what the case waits for now
+  std::vector<event> recorded;         // the events the call recorded (empty for reads)
+  bool merged = false;                 // create_case: the report joined an open case (R6.12)
+};
+
+struct case_query {
+  std::string agency, workflow, state, item;   // empty: any
+  bool overdue_only = false;
+  std::string after;                           // page after this case id (ids ascending)
+  std::size_t limit = 100;
+};
+
+struct case_listing {
+  std::string id, workflow, agency, item, state;
+  int stage = 0;
+  bool terminal = false;
+  instant created_at{};
+};
+
+struct notification_record {
+  std::string key;                 // idempotency key: case:kind:due
+  std::string case_id;
+  std::string kind;
+  std::vector<std::string> channels;
+  boost::json::array recipients;   // roles and person ids; never contact details
+  instant due{};
+  instant recorded_at{};
+  std::optional<instant> sent_at;  // when the notifier handed it to delivery
+  std::string rule;
+};
+
+class engine {
+ public:
+  // Starts the actors. Errors: invalid_argument for missing rules; whatever replaying an existing log
+  // finds (a history that does not fold).
+  static expected<std::unique_ptr<engine>> open(engine_options options);
+  ~engine();   // stops every actor; in-flight commands finish first
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  // Creates a case (cmd.name "create"; the item, for dispatch, in cmd.input["item"]). A dispatch report at
+  // the place of an open case of the same item joins it (merged = true, R6.12); at a restricted place it
+  // becomes a petition (R6.13).
+  std::future<expected<case_view>> create_case(const std::string& workflow, command cmd);
+  std::future<expected<case_view>> issue(const std::string& case_id, command cmd);
+  std::future<expected<case_view>> get_case(const std::string& case_id);
+  std::future<expected<std::vector<case_listing>>> list_cases(case_query q);
+  expected<std::vector<event>> history(const std::string& case_id) const;
+
+  // Adds a closure day (a typhoon day): a new calendar version; open cases' deadlines move (R5.5).
+  std::future<status> add_closure(closure c);
+  // Restricts a place and item after 3 consecutive no-violation findings (R6.13).
+  std::future<status> restrict_place(const std::string& address, const std::string& item);
+
+  // virtual_time only: moves the clock to `t`, firing every timer due on the way in due order.
+  std::future<status> advance_to(instant t);
+  instant now() const;
+  std::shared_ptr<const business_calendar> calendar() const;
+
+  // deterministic only: runs everything runnable; then advances CAF's test clock by `d` (firing what falls
+  // due) and runs again. Returns the number of messages processed.
+  std::size_t run_pending();
+  std::size_t advance_time(duration d);
+
+  // Subscriptions run on actor threads after the events are recorded; keep them short.
+  std::uint64_t subscribe(std::function<void(const std::string& case_id, const event&)> fn);
+  void unsubscribe(std::uint64_t id);
+  // Delivery: the notifier calls `fn` once per notification record (never twice for one key) and marks it
+  // sent. Without a delivery function records stay unsent in the outbox for pull readers.
+  void on_notification(std::function<void(const notification_record&)> fn);
+
+  std::vector<notification_record> notifications(std::size_t from = 0, std::size_t limit = 1000) const;
+  std::shared_ptr<const agency_figures> figures(const std::string& agency) const;
+  std::vector<std::string> agencies() const;
+  std::size_t active_case_actors() const;
+  std::size_t restarts() const;   // case actors restarted by their supervisors after a failure
+
+  // Fault injection for crash tests: the case's actor throws while handling a message; its supervisor
+  // restarts it from the recorded history.
+  void inject_failure(const std::string& case_id);
+
+ private:
+  struct impl;
+  explicit engine(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace casework

@@ -1,0 +1,100 @@
+// Private: the actors of one engine and how they find each other.
+//
+//   registry          finds or activates the actor of a case; allocates case ids; routes new reports
+//                     (R6.12, R6.13); keeps the case directory (agency/state/item) and the place index
+//   case actor        one per active case: runs the interpreter, records events, schedules its timers
+//   agency supervisor one per agency: monitors its case actors, restarts failed ones, keeps the figures
+//   timer service     the ordered index of every pending timer; fires them by the engine clock
+//   store writer      appends event batches to the event log; a command is answered after it
+//   notifier          takes new notification records to their delivery (webhooks come with the server)
+#pragma once
+
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <memory>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "casework/figures.hpp"
+#include "casework/intake.hpp"
+#include "messages.hpp"
+#include "runtime_context.hpp"
+#include "timer_index.hpp"
+
+namespace casework::detail {
+
+struct actor_refs {
+  caf::actor registry;
+  caf::actor timers;
+  caf::actor store;
+  caf::actor notifier;
+  std::map<std::string, caf::actor> supervisors;   // by agency id (every agency of the directory)
+};
+
+struct case_actor_state {
+  std::shared_ptr<runtime_context> rt;
+  std::shared_ptr<const actor_refs> refs;
+  std::shared_ptr<const definition> def;
+  case_state s;
+  std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
+  static inline const char* name = "casework.case";
+};
+
+struct registry_state {
+  std::shared_ptr<runtime_context> rt;
+  std::shared_ptr<actor_refs> refs;
+  std::unordered_map<std::string, caf::actor> active;
+  std::unordered_map<std::string, std::uint64_t> delegated;   // requests handed to each active actor
+  std::map<std::string, case_summary> directory;             // every case, by id
+  place_index places;                                         // open dispatch cases by place (R6.12)
+  place_restrictions restrictions;                            // R6.13
+  case_id_sequence ids;
+  static inline const char* name = "casework.registry";
+};
+
+struct supervisor_state {
+  std::shared_ptr<runtime_context> rt;
+  std::string agency;
+  caf::actor registry;
+  std::unique_ptr<figures_aggregator> figures;
+  std::map<caf::actor_addr, std::string> watched;    // monitored case actors
+  std::map<std::string, int> restarts;               // per case, to stop a case that cannot start
+  static inline const char* name = "casework.supervisor";
+};
+
+struct timer_service_state {
+  std::shared_ptr<runtime_context> rt;
+  caf::actor registry;
+  timer_index index;
+  std::optional<instant> armed;              // the due instant the pending tick was armed for
+  std::shared_ptr<manual_clock> manual;      // virtual_time mode
+  std::optional<instant> target;             // virtual_time: the advance in progress
+  caf::response_promise advancing;
+  std::size_t waiting = 0;                   // fire requests of the current instant not answered yet
+  static inline const char* name = "casework.timers";
+};
+
+// A case actor. `initial` holds the first events of a new case (decided by the registry, not yet recorded);
+// otherwise the case is rebuilt from the event log.
+caf::behavior case_actor(caf::stateful_actor<case_actor_state>* self, std::shared_ptr<runtime_context> rt,
+                         std::shared_ptr<const actor_refs> refs, std::string id, std::vector<event> initial);
+
+caf::behavior registry_actor(caf::stateful_actor<registry_state>* self, std::shared_ptr<runtime_context> rt,
+                             std::shared_ptr<actor_refs> refs);
+
+caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
+                               std::shared_ptr<runtime_context> rt, std::string agency, caf::actor registry);
+
+caf::behavior timer_service_actor(caf::stateful_actor<timer_service_state>* self,
+                                  std::shared_ptr<runtime_context> rt, caf::actor registry);
+
+caf::behavior store_writer_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt);
+
+caf::behavior notifier_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt);
+
+// A summary of a case for the registry's directory and place index.
+case_summary summarize(const case_state& s);
+
+}  // namespace casework::detail

@@ -1,0 +1,190 @@
+// engine: the embedding API over the actor runtime (see casework/engine.hpp and docs/design.md).
+#include "casework/engine.hpp"
+
+#include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include "actors.hpp"
+
+namespace casework {
+using namespace detail;
+
+namespace {
+
+// The engine clock in deterministic mode: CAF's test clock, read as instants from `start`.
+class caf_test_clock final : public clock {
+ public:
+  caf_test_clock(caf::actor_clock& c, instant start) : clock_(c), t0_(c.now()), start_(start) {}
+  instant now() const override {
+    return start_ + std::chrono::duration_cast<duration>(clock_.now() - t0_);
+  }
+
+ private:
+  caf::actor_clock& clock_;
+  caf::actor_clock::time_point t0_;
+  instant start_;
+};
+
+caf::actor_system_config make_config(const engine_options& o) {
+  caf::actor_system_config cfg;
+  if (o.mode == clock_mode::deterministic) cfg.set("scheduler.policy", caf::atom("testing"));
+  if (o.worker_threads > 0) cfg.set("scheduler.max-threads", o.worker_threads);
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  return cfg;
+}
+
+}  // namespace
+
+struct engine::impl {
+  explicit impl(engine_options o) : cfg(make_config(o)), sys(cfg) {}
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  std::shared_ptr<runtime_context> rt;
+  std::shared_ptr<actor_refs> refs;
+
+  caf::scheduler::test_coordinator* coordinator() {
+    return dynamic_cast<caf::scheduler::test_coordinator*>(&sys.scheduler());
+  }
+
+  // Sends a request from a short-lived actor and fulfils a future with the answer.
+  template <class T, class... Ts>
+  std::future<T> ask(const caf::actor& dest, Ts... xs) {
+    auto p = std::make_shared<std::promise<T>>();
+    auto f = p->get_future();
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(dest, caf::infinite, xs...)
+          .then([=](T& r) { p->set_value(std::move(r)); },
+                [=](caf::error& e) {
+                  p->set_value(T{error(errc::unavailable, "the engine stopped: " + self->system().render(e), "engine")});
+                });
+    });
+    return f;
+  }
+};
+
+engine::engine(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+expected<std::unique_ptr<engine>> engine::open(engine_options options) {
+  if (!options.rules) return error(errc::invalid_argument, "required", "rules");
+  if (!options.log) options.log = std::make_shared<memory_event_log>();
+  auto p = std::make_unique<impl>(options);
+  std::shared_ptr<clock> clk;
+  switch (options.mode) {
+    case clock_mode::real: clk = std::make_shared<real_clock>(); break;
+    case clock_mode::virtual_time: clk = std::make_shared<manual_clock>(options.start); break;
+    case clock_mode::deterministic: clk = std::make_shared<caf_test_clock>(p->sys.clock(), options.start); break;
+  }
+  p->rt = std::make_shared<runtime_context>(options.rules, std::move(clk), options.log, options);
+  auto& rt = p->rt;
+  p->refs = std::make_shared<actor_refs>();
+  auto& refs = *p->refs;
+  refs.store = p->sys.spawn(store_writer_actor, rt);
+  refs.notifier = p->sys.spawn(notifier_actor, rt);
+  refs.registry = p->sys.spawn(registry_actor, rt, p->refs);
+  refs.timers = p->sys.spawn(timer_service_actor, rt, refs.registry);
+  for (const auto& a : options.rules->people.agencies())
+    refs.supervisors[a.id] = p->sys.spawn(supervisor_actor, rt, a.id, refs.registry);
+  caf::anon_send(refs.registry, recover_atom::value);
+  std::unique_ptr<engine> e(new engine(std::move(p)));
+  e->run_pending();
+  return e;
+}
+
+engine::~engine() {
+  auto& refs = *impl_->refs;
+  for (const auto& a : {refs.registry, refs.timers, refs.store, refs.notifier})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  for (const auto& [agency, a] : refs.supervisors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  if (auto* c = impl_->coordinator()) c->run();
+}
+
+std::future<expected<case_view>> engine::create_case(const std::string& workflow, command cmd) {
+  return impl_->ask<case_result>(impl_->refs->registry, create_atom::value, workflow, std::move(cmd));
+}
+
+std::future<expected<case_view>> engine::issue(const std::string& case_id, command cmd) {
+  return impl_->ask<case_result>(impl_->refs->registry, command_atom::value, case_id, std::move(cmd));
+}
+
+std::future<expected<case_view>> engine::get_case(const std::string& case_id) {
+  return impl_->ask<case_result>(impl_->refs->registry, get_atom::value, case_id);
+}
+
+std::future<expected<std::vector<case_listing>>> engine::list_cases(case_query q) {
+  return impl_->ask<expected<std::vector<case_listing>>>(impl_->refs->registry, list_atom::value, std::move(q));
+}
+
+expected<std::vector<event>> engine::history(const std::string& case_id) const {
+  return impl_->rt->log->read(case_id);
+}
+
+std::future<status> engine::add_closure(closure c) {
+  if (c.announced_at == instant{}) c.announced_at = now();
+  return impl_->ask<status>(impl_->refs->registry, closure_atom::value, std::move(c));
+}
+
+std::future<status> engine::restrict_place(const std::string& address, const std::string& item) {
+  return impl_->ask<status>(impl_->refs->registry, restrict_atom::value, address, item);
+}
+
+std::future<status> engine::advance_to(instant t) {
+  return impl_->ask<status>(impl_->refs->timers, advance_atom::value, t);
+}
+
+instant engine::now() const { return impl_->rt->clk->now(); }
+
+std::shared_ptr<const business_calendar> engine::calendar() const { return impl_->rt->calendar.get(); }
+
+std::size_t engine::run_pending() {
+  auto* c = impl_->coordinator();
+  return c ? c->run() : 0;
+}
+
+std::size_t engine::advance_time(duration d) {
+  auto* c = impl_->coordinator();
+  if (!c) return 0;
+  // Step from one scheduled timeout to the next, so that each fires at its own instant (not at the end).
+  std::size_t n = c->run();
+  auto target = c->clock().now() + d;
+  while (true) {
+    const auto& schedule = c->clock().schedule();
+    if (schedule.empty() || schedule.begin()->first > target) break;
+    auto next = schedule.begin()->first;
+    if (next > c->clock().now()) c->clock().advance_time(next - c->clock().now());
+    else c->clock().trigger_timeouts();
+    n += c->run();
+  }
+  if (target > c->clock().now()) c->clock().advance_time(target - c->clock().now());
+  return n + c->run();
+}
+
+std::uint64_t engine::subscribe(std::function<void(const std::string&, const event&)> fn) {
+  return impl_->rt->bus.add(std::move(fn));
+}
+
+void engine::unsubscribe(std::uint64_t id) { impl_->rt->bus.remove(id); }
+
+void engine::on_notification(std::function<void(const notification_record&)> fn) {
+  std::lock_guard<std::mutex> lock(impl_->rt->delivery_mu);
+  impl_->rt->delivery = std::move(fn);
+}
+
+std::vector<notification_record> engine::notifications(std::size_t from, std::size_t limit) const {
+  return impl_->rt->notifications.since(from, limit);
+}
+
+std::shared_ptr<const agency_figures> engine::figures(const std::string& agency) const {
+  return impl_->rt->figures.get(agency);
+}
+
+std::vector<std::string> engine::agencies() const { return impl_->rt->figures.agencies(); }
+
+std::size_t engine::active_case_actors() const { return impl_->rt->active_actors; }
+
+std::size_t engine::restarts() const { return impl_->rt->restarts; }
+
+void engine::inject_failure(const std::string& case_id) {
+  caf::anon_send(impl_->refs->registry, crash_atom::value, case_id);
+}
+
+}  // namespace casework

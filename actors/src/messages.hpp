@@ -1,0 +1,110 @@
+// Private: the messages the runtime's actors exchange (CAF 0.17 atoms and payload types).
+//
+// Payloads are sent only between actors of one process, so they are allowed as "unsafe" (not serializable)
+// message types; nothing here crosses a network.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "casework/case.hpp"
+#include "casework/calendar.hpp"
+#include "casework/interpreter.hpp"
+#include "casework/engine.hpp"
+#include "casework/intake.hpp"
+
+namespace casework::detail {
+
+// What a case actor answers: the case_view of the public API (state, pending timers, recorded events).
+using case_reply = casework::case_view;
+
+// What a case tells the registry after every recorded batch (directory, place index, restrictions).
+struct case_summary {
+  std::string id;
+  std::string workflow;
+  std::string agency;
+  std::string item;
+  std::string state;
+  int stage = 0;
+  bool terminal = false;
+  instant created_at{};
+  std::optional<instant> limit;     // end of the current stage's limit (dispatch), for repeats (R6.12)
+  std::string address;              // place of the problem, normalised by the place index
+  std::optional<geo_point> where;
+  std::string finding;              // the finding recorded at closing (R6.13)
+};
+
+struct fire_request {
+  std::string case_id;
+  std::string timer;
+  instant due{};
+};
+
+struct recorded_batch {
+  case_state before;
+  case_state after;
+  std::vector<event> events;
+};
+
+struct link_request {
+  std::string origin;      // the case that asked for the link
+  event request;           // its link_requested event
+};
+
+}  // namespace casework::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<casework::event>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::closure)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::instant)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::error)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::case_view)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::case_summary)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::fire_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::recorded_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::link_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<casework::pending_timer>)
+
+namespace casework::detail {
+
+// Requests answered with a case_reply (or an error).
+using create_atom = caf::atom_constant<caf::atom("create")>;    // (workflow, command)
+using command_atom = caf::atom_constant<caf::atom("command")>;  // (case id, command)
+using get_atom = caf::atom_constant<caf::atom("get")>;          // (case id)
+using fire_atom = caf::atom_constant<caf::atom("fire")>;        // fire_request
+using recompute_atom = caf::atom_constant<caf::atom("recompute")>;  // (case id) after a calendar change
+using link_atom = caf::atom_constant<caf::atom("link")>;        // (case id, relation, linked id, error text)
+// Fire-and-forget.
+using timers_atom = caf::atom_constant<caf::atom("timers")>;    // (case id, pending timers)
+using summary_atom = caf::atom_constant<caf::atom("summary")>;  // case_summary
+using batch_atom = caf::atom_constant<caf::atom("batch")>;      // recorded_batch
+using open_link_atom = caf::atom_constant<caf::atom("openlink")>;  // link_request
+using idle_atom = caf::atom_constant<caf::atom("idle")>;        // (case id, messages handled)
+using down_atom = caf::atom_constant<caf::atom("casedown")>;    // (case id)
+using adopt_atom = caf::atom_constant<caf::atom("adopt")>;      // (case id, actor)
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using advance_atom = caf::atom_constant<caf::atom("advance")>;  // (instant): virtual clock
+using append_atom = caf::atom_constant<caf::atom("append")>;    // (case id, events) -> ok or error
+using closure_atom = caf::atom_constant<caf::atom("closure")>;  // (closure)
+using restrict_atom = caf::atom_constant<caf::atom("restrict")>;  // (address, item)
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using recover_atom = caf::atom_constant<caf::atom("recover")>;
+using crash_atom = caf::atom_constant<caf::atom("crash")>;   // fault injection (tests)
+using count_atom = caf::atom_constant<caf::atom("count")>;
+
+// Every request is answered with a value: CAF 0.17 responses carry a value or a caf::error, and ours travel as
+// values so that the error's code, field and rule survive intact.
+using case_result = expected<case_reply>;
+
+}  // namespace casework::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::case_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<casework::geo_point>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<casework::notification_record>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::case_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::expected<std::vector<casework::case_listing>>)

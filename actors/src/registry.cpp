@@ -1,0 +1,285 @@
+// The registry: finds or activates the actor of a case, allocates case ids, routes new dispatch reports
+// (R6.12 repeats, R6.13 restricted places), opens linked cases (R6.11, R5.3) and keeps the case directory that
+// listings read, so that nothing asks every case actor.
+#include <caf/all.hpp>
+
+#include "actors.hpp"
+
+namespace casework::detail {
+
+using registry_self = caf::stateful_actor<registry_state>*;
+
+namespace {
+
+void set_active_count(registry_self self) { self->state.rt->active_actors = self->state.active.size(); }
+
+caf::actor spawn_case(registry_self self, const std::string& id, const std::string& agency,
+                      std::vector<event> initial) {
+  auto& st = self->state;
+  // Linked: when the registry stops (engine shutdown), its case actors stop with it.
+  auto a = self->spawn<caf::linked>(case_actor, st.rt, std::const_pointer_cast<const actor_refs>(st.refs), id,
+                                    std::move(initial));
+  st.active[id] = a;
+  st.delegated[id] = 0;
+  set_active_count(self);
+  auto sup = st.refs->supervisors.find(agency);
+  if (sup != st.refs->supervisors.end()) self->send(sup->second, adopt_atom::value, id, a);
+  return a;
+}
+
+// The actor of `id`, activated from the log when it is not running; nullptr for an unknown case.
+caf::actor find_or_activate(registry_self self, const std::string& id) {
+  auto& st = self->state;
+  if (auto it = st.active.find(id); it != st.active.end()) return it->second;
+  auto d = st.directory.find(id);
+  if (d == st.directory.end()) return nullptr;
+  return spawn_case(self, id, d->second.agency, {});
+}
+
+template <class... Ts>
+caf::response_promise forward(registry_self self, const std::string& id, Ts... xs) {
+  auto rp = self->make_response_promise();
+  auto a = find_or_activate(self, id);
+  if (!a) {
+    rp.deliver(case_result{error(errc::not_found, "no such case", "case " + id)});
+    return rp;
+  }
+  ++self->state.delegated[id];
+  rp.delegate(a, xs...);
+  return rp;
+}
+
+void index_place(registry_state& st, const case_summary& now, const case_summary* before) {
+  bool open = !now.terminal && now.limit && now.state != "released";
+  if (!open) {
+    st.places.remove(now.id);
+  } else if (st.places.contains(now.id)) {
+    (void)st.places.update_limit(now.id, *now.limit);
+  } else {
+    (void)st.places.add(now.id, now.item, now.address, now.where, *now.limit);
+  }
+  bool just_closed = now.terminal && (!before || !before->terminal);
+  if (just_closed && !now.finding.empty() && !now.address.empty())
+    st.restrictions.record_finding(now.address, now.item, now.finding);   // R6.13 counts consecutive findings
+}
+
+void learn(registry_self self, const case_summary& s) {
+  auto& st = self->state;
+  auto it = st.directory.find(s.id);
+  const case_summary* before = it == st.directory.end() ? nullptr : &it->second;
+  auto def = st.rt->rules->definitions.latest(s.workflow);
+  if (def && def->uses_items) index_place(st, s, before);
+  st.directory[s.id] = s;
+}
+
+}  // namespace
+
+// Decides a new case's first events (the id is allocated only when they are valid) and starts its actor.
+expected<std::pair<std::string, caf::actor>> open_case(registry_self self, const std::string& workflow,
+                                                       command cmd, const std::string& agency) {
+  auto& st = self->state;
+  auto def = st.rt->rules->definitions.latest(workflow);
+  if (!def) return error(errc::not_found, "'" + workflow + "' is not a workflow", "workflow");
+  auto now = st.rt->clk->now();
+  auto cal = st.rt->calendar.get();
+  auto day = cal->day_of(now);
+  int seq = st.ids.last(def->id_prefix, day) + 1;
+  if (seq > max_case_seq)
+    return error(errc::unavailable, "no case number left for " + format_day(day), "id");
+  create_request req;
+  req.id = format_case_id(def->id_prefix, day, seq);
+  req.agency = agency;
+  if (auto* item = cmd.input.if_contains("item"); item && item->is_string()) req.item = item->get_string();
+  req.cmd = std::move(cmd);
+  auto events = decide_create(*def, st.rt->ctx(*cal), req, now);
+  if (!events) return std::move(events).error();
+  (void)st.ids.observe(req.id);
+  std::string owner(events->front().data.at("agency").as_string());
+  auto a = spawn_case(self, req.id, owner, std::move(*events));
+  return std::make_pair(req.id, a);
+}
+
+namespace {
+
+// A dispatch report at a restricted place becomes a petition to the item's agency (R6.13).
+command as_petition(const command& cmd, const item* it) {
+  command p{"create", cmd.role, cmd.actor_id, {}};
+  for (const char* key : {"description", "reporter", "location", "district", "item"})
+    if (auto* v = cmd.input.if_contains(key)) p.input[key] = *v;
+  if (!p.input.contains("description"))
+    p.input["description"] = "report at a place restricted for this item (R6.13)";
+  if (it) p.input["agency"] = it->agency;
+  p.input["source"] = "restricted-place";
+  return p;
+}
+
+// A repeat report joins the open case as another reporter (R6.12).
+command as_repeat(const command& cmd) {
+  command r{"add-report", cmd.role, cmd.actor_id, {}};
+  for (const char* key : {"description", "reporter", "reply"})
+    if (auto* v = cmd.input.if_contains(key)) r.input[key] = *v;
+  return r;
+}
+
+std::optional<geo_point> point_of(const boost::json::object& input) {
+  auto* lat = find_path(input, "location.lat");
+  auto* lng = find_path(input, "location.lng");
+  if (lat && lng && lat->is_number() && lng->is_number())
+    return geo_point{lat->to_number<double>(), lng->to_number<double>()};
+  return std::nullopt;
+}
+
+caf::response_promise create(registry_self self, const std::string& workflow, command cmd) {
+  auto& st = self->state;
+  auto def = st.rt->rules->definitions.latest(workflow);
+  if (def && def->uses_items) {
+    auto* item = cmd.input.if_contains("item");
+    auto* address = find_path(cmd.input, "location.address");
+    std::string item_code = item && item->is_string() ? std::string(item->get_string()) : std::string();
+    std::string place = address && address->is_string() ? std::string(address->get_string()) : std::string();
+    auto r = route_report(st.places, st.restrictions, item_code, place, point_of(cmd.input), st.rt->clk->now(),
+                          st.rt->options.routing);
+    if (r.route == report_route::join_case && st.directory.count(r.case_id))
+      return forward(self, r.case_id, command_atom::value, r.case_id, as_repeat(cmd));
+    if (r.route == report_route::petition) {
+      return create(self, "petition", as_petition(cmd, st.rt->rules->items.find(item_code)));
+    }
+  }
+  auto opened = open_case(self, workflow, std::move(cmd), {});
+  if (!opened) {
+    auto rp = self->make_response_promise();
+    rp.deliver(case_result{std::move(opened).error()});
+    return rp;
+  }
+  return forward(self, opened->first, create_atom::value, false);
+}
+
+void open_link(registry_self self, const link_request& req) {
+  auto& st = self->state;
+  const auto& d = req.request.data;
+  std::string workflow(d.at("workflow").as_string());
+  std::string relation(d.at("relation").as_string());
+  command cmd{"create", "system", "registry", d.at("fields").as_object()};
+  auto def = st.rt->rules->definitions.latest(workflow);
+  if (def && def->find_command("create")) {
+    for (const auto& f : def->find_command("create")->fields)
+      if (f.path == "item" && d.contains("item") && !d.at("item").as_string().empty()) cmd.input["item"] = d.at("item");
+  }
+  cmd.input["source"] = boost::json::string(req.origin);
+  if (def && def->find_command("create")) {   // only fields the target's create takes
+    const auto& fields = def->find_command("create")->fields;
+    bool takes_source = std::any_of(fields.begin(), fields.end(), [](const auto& f) { return f.path == "source"; });
+    if (!takes_source) cmd.input.erase("source");
+  }
+  auto opened = open_case(self, workflow, std::move(cmd), std::string(d.at("agency").as_string()));
+  auto origin = find_or_activate(self, req.origin);
+  if (opened) {
+    ++st.delegated[opened->first];
+    self->send(opened->second, create_atom::value, false);
+  }
+  if (origin) {
+    ++st.delegated[req.origin];
+    self->send(origin, link_atom::value, req.origin, relation, opened ? opened->first : std::string(),
+               opened ? std::string() : opened.error().to_string());
+  }
+}
+
+expected<std::vector<case_listing>> list(registry_state& st, const case_query& q) {
+  std::vector<case_listing> out;
+  auto it = q.after.empty() ? st.directory.begin() : st.directory.upper_bound(q.after);
+  for (; it != st.directory.end() && out.size() < std::min<std::size_t>(q.limit, 1000); ++it) {
+    const auto& s = it->second;
+    if ((!q.agency.empty() && s.agency != q.agency) || (!q.workflow.empty() && s.workflow != q.workflow) ||
+        (!q.state.empty() && s.state != q.state) || (!q.item.empty() && s.item != q.item) ||
+        (q.overdue_only && s.state != "overdue"))
+      continue;
+    out.push_back(case_listing{s.id, s.workflow, s.agency, s.item, s.state, s.stage, s.terminal, s.created_at});
+  }
+  return out;
+}
+
+// Rebuilds the directory, the place index, the id sequence, the timers and the figures from the log.
+void recover(registry_self self) {
+  auto& st = self->state;
+  auto cal = st.rt->calendar.get();
+  for (const auto& id : st.rt->log->case_ids()) {
+    auto history = st.rt->log->read(id);
+    if (!history) continue;
+    auto s = fold(*history);
+    if (!s) continue;
+    (void)st.ids.observe(id);
+    learn(self, summarize(*s));
+    auto def = st.rt->def(s->workflow, s->definition_version);
+    if (def && !s->terminal)
+      self->send(st.refs->timers, timers_atom::value, id, pending_timers(*def, st.rt->ctx(*cal), *s));
+    auto sup = st.refs->supervisors.find(s->agency);
+    if (sup != st.refs->supervisors.end())
+      self->send(sup->second, batch_atom::value, recorded_batch{case_state{}, *s, *history});
+  }
+}
+
+}  // namespace
+
+caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context> rt,
+                             std::shared_ptr<actor_refs> refs) {
+  self->state.rt = std::move(rt);
+  self->state.refs = std::move(refs);
+  // Case actors are linked to us; their ends (passivation, failures the supervisors handle) must not stop
+  // the registry. Only a shutdown does.
+  self->set_exit_handler([=](caf::exit_msg& m) {
+    if (m.reason == caf::exit_reason::user_shutdown || m.reason == caf::exit_reason::kill) self->quit(m.reason);
+  });
+  return {
+      [=](recover_atom) { recover(self); },   // sent once by engine::open, after every actor exists
+      [=](create_atom, const std::string& workflow, command& cmd) { return create(self, workflow, std::move(cmd)); },
+      [=](command_atom, const std::string& id, command& cmd) {
+        return forward(self, id, command_atom::value, id, std::move(cmd));
+      },
+      [=](get_atom, const std::string& id) { return forward(self, id, get_atom::value, id); },
+      [=](fire_atom, const fire_request& f) { return forward(self, f.case_id, fire_atom::value, f); },
+      [=](recompute_atom, const std::string& id) { return forward(self, id, recompute_atom::value, id); },
+      [=](summary_atom, const case_summary& s) { learn(self, s); },
+      [=](open_link_atom, const link_request& req) { open_link(self, req); },
+      [=](idle_atom, const std::string& id, std::uint64_t handled) {
+        auto& st = self->state;
+        auto it = st.delegated.find(id);
+        if (it == st.delegated.end() || it->second != handled) return false;
+        st.active.erase(id);
+        st.delegated.erase(it);
+        set_active_count(self);
+        return true;
+      },
+      [=](down_atom, const std::string& id) {   // a case actor failed: restart it from its history
+        auto& st = self->state;
+        st.active.erase(id);
+        st.delegated.erase(id);
+        set_active_count(self);
+        auto d = st.directory.find(id);
+        if (d != st.directory.end() && !d->second.terminal) find_or_activate(self, id);
+      },
+      [=](crash_atom, const std::string& id) {
+        auto it = self->state.active.find(id);
+        if (it != self->state.active.end()) self->send(it->second, crash_atom::value);
+      },
+      [=](list_atom, const case_query& q) { return list(self->state, q); },
+      [=](closure_atom, const closure& c) -> status {
+        auto& st = self->state;
+        auto next = st.rt->calendar.get()->with_closure(c);
+        if (!next) return next.error();
+        st.rt->calendar.set(std::make_shared<const business_calendar>(std::move(*next)));
+        for (const auto& [id, s] : st.directory) {   // R5.5: open cases' deadlines move
+          if (s.terminal) continue;
+          if (auto a = find_or_activate(self, id)) {
+            ++st.delegated[id];
+            self->send(a, recompute_atom::value, id);
+          }
+        }
+        return {};
+      },
+      [=](restrict_atom, const std::string& address, const std::string& item) -> status {
+        return self->state.restrictions.restrict(address, item);
+      },
+  };
+}
+
+}  // namespace casework::detail

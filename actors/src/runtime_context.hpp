@@ -1,0 +1,108 @@
+// Private: what every actor of one engine shares: the rules, the current calendar, the clock, the event log,
+// the subscribers, the notification outbox and the published figures. Each part guards itself; actors never
+// block on one another through it.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "casework/bundle.hpp"
+#include "casework/clock.hpp"
+#include "casework/engine.hpp"
+#include "casework/event_log.hpp"
+#include "casework/figures.hpp"
+
+namespace casework::detail {
+
+// The calendar in force; replaced (never mutated) when a closure is added.
+class calendar_holder {
+ public:
+  explicit calendar_holder(business_calendar c) : cal_(std::make_shared<const business_calendar>(std::move(c))) {}
+  std::shared_ptr<const business_calendar> get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return cal_;
+  }
+  void set(std::shared_ptr<const business_calendar> c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    cal_ = std::move(c);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const business_calendar> cal_;
+};
+
+// Subscribers to recorded events; called on actor threads, after the events are in the log.
+class event_bus {
+ public:
+  std::uint64_t add(std::function<void(const std::string&, const event&)> fn);
+  void remove(std::uint64_t id);
+  void publish(const std::string& case_id, const std::vector<event>& events) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::uint64_t next_ = 1;
+  std::map<std::uint64_t, std::function<void(const std::string&, const event&)>> subs_;
+};
+
+// Notification records by idempotency key: a key is recorded once, so the same reminder for the same due
+// instant is never sent twice, whatever restarts happen (R6.3, R6.5-R6.7).
+class outbox {
+ public:
+  // Records the notification events of a batch; returns the records that were new.
+  std::vector<notification_record> record(const std::string& case_id, const std::vector<event>& events,
+                                          instant now);
+  std::vector<notification_record> since(std::size_t position, std::size_t limit) const;
+  void mark_sent(const std::string& key, instant at);
+  std::size_t size() const;
+  std::size_t duplicates_refused() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::size_t> by_key_;
+  std::vector<notification_record> records_;
+  std::size_t duplicates_ = 0;
+};
+
+// The agency supervisors' figures, as snapshots readers take without asking an actor.
+class figures_board {
+ public:
+  void publish(const std::string& agency, std::shared_ptr<const agency_figures> f);
+  std::shared_ptr<const agency_figures> get(const std::string& agency) const;
+  std::vector<std::string> agencies() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const agency_figures>> by_agency_;
+};
+
+struct runtime_context {
+  runtime_context(std::shared_ptr<const bundle> r, std::shared_ptr<clock> c, std::shared_ptr<event_log> l,
+                  engine_options o)
+      : rules(std::move(r)), calendar(rules->calendar), clk(std::move(c)), log(std::move(l)), options(std::move(o)) {}
+
+  std::shared_ptr<const bundle> rules;
+  calendar_holder calendar;
+  std::shared_ptr<clock> clk;
+  std::shared_ptr<event_log> log;
+  engine_options options;
+  event_bus bus;
+  outbox notifications;
+  figures_board figures;
+  std::mutex delivery_mu;
+  std::function<void(const notification_record&)> delivery;   // set by engine::on_notification
+  std::atomic<std::size_t> active_actors{0};
+  std::atomic<std::size_t> restarts{0};
+
+  context ctx(const business_calendar& cal) const { return context{cal, rules->items, rules->people}; }
+  std::shared_ptr<const definition> def(const std::string& workflow, int version) const {
+    return rules->definitions.find(workflow, version);
+  }
+};
+
+}  // namespace casework::detail
