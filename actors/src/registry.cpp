@@ -239,6 +239,7 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
       [=](fire_atom, const fire_request& f) { return forward(self, f.case_id, fire_atom::value, f); },
       [=](recompute_atom, const std::string& id) { return forward(self, id, recompute_atom::value, id); },
       [=](summary_atom, const case_summary& s) { learn(self, s); },
+      [=](const case_result&) {},   // answers to what the registry sent a case (linked creates, links, recomputes)
       [=](open_link_atom, const link_request& req) { open_link(self, req); },
       [=](idle_atom, const std::string& id, std::uint64_t handled) {
         auto& st = self->state;

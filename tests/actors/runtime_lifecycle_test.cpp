@@ -1,0 +1,161 @@
+// The runtime's lifecycle: restart after a failure, passivation and re-activation, linked cases, repeats and
+// restrictions at intake, calendar closures, listings — all through the embedding API on CAF's test
+// coordinator.
+#include "runtime_support.hpp"
+
+namespace casework {
+namespace {
+
+using testing::kStreetlight;
+
+class RuntimeLifecycle : public testing::runtime_test {
+ protected:
+  std::string working_streetlight(const char* input = kStreetlight) {
+    auto c = create("dispatch", input);
+    ok(c.state.id, "sign", "duty_officer");
+    ok(c.state.id, "assign", "duty_officer", R"({"handler": "pwd-parks-lights-h-1"})");
+    return c.state.id;
+  }
+};
+
+TEST_F(RuntimeLifecycle, FailedCaseActorIsRestartedFromItsHistoryWithTheSameTimersAndNoReminderTwice) {
+  auto id = working_streetlight();
+  advance_to("2026-03-03 09:30");   // overdue at 09:00 (R6.4); escalation due at 10:00 (R6.5)
+  auto before = wait(eng->get_case(id));
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->state.state, "overdue");
+  auto notes_before = notes();
+  eng->inject_failure(id);
+  eng->run_pending();
+  EXPECT_EQ(eng->restarts(), 1u);
+  auto after = wait(eng->get_case(id));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->state, before->state) << "rebuilt from the recorded history";
+  EXPECT_EQ(after->timers, before->timers);
+  EXPECT_EQ(notes(), notes_before) << "the restart sent nothing";
+  advance_to("2026-03-03 18:30");
+  EXPECT_EQ(notes("stage-one-escalation").size(), 1u);
+  EXPECT_EQ(notes("overdue-daily"),
+            std::vector<std::string>{"overdue-daily@2026-03-03T10:00:00Z recorded@2026-03-03T10:00:00Z"});
+  auto history = eng->history(id);
+  ASSERT_TRUE(history);
+  auto folded = fold(*history);
+  ASSERT_TRUE(folded);
+  EXPECT_EQ(*folded, state(id));
+}
+
+TEST_F(RuntimeLifecycle, IdleCaseActorsPassivateAndComeBackForACommandOrATimer) {
+  start("2026-03-02 09:00", std::chrono::minutes(30));
+  auto id = working_streetlight();
+  EXPECT_EQ(eng->active_case_actors(), 1u);
+  eng->advance_time(std::chrono::minutes(31));
+  EXPECT_EQ(eng->active_case_actors(), 0u) << "passivated after 30 idle minutes";
+  advance_to("2026-03-03 09:00");   // the stage-one limit re-activates it through the timer service (R6.4)
+  EXPECT_EQ(notes("stage-one-escalation"), std::vector<std::string>{}) << "due at 10:00, not yet";
+  auto s = state(id);
+  EXPECT_EQ(s.state, "overdue");
+  EXPECT_EQ(format_utc(s.entered.at("overdue")), "2026-03-03T01:00:00Z");
+  eng->advance_time(std::chrono::minutes(31));
+  EXPECT_EQ(eng->active_case_actors(), 0u);
+  ok(id, "report", "handler", R"({"result": "fixed late", "finding": "fixed"})");   // re-activated by a command
+  EXPECT_EQ(state(id).state, "stage-two");
+}
+
+TEST_F(RuntimeLifecycle, R6_11_ReleaseToAnotherAgencyOpensAndLinksAPetition) {
+  auto id = working_streetlight();
+  ok(id, "release", "dispatch_operator", R"({"reason": "not_agency_business"})");
+  ok(id, "dispose", "dispatch_manager", R"({"disposition": "other_agency", "target_agency": "dot"})");
+  eng->run_pending();
+  auto s = state(id);
+  ASSERT_EQ(s.links.size(), 1u);
+  EXPECT_EQ(s.links[0].first, "released-to-petition");
+  auto petition = state(s.links[0].second);
+  EXPECT_EQ(petition.workflow, "petition");
+  EXPECT_EQ(petition.agency, "dot");
+  EXPECT_EQ(petition.state, "registered");
+  EXPECT_EQ(petition.id.substr(0, 2), "UN");
+}
+
+TEST_F(RuntimeLifecycle, R6_12_RepeatReportAtTheSamePlaceJoinsTheOpenCase) {
+  auto id = working_streetlight();
+  auto again = wait(eng->create_case(
+      "dispatch", command{"create", "call_taker", "t2",
+                          boost::json::parse(R"({"item": "streetlight-out", "district": "daan",
+                            "location": {"address": "No. 1,  Section 4, Roosevelt Rd"},
+                            "reporter": {"name": "Citizen C", "email": "c@example.org"}})")
+                              .as_object()}));
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_TRUE(again->merged);
+  EXPECT_EQ(again->state.id, id);
+  EXPECT_EQ(again->state.fields.at("additional_reports").as_array().size(), 1u);
+  auto listed = wait(eng->list_cases(case_query{"", "dispatch", "", "", false, "", 100}));
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->size(), 1u) << "no second case was opened";
+}
+
+TEST_F(RuntimeLifecycle, R6_13_ReportsAtARestrictedPlaceBecomePetitions) {
+  const char* noise = R"({"item": "premises-noise", "district": "xinyi", "location": {"address": "Songren Rd 100"},
+                          "reporter": {"name": "Citizen N", "phone": "0911000000"}})";
+  auto refused = wait(eng->restrict_place("Songren Rd 100", "premises-noise"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().rule(), "R6.13");
+  for (int i = 0; i < 3; ++i) {
+    auto c = create("dispatch", noise);
+    ASSERT_FALSE(c.merged);
+    ok(c.state.id, "sign", "duty_officer");
+    ok(c.state.id, "assign", "duty_officer", R"({"handler": "dep-h-1"})");
+    ok(c.state.id, "report", "handler", R"({"result": "quiet on arrival", "finding": "no_violation"})");
+  }
+  ASSERT_TRUE(wait(eng->restrict_place("Songren Rd 100", "premises-noise")).ok());
+  auto p = create("dispatch", noise);
+  EXPECT_EQ(p.state.workflow, "petition");
+  EXPECT_EQ(p.state.agency, "dep");
+}
+
+TEST_F(RuntimeLifecycle, R5_5_CityWideClosureMovesOpenPetitionDeadlines) {
+  start("2026-03-06 15:00");
+  auto p = create("petition", R"({"agency": "pwd", "description": "broken pavement",
+                                  "reporter": {"name": "Citizen P", "phone": "0922000000"}})");
+  EXPECT_EQ(testing::deadline_utc(p.state, "reply"), "2026-03-16T16:00:00Z");
+  auto st = wait(eng->add_closure(closure{*parse_day("2026-03-11"), closure_scope::city_wide, "Typhoon Kong-rey"}));
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  eng->run_pending();
+  auto s = state(p.state.id);
+  EXPECT_EQ(testing::deadline_utc(s, "reply"), "2026-03-17T16:00:00Z");
+  EXPECT_EQ(s.deadlines.at("reply").calendar_version, 1u);
+  EXPECT_EQ(eng->calendar()->version(), 1u);
+}
+
+TEST_F(RuntimeLifecycle, BadCommandsAreRefusedWithTheRuleAndChangeNothing) {
+  auto id = working_streetlight();
+  advance_to("2026-03-03 08:59");
+  ok(id, "report", "handler", R"({"result": "one", "finding": "fixed"})");   // stage two from 08:59
+  advance_to("2026-03-05 08:59");   // 2 days after entering stage two: the release window has closed (R6.10)
+  auto before = eng->history(id)->size();
+  auto r = issue(id, "release", "dispatch_operator", R"({"reason": "outside_jurisdiction"})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().rule(), "R6.10");
+  EXPECT_EQ(eng->history(id)->size(), before) << "a refused command records nothing";
+  EXPECT_EQ(state(id).state, "stage-two");
+  auto missing = issue("2026030299999", "sign", "duty_officer");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), errc::not_found);
+}
+
+TEST_F(RuntimeLifecycle, ReopeningOnTheSameLogRestoresCasesAndTimers) {
+  auto id = working_streetlight();
+  eng.reset();
+  start("2026-03-02 09:10");
+  auto s = state(id);
+  EXPECT_EQ(s.state, "stage-one");
+  advance_to("2026-03-03 10:00");
+  EXPECT_EQ(state(id).state, "overdue");
+  EXPECT_EQ(notes("stage-one-escalation"),
+            std::vector<std::string>{"stage-one-escalation@2026-03-03T02:00:00Z recorded@2026-03-03T02:00:00Z"});
+  auto next = create("dispatch", R"({"item": "road-pothole", "district": "daan",
+                                     "reporter": {"name": "Citizen D", "phone": "0912999999"}})");
+  EXPECT_NE(next.state.id, id) << "case numbers continue after the recovered ones";
+}
+
+}  // namespace
+}  // namespace casework
