@@ -1,0 +1,183 @@
+// The RocksDB event store: real RocksDB in a temporary directory.
+#include <filesystem>
+#include <random>
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include "casework/rocksdb_store.hpp"
+
+namespace casework {
+namespace {
+
+namespace fs = std::filesystem;
+
+class temp_dir {
+ public:
+  temp_dir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("casework-test-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~temp_dir() { fs::remove_all(path_); }
+  std::string str(const std::string& sub = "") const { return (path_ / sub).string(); }
+
+ private:
+  fs::path path_;
+};
+
+event ev(std::uint64_t seq, const std::string& type = "command") {
+  event e;
+  e.seq = seq;
+  e.type = type;
+  e.at = *parse_instant("2026-03-02T01:00:00Z") + std::chrono::seconds(seq);
+  e.actor = "duty_officer:t1";
+  e.data = boost::json::object{{"n", seq}};
+  return e;
+}
+
+std::vector<event> evs(std::uint64_t from, std::uint64_t to) {
+  std::vector<event> out;
+  for (auto s = from; s <= to; ++s) out.push_back(ev(s));
+  return out;
+}
+
+std::unique_ptr<rocksdb_store> open_store(const std::string& path) {
+  store_options o;
+  o.path = path;
+  auto s = rocksdb_store::open(o);
+  EXPECT_TRUE(s) << (s ? "" : s.error().to_string());
+  return s ? std::move(*s) : nullptr;
+}
+
+TEST(RocksdbStore, AppendsAndReadsHistoriesInOrder) {
+  temp_dir d;
+  auto store = open_store(d.str("db"));
+  ASSERT_TRUE(store->append("2026030200001", evs(1, 3)).ok());
+  ASSERT_TRUE(store->append("2026030200001", evs(4, 5)).ok());
+  ASSERT_TRUE(store->append("UN2026030200001", evs(1, 1)).ok());
+  auto h = store->read("2026030200001");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(*h, evs(1, 5));
+  EXPECT_EQ(store->case_ids(), (std::vector<std::string>{"2026030200001", "UN2026030200001"}));
+  EXPECT_EQ(store->read("2026030200002").error().code(), errc::not_found);
+}
+
+TEST(RocksdbStore, RefusesAGapInACaseSequence) {
+  temp_dir d;
+  auto store = open_store(d.str("db"));
+  ASSERT_TRUE(store->append("2026030200001", evs(1, 2)).ok());
+  auto st = store->append("2026030200001", evs(4, 4));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().to_string(), "failed_precondition: 2026030200001.seq: event 4 does not follow 2");
+}
+
+TEST(RocksdbStore, GroupCommitIsAllOrNothing) {
+  temp_dir d;
+  auto store = open_store(d.str("db"));
+  ASSERT_TRUE(store->append_group({{"A0000000000001", evs(1, 2)}, {"A0000000000002", evs(1, 1)}}).ok());
+  auto st = store->append_group({{"A0000000000001", evs(3, 3)}, {"A0000000000002", evs(3, 3)}});
+  ASSERT_FALSE(st.ok()) << "the second case skips seq 2";
+  EXPECT_EQ(store->read("A0000000000001")->size(), 2u) << "nothing of the refused group was written";
+  ASSERT_TRUE(store->append_group({{"A0000000000001", evs(3, 3)}, {"A0000000000001", evs(4, 4)}}).ok())
+      << "a case may appear twice in one group";
+  EXPECT_EQ(store->read("A0000000000001")->size(), 4u);
+}
+
+TEST(RocksdbStore, HistoriesSurviveReopeningAndChainsContinue) {
+  temp_dir d;
+  {
+    auto store = open_store(d.str("db"));
+    ASSERT_TRUE(store->append("2026030200001", evs(1, 3)).ok());
+  }
+  auto store = open_store(d.str("db"));
+  ASSERT_TRUE(store->append("2026030200001", evs(4, 4)).ok()) << "the tail is read back from the store";
+  EXPECT_FALSE(store->append("2026030200001", evs(4, 4)).ok());
+  auto chain = store->read_chain("2026030200001");
+  ASSERT_TRUE(chain);
+  ASSERT_EQ(chain->size(), 4u);
+  EXPECT_EQ((*chain)[0].previous_hash, std::string(64, '0'));
+  for (std::size_t i = 1; i < chain->size(); ++i) EXPECT_EQ((*chain)[i].previous_hash, (*chain)[i - 1].hash);
+  auto report = store->verify();
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->events, 4u);
+  EXPECT_EQ(report->cases, 1u);
+}
+
+// A flipped byte in a stored event is found, naming the case and the sequence number.
+TEST(RocksdbStore, VerifyFindsAFlippedByteWithItsCaseAndSequence) {
+  temp_dir d;
+  {
+    auto store = open_store(d.str("db"));
+    ASSERT_TRUE(store->append("2026030200001", evs(1, 3)).ok());
+    ASSERT_TRUE(store->append("2026030200002", evs(1, 5)).ok());
+  }
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, {}}, {"events", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), d.str("db"), cfs, &handles, &db).ok());
+    std::string key = "2026030200002";
+    key.push_back('\0');
+    key += std::string("\0\0\0\0\0\0\0\x03", 8);
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[1], key, &value).ok());
+    value[value.size() - 3] ^= 0x01;   // inside the event's JSON payload
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[1], key, value).ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto store = open_store(d.str("db"));
+  auto report = store->verify();
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->breaks.size(), 1u);
+  EXPECT_EQ(report->breaks[0].case_id, "2026030200002");
+  EXPECT_EQ(report->breaks[0].seq, 3u);
+  EXPECT_EQ(report->breaks[0].what, "hash does not match the stored event");
+  EXPECT_EQ(report->events, 8u);
+}
+
+TEST(RocksdbStore, ASecondaryInstanceReadsWhileThePrimaryWrites) {
+  temp_dir d;
+  auto primary = open_store(d.str("db"));
+  ASSERT_TRUE(primary->append("2026030200001", evs(1, 2)).ok());
+  store_options o;
+  o.path = d.str("db");
+  o.secondary_path = d.str("secondary");
+  auto secondary = rocksdb_store::open(o);
+  ASSERT_TRUE(secondary) << secondary.error().to_string();
+  EXPECT_EQ((*secondary)->read("2026030200001")->size(), 2u);
+  ASSERT_TRUE(primary->append("2026030200001", evs(3, 3)).ok());
+  ASSERT_TRUE((*secondary)->catch_up().ok());
+  EXPECT_EQ((*secondary)->read("2026030200001")->size(), 3u);
+  EXPECT_TRUE((*secondary)->verify()->ok());
+}
+
+TEST(RocksdbStore, RefusesAStoreOfAnotherFormatVersion) {
+  temp_dir d;
+  {
+    auto store = open_store(d.str("db"));
+    ASSERT_TRUE(store->put_meta("format_version", "99").ok());
+  }
+  store_options o;
+  o.path = d.str("db");
+  auto s = rocksdb_store::open(o);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), errc::failed_precondition);
+  EXPECT_EQ(s.error().message(), "store format version 99 is not 1, the one this build reads");
+}
+
+TEST(RocksdbStore, OpeningAMissingStoreReadOnlyFailsClearly) {
+  temp_dir d;
+  store_options o;
+  o.path = d.str("nothing-here");
+  o.read_only = true;
+  auto s = rocksdb_store::open(o);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), errc::storage);
+  EXPECT_NE(s.error().message().find("cannot open"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace casework
