@@ -91,6 +91,7 @@ caf::behavior timer_service_actor(caf::stateful_actor<timer_service_state>* self
                                   std::shared_ptr<runtime_context> rt, caf::actor registry);
 
 caf::behavior store_writer_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt);
+void group_writer_actor(caf::blocking_actor* self, std::shared_ptr<runtime_context> rt);
 
 caf::behavior notifier_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt);
 

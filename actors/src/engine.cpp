@@ -78,7 +78,9 @@ expected<std::unique_ptr<engine>> engine::open(engine_options options) {
   auto& rt = p->rt;
   p->refs = std::make_shared<actor_refs>();
   auto& refs = *p->refs;
-  refs.store = p->sys.spawn(store_writer_actor, rt);
+  refs.store = options.mode == clock_mode::deterministic
+                   ? p->sys.spawn(store_writer_actor, rt)
+                   : p->sys.spawn<caf::detached>(group_writer_actor, rt);
   refs.notifier = p->sys.spawn(notifier_actor, rt);
   refs.registry = p->sys.spawn(registry_actor, rt, p->refs);
   refs.timers = p->sys.spawn(timer_service_actor, rt, refs.registry);
@@ -182,6 +184,8 @@ std::vector<std::string> engine::agencies() const { return impl_->rt->figures.ag
 std::size_t engine::active_case_actors() const { return impl_->rt->active_actors; }
 
 std::size_t engine::restarts() const { return impl_->rt->restarts; }
+
+engine::store_counts engine::store_stats() const { return {impl_->rt->store_writes, impl_->rt->store_batches}; }
 
 void engine::inject_failure(const std::string& case_id) {
   caf::anon_send(impl_->refs->registry, crash_atom::value, case_id);

@@ -98,6 +98,8 @@ struct runtime_context {
   std::function<void(const notification_record&)> delivery;   // set by engine::on_notification
   std::atomic<std::size_t> active_actors{0};
   std::atomic<std::size_t> restarts{0};
+  std::atomic<std::uint64_t> store_writes{0};    // synced writes to the log
+  std::atomic<std::uint64_t> store_batches{0};   // case batches they carried (group commit: batches >= writes)
 
   context ctx(const business_calendar& cal) const { return context{cal, rules->items, rules->people}; }
   std::shared_ptr<const definition> def(const std::string& workflow, int version) const {

@@ -3,20 +3,34 @@
 namespace casework {
 
 status memory_event_log::append(const std::string& case_id, const std::vector<event>& events) {
-  if (events.empty()) return {};
+  return append_group({case_events{case_id, events}});
+}
+
+status memory_event_log::append_group(const std::vector<case_events>& batches) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto& history = cases_[case_id];
-  std::uint64_t last = history.empty() ? 0 : history.back().seq;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    if (events[i].seq != last + 1 + i) {
-      if (history.empty()) cases_.erase(case_id);
-      return error(errc::failed_precondition,
-                   "event " + std::to_string(events[i].seq) + " does not follow " + std::to_string(last + i),
-                   case_id + ".seq");
+  std::unordered_map<std::string, std::uint64_t> last;   // staged tails: a case may appear twice
+  for (const auto& b : batches) {
+    if (b.events.empty()) continue;
+    auto it = last.find(b.case_id);
+    std::uint64_t tail = 0;
+    if (it != last.end()) {
+      tail = it->second;
+    } else if (auto c = cases_.find(b.case_id); c != cases_.end() && !c->second.empty()) {
+      tail = c->second.back().seq;
     }
+    for (std::size_t i = 0; i < b.events.size(); ++i)
+      if (b.events[i].seq != tail + 1 + i)
+        return error(errc::failed_precondition,
+                     "event " + std::to_string(b.events[i].seq) + " does not follow " + std::to_string(tail + i),
+                     b.case_id + ".seq");
+    last[b.case_id] = b.events.back().seq;
   }
-  history.insert(history.end(), events.begin(), events.end());
-  events_ += events.size();
+  for (const auto& b : batches) {
+    if (b.events.empty()) continue;
+    auto& history = cases_[b.case_id];
+    history.insert(history.end(), b.events.begin(), b.events.end());
+    events_ += b.events.size();
+  }
   return {};
 }
 

@@ -127,6 +127,11 @@ class engine {
   std::vector<std::string> agencies() const;
   std::size_t active_case_actors() const;
   std::size_t restarts() const;   // case actors restarted by their supervisors after a failure
+  struct store_counts {
+    std::uint64_t writes = 0;    // synced writes to the event log
+    std::uint64_t batches = 0;   // case batches they carried; batches / writes is the group-commit size
+  };
+  store_counts store_stats() const;
 
   // Fault injection for crash tests: the case's actor throws while handling a message; its supervisor
   // restarts it from the recorded history.

@@ -15,6 +15,12 @@
 
 namespace casework {
 
+// One case's batch of events, for a group commit.
+struct case_events {
+  std::string case_id;
+  std::vector<event> events;
+};
+
 class event_log {
  public:
   virtual ~event_log() = default;
@@ -23,6 +29,11 @@ class event_log {
   // case's last recorded seq (1 for a new case), else failed_precondition naming both numbers. When this
   // returns ok, the events are recorded (for a durable log: on disk).
   virtual status append(const std::string& case_id, const std::vector<event>& events) = 0;
+
+  // Group commit: the batches of several cases in one atomic write (a durable log: one synced write). Each
+  // batch must continue its case's sequence; otherwise failed_precondition naming the case, and nothing of
+  // the group is written.
+  virtual status append_group(const std::vector<case_events>& batches) = 0;
 
   // The case's whole history, in order. not_found for an unknown case.
   virtual expected<std::vector<event>> read(const std::string& case_id) const = 0;
@@ -34,6 +45,7 @@ class event_log {
 class memory_event_log final : public event_log {
  public:
   status append(const std::string& case_id, const std::vector<event>& events) override;
+  status append_group(const std::vector<case_events>& batches) override;
   expected<std::vector<event>> read(const std::string& case_id) const override;
   std::vector<std::string> case_ids() const override;
   // Events recorded in all, for tests and figures.

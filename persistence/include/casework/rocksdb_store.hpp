@@ -29,12 +29,6 @@ struct store_options {
   rocksdb::Env* env = nullptr;       // default: the system environment; tests inject faults here
 };
 
-// One case's batch of events, for a group commit.
-struct case_events {
-  std::string case_id;
-  std::vector<event> events;
-};
-
 struct chain_break {
   std::string case_id;
   std::uint64_t seq = 0;
@@ -73,7 +67,7 @@ class rocksdb_store final : public event_log {
 
   // Group commit: the batches of several cases in ONE synced write, all or nothing. Each batch must continue
   // its case's sequence (failed_precondition naming the case otherwise, and nothing is written).
-  status append_group(const std::vector<case_events>& batches);
+  status append_group(const std::vector<case_events>& batches) override;
 
   // Checks every hash chain: hashes, previous-hash links, sequence gaps, undecodable events. `progress` is
   // called now and then with the number of events checked so far.
