@@ -1,6 +1,7 @@
 // engine: the embedding API over the actor runtime (see casework/engine.hpp and docs/design.md).
 #include "casework/engine.hpp"
 
+#include <boost/json.hpp>
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 
@@ -31,6 +32,25 @@ caf::actor_system_config make_config(const engine_options& o) {
   if (o.worker_threads > 0) cfg.set("scheduler.max-threads", o.worker_threads);
   cfg.set("logger.verbosity", caf::atom("quiet"));
   return cfg;
+}
+
+// Re-applies the closures recorded by an earlier run (R5.5 deadlines depend on them).
+status restore_closures(runtime_context& rt) {
+  auto text = rt.log->get_meta(closures_key);
+  if (!text) return text.error().code() == errc::not_found ? status{} : status{text.error()};
+  boost::json::error_code ec;
+  auto v = boost::json::parse(*text, ec);
+  if (ec) return error(errc::storage, "recorded closures are not JSON", closures_key);
+  auto closures = closures_from_json(v);
+  if (!closures) return closures.error();
+  auto cal = *rt.calendar.get();
+  for (auto& c : *closures) {
+    auto next = cal.with_closure(c);
+    if (!next) return next.error();
+    cal = std::move(*next);
+  }
+  rt.calendar.set(std::make_shared<const business_calendar>(std::move(cal)));
+  return {};
 }
 
 }  // namespace
@@ -75,6 +95,7 @@ expected<std::unique_ptr<engine>> engine::open(engine_options options) {
     case clock_mode::deterministic: clk = std::make_shared<caf_test_clock>(p->sys.clock(), options.start); break;
   }
   p->rt = std::make_shared<runtime_context>(options.rules, std::move(clk), options.log, options);
+  if (auto restored = restore_closures(*p->rt); !restored.ok()) return restored.error();
   auto& rt = p->rt;
   p->refs = std::make_shared<actor_refs>();
   auto& refs = *p->refs;

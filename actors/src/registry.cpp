@@ -1,6 +1,7 @@
 // The registry: finds or activates the actor of a case, allocates case ids, routes new dispatch reports
 // (R6.12 repeats, R6.13 restricted places), opens linked cases (R6.11, R5.3) and keeps the case directory that
 // listings read, so that nothing asks every case actor.
+#include <boost/json.hpp>
 #include <caf/all.hpp>
 
 #include "actors.hpp"
@@ -267,6 +268,9 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
         auto& st = self->state;
         auto next = st.rt->calendar.get()->with_closure(c);
         if (!next) return next.error();
+        // Recorded before it takes effect, so that a restart keeps the closure (and the deadlines it moved).
+        auto stored = st.rt->log->put_meta(closures_key, boost::json::serialize(closures_to_json(next->closures())));
+        if (!stored.ok()) return stored;
         st.rt->calendar.set(std::make_shared<const business_calendar>(std::move(*next)));
         for (const auto& [id, s] : st.directory) {   // R5.5: open cases' deadlines move
           if (s.terminal) continue;

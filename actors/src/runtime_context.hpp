@@ -81,6 +81,9 @@ class figures_board {
   std::map<std::string, std::shared_ptr<const agency_figures>> by_agency_;
 };
 
+// Where the engine keeps the calendar closures in the event log's metadata.
+inline const std::string closures_key = "calendar/closures";
+
 struct runtime_context {
   runtime_context(std::shared_ptr<const bundle> r, std::shared_ptr<clock> c, std::shared_ptr<event_log> l,
                   engine_options o)

@@ -49,6 +49,19 @@ std::vector<std::string> memory_event_log::case_ids() const {
   return out;
 }
 
+status memory_event_log::put_meta(const std::string& key, const std::string& value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  meta_[key] = value;
+  return {};
+}
+
+expected<std::string> memory_event_log::get_meta(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = meta_.find(key);
+  if (it == meta_.end()) return error(errc::not_found, "no such metadata", key);
+  return it->second;
+}
+
 std::size_t memory_event_log::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return events_;

@@ -126,6 +126,17 @@ TEST_F(RuntimeLifecycle, R5_5_CityWideClosureMovesOpenPetitionDeadlines) {
   EXPECT_EQ(eng->calendar()->version(), 1u);
 }
 
+TEST_F(RuntimeLifecycle, R5_5_ClosuresAreRecordedAndSurviveARestart) {
+  ASSERT_TRUE(wait(eng->add_closure(closure{*parse_day("2026-03-11"), closure_scope::city_wide, "Typhoon Kong-rey"})).ok());
+  eng.reset();
+  start("2026-03-06 15:00");
+  EXPECT_EQ(eng->calendar()->version(), 1u);
+  ASSERT_NE(eng->calendar()->closure_on(*parse_day("2026-03-11")), nullptr);
+  auto p = create("petition", R"({"agency": "pwd", "description": "broken pavement",
+                                  "reporter": {"name": "Citizen P", "phone": "0922000000"}})");
+  EXPECT_EQ(testing::deadline_utc(p.state, "reply"), "2026-03-17T16:00:00Z") << "the closure still counts";
+}
+
 TEST_F(RuntimeLifecycle, BadCommandsAreRefusedWithTheRuleAndChangeNothing) {
   auto id = working_streetlight();
   advance_to("2026-03-03 08:59");

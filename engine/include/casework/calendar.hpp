@@ -15,6 +15,9 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+
 #include "casework/time.hpp"
 
 namespace date { class time_zone; }
@@ -105,5 +108,11 @@ class business_calendar {
   std::shared_ptr<const base> base_;
   std::vector<closure> closures_;
 };
+
+// The closures' JSON form, as the engine stores them so that they survive restarts:
+// [{"day": "2026-09-29", "scope": "city_wide" | "partial", "reason", "areas", "announced_at"}].
+boost::json::array closures_to_json(const std::vector<closure>& closures);
+// Parses that form; invalid_argument naming the entry and field.
+expected<std::vector<closure>> closures_from_json(const boost::json::value& v);
 
 }  // namespace casework

@@ -40,6 +40,10 @@ class event_log {
 
   // Every case id recorded, in no particular order.
   virtual std::vector<std::string> case_ids() const = 0;
+
+  // Small durable values beside the histories (e.g. "calendar/closures"); not_found for a missing key.
+  virtual status put_meta(const std::string& key, const std::string& value) = 0;
+  virtual expected<std::string> get_meta(const std::string& key) const = 0;
 };
 
 class memory_event_log final : public event_log {
@@ -48,12 +52,15 @@ class memory_event_log final : public event_log {
   status append_group(const std::vector<case_events>& batches) override;
   expected<std::vector<event>> read(const std::string& case_id) const override;
   std::vector<std::string> case_ids() const override;
+  status put_meta(const std::string& key, const std::string& value) override;
+  expected<std::string> get_meta(const std::string& key) const override;
   // Events recorded in all, for tests and figures.
   std::size_t size() const;
 
  private:
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::vector<event>> cases_;
+  std::unordered_map<std::string, std::string> meta_;
   std::size_t events_ = 0;
 };
 

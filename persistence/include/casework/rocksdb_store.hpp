@@ -77,8 +77,8 @@ class rocksdb_store final : public event_log {
   status catch_up();
 
   // Metadata (format version, calendar closures, ...): small values under a key.
-  status put_meta(const std::string& key, const std::string& value);
-  expected<std::string> get_meta(const std::string& key) const;
+  status put_meta(const std::string& key, const std::string& value) override;
+  expected<std::string> get_meta(const std::string& key) const override;
 
   static constexpr int format_version = 1;
 
