@@ -73,8 +73,6 @@ void learn(registry_self self, const case_summary& s) {
   st.directory[s.id] = s;
 }
 
-}  // namespace
-
 // Decides a new case's first events (the id is allocated only when they are valid) and starts its actor.
 expected<std::pair<std::string, caf::actor>> open_case(registry_self self, const std::string& workflow,
                                                        command cmd, const std::string& agency) {
@@ -99,8 +97,6 @@ expected<std::pair<std::string, caf::actor>> open_case(registry_self self, const
   auto a = spawn_case(self, req.id, owner, std::move(*events));
   return std::make_pair(req.id, a);
 }
-
-namespace {
 
 // A dispatch report at a restricted place becomes a petition to the item's agency (R6.13).
 command as_petition(const command& cmd, const item* it) {

@@ -36,6 +36,7 @@ namespace {
 
 using detail::json_reader;
 using detail::parse_failure;
+using detail::is_kebab;
 namespace json = boost::json;
 using index_t = std::size_t;
 
@@ -53,16 +54,6 @@ bool known(const std::string_view (&names)[N], std::string_view name) {
 
 [[noreturn]] void fail_rule(const std::string& field, const std::string& message, const char* rule) {
   throw parse_failure{error(errc::invalid_definition, message, field, rule)};
-}
-
-bool is_kebab(std::string_view s) {
-  if (s.empty() || s.front() == '-' || s.back() == '-') return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!word && !(c == '-' && s[i - 1] != '-')) return false;
-  }
-  return true;
 }
 
 // Phone and SMS numbers: digits with optional spaces, '-', '(', ')' and a leading '+'.

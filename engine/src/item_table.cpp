@@ -24,6 +24,7 @@ namespace {
 
 using detail::json_reader;
 using detail::parse_failure;
+using detail::is_kebab;
 namespace json = boost::json;
 
 constexpr int max_working_days = 365;
@@ -38,17 +39,6 @@ duration total(const iso_duration& d) { return std::chrono::hours(24) * d.days +
 bool longer(const limit& two, const limit& one) {
   if (two.wall && one.wall) return total(*two.wall) > total(*one.wall);
   if (two.is_working_days() && one.is_working_days()) return two.working_days > one.working_days;
-  return true;
-}
-
-// Lowercase ASCII letters and digits in words joined by single hyphens: "streetlight-out".
-bool is_kebab(std::string_view s) {
-  if (s.empty() || s.front() == '-' || s.back() == '-') return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!word && !(c == '-' && s[i - 1] != '-')) return false;
-  }
   return true;
 }
 

@@ -93,4 +93,15 @@ class json_reader {
   errc code_;
 };
 
+// Ids in data files: lowercase ASCII letters and digits in words joined by single hyphens ("streetlight-out").
+inline bool is_kebab(std::string_view s) {
+  if (s.empty() || s.front() == '-' || s.back() == '-') return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!word && !(c == '-' && s[i - 1] != '-')) return false;
+  }
+  return true;
+}
+
 }  // namespace casework::detail
