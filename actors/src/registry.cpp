@@ -126,6 +126,36 @@ std::optional<geo_point> point_of(const boost::json::object& input) {
   return std::nullopt;
 }
 
+caf::response_promise create(registry_self self, const std::string& workflow, command cmd);
+
+// A repeat report joins the open case (R6.12). The place index learns of closings after the fact, so the case
+// may have been closed or released in the meantime: then the report opens a new case instead.
+caf::response_promise join(registry_self self, const std::string& workflow, const std::string& id, command cmd) {
+  auto rp = self->make_response_promise();
+  auto a = find_or_activate(self, id);
+  ++self->state.delegated[id];
+  self->request(a, caf::infinite, command_atom::value, id, as_repeat(cmd))
+      .then(
+          [=](case_result& joined) mutable {
+            if (joined || joined.error().code() != errc::failed_precondition) {
+              rp.deliver(std::move(joined));
+              return;
+            }
+            auto opened = open_case(self, workflow, cmd, {});
+            if (!opened) {
+              rp.deliver(case_result{std::move(opened).error()});
+              return;
+            }
+            ++self->state.delegated[opened->first];
+            rp.delegate(opened->second, create_atom::value, false);
+          },
+          [=](caf::error& e) mutable {
+            rp.deliver(case_result{error(errc::unavailable, "case " + id + " did not answer: " +
+                                                                self->system().render(e), "case")});
+          });
+  return rp;
+}
+
 caf::response_promise create(registry_self self, const std::string& workflow, command cmd) {
   auto& st = self->state;
   auto def = st.rt->rules->definitions.latest(workflow);
@@ -136,8 +166,7 @@ caf::response_promise create(registry_self self, const std::string& workflow, co
     std::string place = address && address->is_string() ? std::string(address->get_string()) : std::string();
     auto r = route_report(st.places, st.restrictions, item_code, place, point_of(cmd.input), st.rt->clk->now(),
                           st.rt->options.routing);
-    if (r.route == report_route::join_case && st.directory.count(r.case_id))
-      return forward(self, r.case_id, command_atom::value, r.case_id, as_repeat(cmd));
+    if (r.route == report_route::join_case && st.directory.count(r.case_id)) return join(self, workflow, r.case_id, cmd);
     if (r.route == report_route::petition) {
       return create(self, "petition", as_petition(cmd, st.rt->rules->items.find(item_code)));
     }

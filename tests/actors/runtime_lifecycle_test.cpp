@@ -93,6 +93,26 @@ TEST_F(RuntimeLifecycle, R6_12_RepeatReportAtTheSamePlaceJoinsTheOpenCase) {
   EXPECT_EQ(listed->size(), 1u) << "no second case was opened";
 }
 
+TEST_F(RuntimeLifecycle, R6_12_RepeatRacingTheClosingOfItsCaseOpensANewCase) {
+  auto id = working_streetlight();
+  ok(id, "report", "handler", R"({"result": "one", "finding": "fixed"})");
+  // The closing report and a repeat report at the same place are in flight together: the registry still
+  // routes the repeat to the case, which is closed by the time it gets there.
+  auto closing = eng->issue(id, command{"report", "handler", "t1",
+                                        boost::json::parse(R"({"result": "two", "finding": "fixed"})").as_object()});
+  auto repeat = eng->create_case("dispatch", command{"create", "call_taker", "t2",
+                                                     boost::json::parse(kStreetlight).as_object()});
+  eng->run_pending();
+  auto closed = closing.get();
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->state.state, "closed");
+  auto r = repeat.get();
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_FALSE(r->merged);
+  EXPECT_NE(r->state.id, id);
+  EXPECT_EQ(r->state.state, "created");
+}
+
 TEST_F(RuntimeLifecycle, R6_13_ReportsAtARestrictedPlaceBecomePetitions) {
   const char* noise = R"({"item": "premises-noise", "district": "xinyi", "location": {"address": "Songren Rd 100"},
                           "reporter": {"name": "Citizen N", "phone": "0911000000"}})";
