@@ -11,6 +11,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <memory>
 #include <string>
@@ -50,6 +51,7 @@ struct registry_state {
   std::map<std::string, case_summary> directory;             // every case, by id
   place_index places;                                         // open dispatch cases by place (R6.12)
   place_restrictions restrictions;                            // R6.13
+  std::vector<std::pair<std::string, std::string>> restricted;  // (normalised place, item), as recorded
   case_id_sequence ids;
   static inline const char* name = "casework.registry";
 };

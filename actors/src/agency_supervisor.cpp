@@ -34,9 +34,9 @@ caf::behavior supervisor_actor(supervisor_self self, std::shared_ptr<runtime_con
     std::string id = it->second;
     s.watched.erase(it);
     if (!failed(dm.reason)) return;   // passivated or stopped with the engine
-    if (++s.restarts[id] > max_restarts_per_case) return;   // keeps failing: leave it stopped
-    ++s.rt->restarts;
-    self->send(s.registry, down_atom::value, id);
+    bool restart = ++s.restarts[id] <= max_restarts_per_case;   // a case that keeps failing stays stopped
+    if (restart) ++s.rt->restarts;
+    self->send(s.registry, down_atom::value, id, restart);
   });
   return {
       [=](adopt_atom, const std::string& id, const caf::actor& a) {

@@ -136,8 +136,9 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         auto cal = s.rt->calendar.get();
         auto now = std::max(s.rt->clk->now(), f.due);
         auto events = fire_timer(*s.def, s.rt->ctx(*cal), s.s, f.timer, f.due, now);
-        if (!events) rp.deliver(case_result{view(self)});   // stale: the case moved on; nothing to do
-        else record(self, std::move(*events), rp);
+        if (events) record(self, std::move(*events), rp);
+        else if (events.error().code() == errc::failed_precondition) rp.deliver(case_result{view(self)});  // stale
+        else rp.deliver(case_result{std::move(events).error()});
         return rp;
       },
       [=](recompute_atom, const std::string&) {
@@ -163,7 +164,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
           e.type = event_type::linked;
           e.data = boost::json::object{{"relation", relation}, {"case", linked}};
         } else {
-          e.type = "link_failed";
+          e.type = event_type::link_failed;
           e.data = boost::json::object{{"relation", relation}, {"error", failure}};
         }
         record(self, {std::move(e)}, rp);

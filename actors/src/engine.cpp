@@ -75,7 +75,7 @@ struct engine::impl {
       self->request(dest, caf::infinite, xs...)
           .then([=](T& r) { p->set_value(std::move(r)); },
                 [=](caf::error& e) {
-                  p->set_value(T{error(errc::unavailable, "the engine stopped: " + self->system().render(e), "engine")});
+                  p->set_value(T{error(errc::unavailable, "no answer: " + self->system().render(e), "engine")});
                 });
     });
     return f;
@@ -205,6 +205,8 @@ std::vector<std::string> engine::agencies() const { return impl_->rt->figures.ag
 std::size_t engine::active_case_actors() const { return impl_->rt->active_actors; }
 
 std::size_t engine::restarts() const { return impl_->rt->restarts; }
+
+std::size_t engine::recovery_failures() const { return impl_->rt->recovery_failures; }
 
 engine::store_counts engine::store_stats() const { return {impl_->rt->store_writes, impl_->rt->store_batches}; }
 

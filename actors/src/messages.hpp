@@ -95,6 +95,7 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using crash_atom = caf::atom_constant<caf::atom("crash")>;   // fault injection (tests)
 using count_atom = caf::atom_constant<caf::atom("count")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 // Every request is answered with a value: CAF 0.17 responses carry a value or a caf::error, and ours travel as
 // values so that the error's code, field and rule survive intact.

@@ -98,6 +98,32 @@ expected<std::pair<std::string, caf::actor>> open_case(registry_self self, const
   return std::make_pair(req.id, a);
 }
 
+const std::string restrictions_key = "intake/restrictions";
+
+boost::json::array restricted_json(const registry_state& st) {
+  boost::json::array out;
+  for (const auto& [place, item] : st.restricted) out.push_back(boost::json::object{{"place", place}, {"item", item}});
+  return out;
+}
+
+// Restrictions agreed before a restart (R6.13); a restriction stays until lifted whatever the count.
+void restore_restrictions(registry_state& st) {
+  auto text = st.rt->log->get_meta(restrictions_key);
+  if (!text) return;
+  boost::json::error_code ec;
+  auto v = boost::json::parse(*text, ec);
+  if (ec || !v.is_array()) {
+    ++st.rt->recovery_failures;
+    return;
+  }
+  for (const auto& r : v.get_array()) {
+    if (!r.is_object() || !r.get_object().contains("place") || !r.get_object().contains("item")) continue;
+    std::string place(r.at("place").as_string()), item(r.at("item").as_string());
+    st.restricted.emplace_back(place, item);
+    st.restrictions.restore(place, item);
+  }
+}
+
 // A dispatch report at a restricted place becomes a petition to the item's agency (R6.13).
 command as_petition(const command& cmd, const item* it) {
   command p{"create", cmd.role, cmd.actor_id, {}};
@@ -224,24 +250,48 @@ expected<std::vector<case_listing>> list(registry_state& st, const case_query& q
   return out;
 }
 
-// Rebuilds the directory, the place index, the id sequence, the timers and the figures from the log.
+// The agencies a history concerns: where it was created and every agency it was forwarded to or from.
+std::set<std::string> agencies_of(const std::vector<event>& history) {
+  std::set<std::string> out;
+  for (const auto& e : history) {
+    for (const char* key : {"agency", "from", "to"}) {
+      if (e.type != event_type::created && e.type != event_type::agency_changed) break;
+      if (e.type == event_type::created && std::string_view(key) != "agency") continue;
+      if (auto* v = e.data.if_contains(key); v && v->is_string()) out.insert(std::string(v->get_string()));
+    }
+  }
+  return out;
+}
+
+// Rebuilds the directory, the place index, the restrictions, the id sequence, the timers, the outbox and the
+// figures from the log. Cases are learnt in the order they closed, so that R6.13's consecutive findings count
+// as they did before.
 void recover(registry_self self) {
   auto& st = self->state;
   auto cal = st.rt->calendar.get();
+  std::vector<std::pair<instant, case_summary>> learnt;
   for (const auto& id : st.rt->log->case_ids()) {
     auto history = st.rt->log->read(id);
-    if (!history) continue;
-    auto s = fold(*history);
-    if (!s) continue;
+    auto s = history ? fold(*history) : expected<case_state>(history.error());
+    if (!s) {
+      ++st.rt->recovery_failures;
+      continue;
+    }
     (void)st.ids.observe(id);
-    learn(self, summarize(*s));
+    learnt.emplace_back(s->terminal ? s->closed_at : instant::max(), summarize(*s));
     auto def = st.rt->def(s->workflow, s->definition_version);
     if (def && !s->terminal)
       self->send(st.refs->timers, timers_atom::value, id, pending_timers(*def, st.rt->ctx(*cal), *s));
-    auto sup = st.refs->supervisors.find(s->agency);
-    if (sup != st.refs->supervisors.end())
-      self->send(sup->second, batch_atom::value, recorded_batch{case_state{}, *s, *history});
+    (void)st.rt->notifications.record(id, *history, s->updated_at);   // pull readers see them again
+    for (const auto& agency : agencies_of(*history)) {
+      auto sup = st.refs->supervisors.find(agency);
+      if (sup != st.refs->supervisors.end())
+        self->send(sup->second, batch_atom::value, recorded_batch{case_state{}, *s, *history});
+    }
   }
+  std::stable_sort(learnt.begin(), learnt.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [closed, summary] : learnt) learn(self, summary);
+  restore_restrictions(st);
 }
 
 }  // namespace
@@ -276,13 +326,13 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
         set_active_count(self);
         return true;
       },
-      [=](down_atom, const std::string& id) {   // a case actor failed: restart it from its history
+      [=](down_atom, const std::string& id, bool restart) {   // a case actor failed
         auto& st = self->state;
         st.active.erase(id);
         st.delegated.erase(id);
         set_active_count(self);
-        auto d = st.directory.find(id);
-        if (d != st.directory.end() && !d->second.terminal) find_or_activate(self, id);
+        auto d = st.directory.find(id);   // restart it from its history (the next request would, too)
+        if (restart && d != st.directory.end() && !d->second.terminal) find_or_activate(self, id);
       },
       [=](crash_atom, const std::string& id) {
         auto it = self->state.active.find(id);
@@ -307,7 +357,16 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
         return {};
       },
       [=](restrict_atom, const std::string& address, const std::string& item) -> status {
-        return self->state.restrictions.restrict(address, item);
+        auto& st = self->state;
+        if (!st.restrictions.can_restrict(address, item) || st.restrictions.is_restricted(address, item))
+          return st.restrictions.restrict(address, item);   // the R6.13 refusal, or a no-op
+        // Recorded before it takes effect, so that a restart keeps it.
+        auto list = restricted_json(st);
+        list.push_back(boost::json::object{{"place", normalize_address(address)}, {"item", item}});
+        if (auto stored = st.rt->log->put_meta(restrictions_key, boost::json::serialize(list)); !stored.ok())
+          return stored;
+        st.restricted.emplace_back(normalize_address(address), item);
+        return st.restrictions.restrict(address, item);
       },
   };
 }

@@ -101,6 +101,7 @@ struct runtime_context {
   std::function<void(const notification_record&)> delivery;   // set by engine::on_notification
   std::atomic<std::size_t> active_actors{0};
   std::atomic<std::size_t> restarts{0};
+  std::atomic<std::size_t> recovery_failures{0};   // histories that could not be read or folded on open
   std::atomic<std::uint64_t> store_writes{0};    // synced writes to the log
   std::atomic<std::uint64_t> store_batches{0};   // case batches they carried (group commit: batches >= writes)
 

@@ -16,9 +16,17 @@ using timer_self = caf::stateful_actor<timer_service_state>*;
 
 namespace {
 
+// Fires through the registry (which activates a passivated case). A fire that could not be recorded (a
+// storage error) is retried a second later; a case actor that died re-registers its timers when it restarts.
 void fire(timer_self self, const due_timer& t, std::function<void()> done) {
   self->request(self->state.registry, caf::infinite, fire_atom::value, fire_request{t.case_id, t.timer, t.due})
-      .then([=](case_result&) { done(); }, [=](caf::error&) { done(); });   // a failed case re-registers on restart
+      .then(
+          [=](case_result& r) {
+            if (!r && r.error().code() == errc::storage)
+              self->delayed_send(self, std::chrono::seconds(1), retry_atom::value, t.case_id, t.timer, t.due);
+            done();
+          },
+          [=](caf::error&) { done(); });
 }
 
 void arm(timer_self self) {
@@ -91,6 +99,9 @@ caf::behavior timer_service_actor(timer_self self, std::shared_ptr<runtime_conte
         return rp;
       },
       [=](count_atom) { return self->state.index.size(); },
+      [=](retry_atom, const std::string& case_id, const std::string& timer, instant due) {
+        fire(self, due_timer{case_id, timer, due}, [] {});
+      },
   };
 }
 

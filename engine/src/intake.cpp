@@ -375,6 +375,10 @@ status place_restrictions::restrict(std::string_view place, std::string_view ite
   return {};
 }
 
+void place_restrictions::restore(std::string_view place, std::string_view item) {
+  states_[{normalize_address(place), std::string(item)}].restricted = true;
+}
+
 bool place_restrictions::is_restricted(std::string_view place, std::string_view item) const {
   const state* s = find(place, item);
   return s && s->restricted;

@@ -132,6 +132,41 @@ TEST_F(RuntimeLifecycle, R6_13_ReportsAtARestrictedPlaceBecomePetitions) {
   EXPECT_EQ(p.state.agency, "dep");
 }
 
+TEST_F(RuntimeLifecycle, R6_13_RestrictionsSurviveARestart) {
+  const char* noise = R"({"item": "premises-noise", "district": "xinyi", "location": {"address": "Songren Rd 100"},
+                          "reporter": {"name": "Citizen N", "phone": "0911000000"}})";
+  for (int i = 0; i < 3; ++i) {
+    auto c = create("dispatch", noise);
+    ok(c.state.id, "sign", "duty_officer");
+    ok(c.state.id, "assign", "duty_officer", R"({"handler": "dep-h-1"})");
+    ok(c.state.id, "report", "handler", R"({"result": "quiet", "finding": "no_violation"})");
+  }
+  ASSERT_TRUE(wait(eng->restrict_place("Songren Rd 100", "premises-noise")).ok());
+  eng.reset();
+  start("2026-03-02 12:00");
+  EXPECT_EQ(create("dispatch", noise).state.workflow, "petition");
+}
+
+TEST_F(RuntimeLifecycle, FiguresAfterARestartEqualARecountForEveryAgencyIncludingForwards) {
+  start("2026-03-06 15:00");
+  auto p = create("petition", R"({"agency": "pwd", "description": "broken pavement",
+                                  "reporter": {"name": "Citizen P", "phone": "0922000000"}})");
+  advance_to("2026-03-09 09:00");
+  ok(p.state.id, "forward", "intake_clerk", R"({"to_agency": "pwd-parks-lights"})");
+  working_streetlight();
+  eng.reset();
+  start("2026-03-09 10:00");
+  eng->run_pending();
+  std::vector<std::vector<event>> histories;
+  for (const auto& id : log->case_ids()) histories.push_back(*log->read(id));
+  for (const char* agency : {"pwd", "pwd-parks-lights", "dot"}) {
+    auto f = eng->figures(agency);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(*f, recount(agency, h.rules().definitions, histories)) << agency;
+  }
+  EXPECT_EQ(eng->recovery_failures(), 0u);
+}
+
 TEST_F(RuntimeLifecycle, R5_5_CityWideClosureMovesOpenPetitionDeadlines) {
   start("2026-03-06 15:00");
   auto p = create("petition", R"({"agency": "pwd", "description": "broken pavement",

@@ -84,10 +84,14 @@ struct notification_record {
 
 class engine {
  public:
-  // Starts the actors. Errors: invalid_argument for missing rules; whatever replaying an existing log
-  // finds (a history that does not fold).
+  // Starts the actors and, on a log that holds cases, rebuilds the case directory, timers, figures and
+  // outbox from it (asynchronously: commands are accepted at once). Errors: invalid_argument for missing
+  // rules; storage when the recorded closures cannot be read. Histories that cannot be read or folded are
+  // skipped and counted in recovery_failures().
   static expected<std::unique_ptr<engine>> open(engine_options options);
-  ~engine();   // stops every actor; in-flight commands finish first
+  // Stops every actor. Calls not answered yet are answered with errc::unavailable; a command may have been
+  // recorded without its answer reaching the caller (re-read the case), never answered without being recorded.
+  ~engine();
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
 
@@ -126,7 +130,8 @@ class engine {
   std::shared_ptr<const agency_figures> figures(const std::string& agency) const;
   std::vector<std::string> agencies() const;
   std::size_t active_case_actors() const;
-  std::size_t restarts() const;   // case actors restarted by their supervisors after a failure
+  std::size_t restarts() const;            // case actors restarted by their supervisors after a failure
+  std::size_t recovery_failures() const;   // histories skipped on open (unreadable or not folding)
   struct store_counts {
     std::uint64_t writes = 0;    // synced writes to the event log
     std::uint64_t batches = 0;   // case batches they carried; batches / writes is the group-commit size

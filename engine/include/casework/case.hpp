@@ -32,6 +32,7 @@ inline constexpr const char* timer_fired = "timer_fired";            // timer, d
 inline constexpr const char* notification = "notification";          // key, kind, channels, recipients, due
 inline constexpr const char* link_requested = "link_requested";      // relation, workflow, agency, fields
 inline constexpr const char* linked = "linked";                      // relation, case
+inline constexpr const char* link_failed = "link_failed";            // relation, error (the linked case was refused)
 }  // namespace event_type
 
 struct event {

@@ -143,6 +143,9 @@ class place_restrictions {
   // Restricts (place, item); a no-op when already restricted. Errors: rule_violation (R6.13) when fewer
   // than 3 consecutive no-violation findings are on record.
   status restrict(std::string_view place, std::string_view item);
+  // Marks (place, item) restricted without checking the count: for restoring a restriction recorded earlier
+  // (the findings that allowed it may predate what this value has seen).
+  void restore(std::string_view place, std::string_view item);
   bool is_restricted(std::string_view place, std::string_view item) const;
   // Lifts a restriction (the count is kept). Errors: not_found when (place, item) is not restricted.
   status lift(std::string_view place, std::string_view item);
