@@ -2,6 +2,7 @@
 #include "casework/rocksdb_store.hpp"
 
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include <boost/json.hpp>
@@ -59,6 +60,21 @@ struct rocksdb_store::impl {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   mutable std::mutex mu;                           // writers: tails and the write itself
   std::unordered_map<std::string, tail> tails;     // last seq and hash of cases written through this instance
+  bool write_failed = false;                       // RocksDB stops writing after a failed write until resumed
+
+  // Lets RocksDB write again after a failed write (a full disk that has room again). Caller holds mu.
+  status recover() {
+    if (!write_failed) return {};
+    rocksdb::Status s = db->Resume();   // OK when RocksDB already recovered by itself
+    for (int i = 0; s.IsBusy() && i < 200; ++i) {   // its own recovery is running: wait up to 2 s
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      s = db->Resume();
+    }
+    if (!s.ok())
+      return storage_error(s, "the store stopped writing after an earlier write failed; reopen it");
+    write_failed = false;
+    return {};
+  }
 
   ~impl() {
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
@@ -157,6 +173,7 @@ status rocksdb_store::append(const std::string& case_id, const std::vector<event
 
 status rocksdb_store::append_group(const std::vector<case_events>& batches) {
   std::lock_guard<std::mutex> lock(impl_->mu);
+  if (auto r = impl_->recover(); !r.ok()) return r;
   rocksdb::WriteBatch batch;
   std::unordered_map<std::string, tail> staged;   // a case may appear more than once in a group
   for (const auto& c : batches) {
@@ -177,7 +194,9 @@ status rocksdb_store::append_group(const std::vector<case_events>& batches) {
   auto s = impl_->db->Write(impl_->write_options(), &batch);
   if (!s.ok()) {
     impl_->tails.clear();   // the store may hold less than we think: re-read tails on the next write
-    return storage_error(s, "writing " + std::to_string(batches.size()) + " case batches");
+    impl_->write_failed = true;
+    // In doubt, not refused: the batch may still be found after a restart (its bytes may be in the WAL).
+    return storage_error(s, "writing " + std::to_string(batches.size()) + " case batch(es)");
   }
   for (auto& [id, t] : staged) impl_->tails[id] = t;
   return {};
@@ -275,8 +294,13 @@ status rocksdb_store::catch_up() {
 }
 
 status rocksdb_store::put_meta(const std::string& key, const std::string& value) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (auto r = impl_->recover(); !r.ok()) return r;
   auto s = impl_->db->Put(impl_->write_options(), impl_->meta, key, value);
-  if (!s.ok()) return storage_error(s, "writing " + key);
+  if (!s.ok()) {
+    impl_->write_failed = true;
+    return storage_error(s, "writing " + key);
+  }
   return {};
 }
 
