@@ -60,6 +60,10 @@ void record(case_self self, std::vector<event> events, caf::response_promise rp,
           [=](status& st) mutable {
             if (!st.ok()) {
               rp.deliver(case_result{st.error()});
+              if (self->state.s.seq == 0) {   // a new case whose creation was not recorded: it does not exist
+                self->send(self->state.refs->registry, down_atom::value, self->state.s.id, false);
+                self->quit();
+              }
               return;
             }
             after_recorded(self, events);
@@ -115,24 +119,33 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         pending_create->clear();
         return rp;
       },
-      [=](command_atom, const std::string&, const command& cmd) {
+      [=](command_atom, const std::string& id, const command& cmd) {
         ++self->state.handled;
         auto rp = self->make_response_promise();
         auto& s = self->state;
+        if (!s.def) {   // not recorded yet (its creation is still being written or failed)
+          rp.deliver(case_result{error(errc::not_found, "no such case", "case " + id)});
+          return rp;
+        }
         auto cal = s.rt->calendar.get();
         auto events = decide(*s.def, s.rt->ctx(*cal), s.s, cmd, s.rt->clk->now());
         if (!events) rp.deliver(case_result{std::move(events).error()});
         else record(self, std::move(*events), rp, cmd.name == "add-report");
         return rp;
       },
-      [=](get_atom, const std::string&) {
+      [=](get_atom, const std::string& id) {
         ++self->state.handled;
+        if (!self->state.def) return case_result{error(errc::not_found, "no such case", "case " + id)};
         return case_result{view(self)};
       },
       [=](fire_atom, const fire_request& f) {
         ++self->state.handled;
         auto rp = self->make_response_promise();
         auto& s = self->state;
+        if (!s.def) {
+          rp.deliver(case_result{error(errc::not_found, "no such case", "case " + f.case_id)});
+          return rp;
+        }
         auto cal = s.rt->calendar.get();
         auto now = std::max(s.rt->clk->now(), f.due);
         auto events = fire_timer(*s.def, s.rt->ctx(*cal), s.s, f.timer, f.due, now);
@@ -141,10 +154,14 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         else rp.deliver(case_result{std::move(events).error()});
         return rp;
       },
-      [=](recompute_atom, const std::string&) {
+      [=](recompute_atom, const std::string& id) {
         ++self->state.handled;
         auto rp = self->make_response_promise();
         auto& s = self->state;
+        if (!s.def) {
+          rp.deliver(case_result{error(errc::not_found, "no such case", "case " + id)});
+          return rp;
+        }
         auto cal = s.rt->calendar.get();
         auto events = recompute_deadlines(*s.def, s.rt->ctx(*cal), s.s, s.rt->clk->now());
         if (!events) rp.deliver(case_result{std::move(events).error()});

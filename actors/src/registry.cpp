@@ -224,16 +224,47 @@ void open_link(registry_self self, const link_request& req) {
     if (!takes_source) cmd.input.erase("source");
   }
   auto opened = open_case(self, workflow, std::move(cmd), std::string(d.at("agency").as_string()));
-  auto origin = find_or_activate(self, req.origin);
-  if (opened) {
-    ++st.delegated[opened->first];
-    self->send(opened->second, create_atom::value, false);
+  std::string origin_id = req.origin;
+  // The origin records the link only once the linked case is recorded (or refused). What could not be recorded
+  // for want of storage is tried again a second later, so that no R6.11 petition is lost to a full disk.
+  auto tell_origin = [=](const std::string& linked, const std::string& failure) {
+    auto origin = find_or_activate(self, origin_id);
+    if (!origin) return;
+    ++self->state.delegated[origin_id];
+    self->request(origin, caf::infinite, link_atom::value, origin_id, relation, linked, failure)
+        .then([=](case_result& r) {
+          if (!r && r.error().code() == errc::storage)
+            self->delayed_send(self, std::chrono::seconds(1), link_atom::value, origin_id, relation, linked, failure);
+        }, [](caf::error&) {});
+  };
+  auto retry = [=] { self->delayed_send(self, std::chrono::seconds(1), open_link_atom::value, req); };
+  if (!opened) {
+    if (opened.error().code() == errc::storage || opened.error().code() == errc::unavailable) return retry();
+    tell_origin({}, opened.error().to_string());
+    return;
   }
-  if (origin) {
-    ++st.delegated[req.origin];
-    self->send(origin, link_atom::value, req.origin, relation, opened ? opened->first : std::string(),
-               opened ? std::string() : opened.error().to_string());
+  std::string new_id = opened->first;
+  ++st.delegated[new_id];
+  self->request(opened->second, caf::infinite, create_atom::value, false)
+      .then(
+          [=](case_result& r) {
+            if (r) tell_origin(new_id, {});
+            else if (r.error().code() == errc::storage) retry();
+            else tell_origin({}, r.error().to_string());
+          },
+          [=](caf::error&) { retry(); });
+}
+
+// The link requests of a history that were neither linked nor refused (the engine stopped in between).
+std::vector<event> unresolved_links(const std::vector<event>& history) {
+  std::vector<event> requested;
+  std::size_t resolved = 0;
+  for (const auto& e : history) {
+    if (e.type == event_type::link_requested) requested.push_back(e);
+    if (e.type == event_type::linked || e.type == event_type::link_failed) ++resolved;
   }
+  if (resolved >= requested.size()) return {};
+  return std::vector<event>(requested.begin() + static_cast<std::ptrdiff_t>(resolved), requested.end());
 }
 
 expected<std::vector<case_listing>> list(registry_state& st, const case_query& q) {
@@ -283,6 +314,7 @@ void recover(registry_self self) {
     if (def && !s->terminal)
       self->send(st.refs->timers, timers_atom::value, id, pending_timers(*def, st.rt->ctx(*cal), *s));
     (void)st.rt->notifications.record(id, *history, s->updated_at);   // pull readers see them again
+    for (auto& e : unresolved_links(*history)) self->send(self, open_link_atom::value, link_request{id, e});
     for (const auto& agency : agencies_of(*history)) {
       auto sup = st.refs->supervisors.find(agency);
       if (sup != st.refs->supervisors.end())
@@ -317,6 +349,13 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
       [=](summary_atom, const case_summary& s) { learn(self, s); },
       [=](const case_result&) {},   // answers to what the registry sent a case (linked creates, links, recomputes)
       [=](open_link_atom, const link_request& req) { open_link(self, req); },
+      [=](link_atom, const std::string& origin, const std::string& relation, const std::string& linked,
+          const std::string& failure) {   // a link record retried after a storage error
+        if (auto a = find_or_activate(self, origin)) {
+          ++self->state.delegated[origin];
+          self->send(a, link_atom::value, origin, relation, linked, failure);
+        }
+      },
       [=](idle_atom, const std::string& id, std::uint64_t handled) {
         auto& st = self->state;
         auto it = st.delegated.find(id);
