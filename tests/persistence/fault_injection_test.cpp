@@ -215,6 +215,18 @@ class DiskFull : public ::testing::Test {
     ASSERT_TRUE(store);
     ASSERT_TRUE(store->append(kCase, evs(kCase, 1, 3)).ok());
   }
+  // An engine on CAF's test coordinator over the store (which it takes over), from 2026-03-02 09:00.
+  std::unique_ptr<engine> open_engine() {
+    testing::harness h;
+    engine_options o;
+    o.rules = testing::taipei_bundle();
+    o.mode = clock_mode::deterministic;
+    o.start = h.local("2026-03-02 09:00");
+    o.log = std::shared_ptr<rocksdb_store>(std::move(store));
+    auto opened = engine::open(o);
+    EXPECT_TRUE(opened) << (opened ? "" : opened.error().to_string());
+    return opened ? std::move(*opened) : nullptr;
+  }
   static constexpr const char* kCase = "2026030200001";
   temp_dir d;
   testing::fault_env fe = testing::make_fault_env();
@@ -319,15 +331,9 @@ TEST_F(DiskFull, AFailedSyncNeverLeavesABrokenChainBehindARetry) {
 // The engine on a full disk: the command fails with storage, the case is unchanged, and after the disk is
 // healed the same command succeeds (CAF's test coordinator: no threads, no sleeps).
 TEST_F(DiskFull, TheEngineRefusesCommandsWhileFullAndResumesAfterHealing) {
-  testing::harness h;
-  engine_options o;
-  o.rules = testing::taipei_bundle();
-  o.mode = clock_mode::deterministic;
-  o.start = h.local("2026-03-02 09:00");
-  o.log = std::shared_ptr<rocksdb_store>(std::move(store));
-  auto opened = engine::open(o);
-  ASSERT_TRUE(opened) << opened.error().to_string();
-  auto& eng = **opened;
+  auto opened = open_engine();
+  ASSERT_TRUE(opened);
+  auto& eng = *opened;
   auto wait = [&](auto f) {
     eng.run_pending();
     return f.get();
@@ -361,15 +367,9 @@ TEST_F(DiskFull, TheEngineRefusesCommandsWhileFullAndResumesAfterHealing) {
 // A create whose events could not be recorded leaves no case behind (no actor, no half case), and a
 // dispatch release whose linked petition could not be recorded is not linked to it (R6.11).
 TEST_F(DiskFull, UnrecordedCreatesLeaveNoCaseAndUnrecordedLinkedCasesAreNotLinked) {
-  testing::harness h;
-  engine_options o;
-  o.rules = testing::taipei_bundle();
-  o.mode = clock_mode::deterministic;
-  o.start = h.local("2026-03-02 09:00");
-  o.log = std::shared_ptr<rocksdb_store>(std::move(store));
-  auto opened = engine::open(o);
-  ASSERT_TRUE(opened) << opened.error().to_string();
-  auto& eng = **opened;
+  auto opened = open_engine();
+  ASSERT_TRUE(opened);
+  auto& eng = *opened;
   auto wait = [&](auto f) {
     eng.run_pending();
     return f.get();

@@ -3,7 +3,7 @@
 #include <random>
 
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
+#include "store_surgery.hpp"
 
 #include "casework/rocksdb_store.hpp"
 
@@ -113,21 +113,7 @@ TEST(RocksdbStore, VerifyFindsAFlippedByteWithItsCaseAndSequence) {
     ASSERT_TRUE(store->append("2026030200001", evs(1, 3)).ok());
     ASSERT_TRUE(store->append("2026030200002", evs(1, 5)).ok());
   }
-  {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, {}}, {"events", {}}};
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), d.str("db"), cfs, &handles, &db).ok());
-    std::string key = "2026030200002";
-    key.push_back('\0');
-    key += std::string("\0\0\0\0\0\0\0\x03", 8);
-    std::string value;
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[1], key, &value).ok());
-    value[value.size() - 3] ^= 0x01;   // inside the event's JSON payload
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[1], key, value).ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
+  ASSERT_TRUE(testing::flip_stored_byte(d.str("db"), "2026030200002", 3));
   auto store = open_store(d.str("db"));
   auto report = store->verify();
   ASSERT_TRUE(report);

@@ -1,6 +1,6 @@
 // The auditors' command line (tools/casework): the real binary against a real store that another
 // rocksdb_store instance keeps open for writing throughout, as caseworkd would.
-#include <rocksdb/db.h>
+#include "store_surgery.hpp"
 
 #include "cli_support.hpp"
 
@@ -71,21 +71,7 @@ TEST_F(CaseworkCli, VerifyPassesIntactChainsAndNamesTheCaseAndSeqOfAFlippedByte)
 
   primary_.reset();
   cases_.reset();
-  {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, {}}, {"events", {}}};
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), data(), cfs, &handles, &db).ok());
-    std::string key = "2026030200002";
-    key.push_back('\0');
-    key += std::string("\0\0\0\0\0\0\0\x03", 8);
-    std::string value;
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[1], key, &value).ok());
-    value[value.size() - 3] ^= 0x01;  // inside the event's JSON payload
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[1], key, value).ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
+  ASSERT_TRUE(testing::flip_stored_byte(data(), "2026030200002", 3));
   open_primary();
   auto broken = cli({"verify", data()});
   EXPECT_EQ(broken.code, 1) << broken.err;
