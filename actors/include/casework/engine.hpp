@@ -10,7 +10,9 @@
 //   auto created = (*eng)->create_case("dispatch", {"create", "call_taker", "ct-1", input}).get();
 //   auto signed_ = (*eng)->issue(created->state.id, {"sign", "duty_officer", "do-1", {}}).get();
 //
-// Calls return std::future (or a value for reads that need no actor). In deterministic mode (tests) nothing
+// A command's answer means its events are recorded. An errc::storage answer means "in doubt", not "refused":
+// the write failed, but its bytes may still be found when the store reopens, so re-read the case before
+// repeating the command. Calls return std::future (or a value for reads that need no actor). In deterministic mode (tests) nothing
 // runs until run_pending() is called, so futures must be read after it.
 #pragma once
 
