@@ -98,7 +98,12 @@ struct command {
 // JSON forms (for the store, the API and the auditors' tools).
 boost::json::object to_json(const event& e);
 expected<event> event_from_json(const boost::json::value& v);
-boost::json::object to_json(const case_state& s);
+boost::json::object to_json(const case_state& s);   // for people: what the API and the tools show
+
+// The complete state, for snapshots: from_snapshot(to_snapshot(s)) == s. Versioned ("snapshot_version": 1);
+// errors name the field.
+boost::json::object to_snapshot(const case_state& s);
+expected<case_state> from_snapshot(const boost::json::value& v);
 
 // Reads a dotted path ("reporter.phone") in a JSON object; nullptr when absent or null.
 const boost::json::value* find_path(const boost::json::object& o, std::string_view path);
