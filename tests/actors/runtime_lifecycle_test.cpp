@@ -172,7 +172,7 @@ TEST_F(RuntimeLifecycle, R5_5_CityWideClosureMovesOpenPetitionDeadlines) {
   auto p = create("petition", R"({"agency": "pwd", "description": "broken pavement",
                                   "reporter": {"name": "Citizen P", "phone": "0922000000"}})");
   EXPECT_EQ(testing::deadline_utc(p.state, "reply"), "2026-03-16T16:00:00Z");
-  auto st = wait(eng->add_closure(closure{*parse_day("2026-03-11"), closure_scope::city_wide, "Typhoon Kong-rey"}));
+  auto st = wait(eng->add_closure(closure{*parse_day("2026-03-11"), closure_scope::city_wide, "Typhoon Kong-rey", "", {}, 0}));
   ASSERT_TRUE(st.ok()) << st.error().to_string();
   eng->run_pending();
   auto s = state(p.state.id);
@@ -182,7 +182,7 @@ TEST_F(RuntimeLifecycle, R5_5_CityWideClosureMovesOpenPetitionDeadlines) {
 }
 
 TEST_F(RuntimeLifecycle, R5_5_ClosuresAreRecordedAndSurviveARestart) {
-  ASSERT_TRUE(wait(eng->add_closure(closure{*parse_day("2026-03-11"), closure_scope::city_wide, "Typhoon Kong-rey"})).ok());
+  ASSERT_TRUE(wait(eng->add_closure(closure{*parse_day("2026-03-11"), closure_scope::city_wide, "Typhoon Kong-rey", "", {}, 0})).ok());
   eng.reset();
   start("2026-03-06 15:00");
   EXPECT_EQ(eng->calendar()->version(), 1u);
