@@ -27,6 +27,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
 #include "casework/interpreter.hpp"
 #include "casework/rocksdb_store.hpp"
 #include "rules_harness.hpp"
@@ -43,19 +44,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("casework-crash-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() { fs::remove_all(path_); }
-  std::string str(const std::string& sub = "") const { return (path_ / sub).string(); }
-
- private:
-  fs::path path_;
-};
+using testing::temp_dir;
 
 // The child process: its stdin, and its stdout read line by line on a thread until the pipe closes (lines
 // written before the kill are still read after it).

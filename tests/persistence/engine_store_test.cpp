@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
 #include "casework/engine.hpp"
 #include "casework/rocksdb_store.hpp"
 #include "rules_harness.hpp"
@@ -14,15 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct temp_dir {
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("casework-engine-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-  fs::path path;
-};
+using testing::temp_dir;
 
 std::shared_ptr<rocksdb_store> open_store(const fs::path& dir) {
   store_options o;
@@ -53,7 +46,7 @@ command report(int i) {
 TEST(EngineOnRocksdb, ConcurrentCommandsAreGroupCommittedAndAllRecorded) {
   temp_dir d;
   testing::harness h;
-  auto store = open_store(d.path);
+  auto store = open_store(d.path());
   auto eng = open_engine(store, h.local("2026-03-02 09:00"));
   std::vector<std::future<expected<case_view>>> futures;
   for (int i = 0; i < 400; ++i) futures.push_back(eng->create_case("dispatch", report(i)));
@@ -81,14 +74,14 @@ TEST(EngineOnRocksdb, RestartOnTheSameDataFindsCasesAndFiresTheirRemindersOnce) 
   testing::harness h;
   std::string id;
   {
-    auto store = open_store(d.path);
+    auto store = open_store(d.path());
     auto eng = open_engine(store, h.local("2026-03-02 09:00"));
     auto c = eng->create_case("dispatch", report(1)).get();
     ASSERT_TRUE(c);
     id = c->state.id;
     ASSERT_TRUE(eng->advance_to(h.local("2026-03-02 09:05")).get().ok());
   }
-  auto store = open_store(d.path);
+  auto store = open_store(d.path());
   auto eng = open_engine(store, h.local("2026-03-02 09:05"));
   auto s = eng->get_case(id).get();
   ASSERT_TRUE(s) << s.error().to_string();

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
 #include "casework/engine.hpp"
 #include "casework/rocksdb_store.hpp"
 #include "fault_fs.hpp"
@@ -20,19 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::fault_fs;
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("casework-fault-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() { fs::remove_all(path_); }
-  std::string str(const std::string& sub = "") const { return (path_ / sub).string(); }
-
- private:
-  fs::path path_;
-};
+using testing::temp_dir;
 
 // An event whose payload names its case and place, padded to `pad` bytes (records that span RocksDB's 32 KiB
 // WAL blocks are the ones a torn write cuts in two).

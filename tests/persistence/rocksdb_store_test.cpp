@@ -3,6 +3,7 @@
 #include <random>
 
 #include <gtest/gtest.h>
+#include "temp_dir.hpp"
 #include "store_surgery.hpp"
 
 #include "casework/rocksdb_store.hpp"
@@ -12,19 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("casework-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() { fs::remove_all(path_); }
-  std::string str(const std::string& sub = "") const { return (path_ / sub).string(); }
-
- private:
-  fs::path path_;
-};
+using testing::temp_dir;
 
 event ev(std::uint64_t seq, const std::string& type = "command") {
   event e;

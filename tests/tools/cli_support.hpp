@@ -17,6 +17,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include "temp_dir.hpp"
 #include "casework/rocksdb_store.hpp"
 #include "rules_harness.hpp"
 
@@ -26,19 +27,7 @@ namespace casework::cli_testing {
 
 namespace fs = std::filesystem;
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("casework-cli-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() { fs::remove_all(path_); }
-  std::string str(const std::string& sub = "") const { return (path_ / sub).string(); }
-
- private:
-  fs::path path_;
-};
+using testing::temp_dir;
 
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
