@@ -1,9 +1,168 @@
 #include "casework/event_log.hpp"
 
+#include <algorithm>
+
+#include "json_reader.hpp"
+
 namespace casework {
 
+// ---- Derived values ----
+
+case_entry entry_of(const case_state& s) {
+  case_entry out;
+  out.id = s.id;
+  out.workflow = s.workflow;
+  out.agency = s.agency;
+  out.item = s.item;
+  out.state = s.state;
+  out.stage = s.stage;
+  out.terminal = s.terminal;
+  out.created_at = s.created_at;
+  out.closed_at = s.closed_at;
+  const char* stage_limit = s.stage == 1 ? "stage-one" : s.stage == 2 ? "stage-two" : nullptr;
+  if (stage_limit && s.state != "released") {
+    auto it = s.deadlines.find(stage_limit);
+    if (it != s.deadlines.end()) out.limit = it->second.at;
+  }
+  if (auto* a = find_path(s.fields, "location.address"); a && a->is_string()) out.address = a->get_string();
+  auto* lat = find_path(s.fields, "location.lat");
+  auto* lng = find_path(s.fields, "location.lng");
+  if (lat && lng && lat->is_number() && lng->is_number())
+    out.where = geo_point{lat->to_number<double>(), lng->to_number<double>()};
+  if (auto* f = find_path(s.fields, "finding"); f && f->is_string()) out.finding = f->get_string();
+  return out;
+}
+
+boost::json::object to_json(const case_entry& e) {
+  boost::json::object o{{"id", e.id},           {"workflow", e.workflow},
+                        {"agency", e.agency},   {"item", e.item},
+                        {"state", e.state},     {"stage", e.stage},
+                        {"terminal", e.terminal}, {"created_at", format_utc(e.created_at)}};
+  if (e.terminal) o["closed_at"] = format_utc(e.closed_at);
+  if (e.limit) o["limit"] = format_utc(*e.limit);
+  if (!e.address.empty()) o["address"] = e.address;
+  if (e.where) o["where"] = boost::json::array{e.where->lat, e.where->lng};
+  if (!e.finding.empty()) o["finding"] = e.finding;
+  return o;
+}
+
+namespace {
+
+instant read_instant(const detail::json_reader& r, const boost::json::object& o, const char* key) {
+  auto text = r.string(o.at(key), key);
+  auto t = parse_instant(text);
+  if (!t) r.fail(key, "must be an RFC 3339 instant");
+  return *t;
+}
+
+}  // namespace
+
+expected<case_entry> entry_from_json(const boost::json::value& v) {
+  detail::json_reader r("case entry", errc::internal);
+  try {
+    const auto& o = r.object(v, "entry");
+    for (const char* key : {"id", "workflow", "agency", "item", "state", "stage", "terminal", "created_at"})
+      if (!o.contains(key)) r.fail(key, "is missing");
+    case_entry e;
+    e.id = r.string(o.at("id"), "id");
+    e.workflow = r.string(o.at("workflow"), "workflow");
+    e.agency = r.string(o.at("agency"), "agency");
+    e.item = r.string(o.at("item"), "item");
+    e.state = r.string(o.at("state"), "state");
+    e.stage = static_cast<int>(r.integer(o.at("stage"), "stage"));
+    e.terminal = r.boolean(o.at("terminal"), "terminal");
+    e.created_at = read_instant(r, o, "created_at");
+    if (o.contains("closed_at")) e.closed_at = read_instant(r, o, "closed_at");
+    if (o.contains("limit")) e.limit = read_instant(r, o, "limit");
+    if (o.contains("address")) e.address = r.string(o.at("address"), "address");
+    if (o.contains("where")) {
+      const auto& a = r.array(o.at("where"), "where");
+      if (a.size() != 2) r.fail("where", "must be [lat, lng]");
+      e.where = geo_point{r.number(a[0], "where[0]"), r.number(a[1], "where[1]")};
+    }
+    if (o.contains("finding")) e.finding = r.string(o.at("finding"), "finding");
+    return e;
+  } catch (const detail::parse_failure& f) {
+    return f.err;
+  }
+}
+
+case_derived derive(const case_state& s, std::vector<pending_timer> timers) {
+  case_derived d;
+  d.entry = entry_of(s);
+  d.timers = std::move(timers);
+  d.snapshot = boost::json::serialize(to_snapshot(s));
+  d.seq = s.seq;
+  return d;
+}
+
+namespace {
+std::string text(const boost::json::object& o, const char* key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+}  // namespace
+
+std::vector<notification_record> notifications_of(const std::string& case_id, const std::vector<event>& events) {
+  std::vector<notification_record> out;
+  for (const auto& e : events) {
+    if (e.type != event_type::notification) continue;
+    notification_record r;
+    r.key = text(e.data, "key");
+    r.case_id = case_id;
+    r.kind = text(e.data, "kind");
+    if (auto* ch = e.data.if_contains("channels"); ch && ch->is_array())
+      for (const auto& c : ch->get_array())
+        if (c.is_string()) r.channels.emplace_back(c.get_string());
+    if (auto* rc = e.data.if_contains("recipients"); rc && rc->is_array()) r.recipients = rc->get_array();
+    auto due = parse_instant(text(e.data, "due"));
+    r.due = due ? *due : e.at;
+    r.recorded_at = e.at;
+    r.rule = e.rule;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+boost::json::object to_json(const notification_record& r) {
+  boost::json::array channels;
+  for (const auto& c : r.channels) channels.emplace_back(c);
+  boost::json::object o{{"position", r.position},  {"key", r.key},
+                        {"case", r.case_id},        {"kind", r.kind},
+                        {"channels", channels},     {"recipients", r.recipients},
+                        {"due", format_utc(r.due)}, {"recorded_at", format_utc(r.recorded_at)}};
+  if (r.sent_at) o["sent_at"] = format_utc(*r.sent_at);
+  if (!r.rule.empty()) o["rule"] = r.rule;
+  return o;
+}
+
+expected<notification_record> notification_from_json(const boost::json::value& v) {
+  detail::json_reader r("notification record", errc::internal);
+  try {
+    const auto& o = r.object(v, "record");
+    for (const char* key : {"position", "key", "case", "kind", "channels", "recipients", "due", "recorded_at"})
+      if (!o.contains(key)) r.fail(key, "is missing");
+    notification_record n;
+    n.position = static_cast<std::uint64_t>(r.integer(o.at("position"), "position"));
+    n.key = r.string(o.at("key"), "key");
+    n.case_id = r.string(o.at("case"), "case");
+    n.kind = r.string(o.at("kind"), "kind");
+    n.channels = r.strings(o.at("channels"), "channels");
+    n.recipients = r.array(o.at("recipients"), "recipients");
+    n.due = read_instant(r, o, "due");
+    n.recorded_at = read_instant(r, o, "recorded_at");
+    if (o.contains("sent_at")) n.sent_at = read_instant(r, o, "sent_at");
+    if (o.contains("rule")) n.rule = r.string(o.at("rule"), "rule");
+    return n;
+  } catch (const detail::parse_failure& f) {
+    return f.err;
+  }
+}
+
+// ---- memory_event_log ----
+
 status memory_event_log::append(const std::string& case_id, const std::vector<event>& events) {
-  return append_group({case_events{case_id, events}});
+  return append_group({case_events{case_id, events, nullptr}});
 }
 
 status memory_event_log::append_group(const std::vector<case_events>& batches) {
@@ -15,8 +174,8 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
     std::uint64_t tail = 0;
     if (it != last.end()) {
       tail = it->second;
-    } else if (auto c = cases_.find(b.case_id); c != cases_.end() && !c->second.empty()) {
-      tail = c->second.back().seq;
+    } else if (auto c = cases_.find(b.case_id); c != cases_.end() && !c->second.events.empty()) {
+      tail = c->second.events.back().seq;
     }
     for (std::size_t i = 0; i < b.events.size(); ++i)
       if (b.events[i].seq != tail + 1 + i)
@@ -27,9 +186,28 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
   }
   for (const auto& b : batches) {
     if (b.events.empty()) continue;
-    auto& history = cases_[b.case_id];
-    history.insert(history.end(), b.events.begin(), b.events.end());
+    auto& c = cases_[b.case_id];
+    c.events.insert(c.events.end(), b.events.begin(), b.events.end());
     events_ += b.events.size();
+    if (b.derived) {
+      if (c.derived) {
+        for (const auto& t : c.derived->timers)
+          timers_.erase(timer_key{to_unix_ms(t.due), b.case_id, t.name});
+      }
+      for (const auto& t : b.derived->timers) timers_[timer_key{to_unix_ms(t.due), b.case_id, t.name}] = t.rule;
+      if (b.derived->entry.has_finding() && !(c.derived && c.derived->entry.has_finding()))
+        findings_[{to_unix_ms(b.derived->entry.closed_at), b.case_id}] = b.derived->entry;
+      c.derived = b.derived;
+    }
+    for (auto& r : notifications_of(b.case_id, b.events)) {
+      if (outbox_keys_.count(r.key)) {
+        ++duplicates_;
+        continue;
+      }
+      r.position = outbox_.size();
+      outbox_keys_.emplace(r.key, outbox_.size());
+      outbox_.push_back(std::move(r));
+    }
   }
   return {};
 }
@@ -38,7 +216,28 @@ expected<std::vector<event>> memory_event_log::read(const std::string& case_id) 
   std::lock_guard<std::mutex> lock(mu_);
   auto it = cases_.find(case_id);
   if (it == cases_.end()) return error(errc::not_found, "no such case", case_id);
-  return it->second;
+  return it->second.events;
+}
+
+expected<case_state> memory_event_log::load(const std::string& case_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cases_.find(case_id);
+  if (it == cases_.end()) return error(errc::not_found, "no such case", case_id);
+  const auto& c = it->second;
+  if (!c.derived) return fold(c.events);
+  boost::json::error_code ec;
+  auto v = boost::json::parse(c.derived->snapshot, ec);
+  if (ec) return error(errc::internal, "snapshot does not parse: " + ec.message(), case_id);
+  auto s = from_snapshot(v);
+  if (!s) return s;
+  for (std::size_t i = static_cast<std::size_t>(c.derived->seq); i < c.events.size(); ++i)
+    if (auto st = apply(*s, c.events[i]); !st.ok()) return st.error();
+  return s;
+}
+
+bool memory_event_log::contains(const std::string& case_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cases_.count(case_id) > 0;
 }
 
 std::vector<std::string> memory_event_log::case_ids() const {
@@ -47,6 +246,111 @@ std::vector<std::string> memory_event_log::case_ids() const {
   out.reserve(cases_.size());
   for (const auto& kv : cases_) out.push_back(kv.first);
   return out;
+}
+
+std::string memory_event_log::last_case_id(const std::string& prefix) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cases_.lower_bound(prefix + '\xff');
+  while (it != cases_.begin()) {
+    --it;
+    if (it->first.compare(0, prefix.size(), prefix) == 0) return it->first;
+    if (it->first < prefix) break;
+  }
+  return {};
+}
+
+namespace {
+class copied_histories final : public history_cursor {
+ public:
+  explicit copied_histories(std::vector<std::pair<std::string, std::vector<event>>> all) : all_(std::move(all)) {}
+  bool next(std::string& case_id, expected<std::vector<event>>& history) override {
+    if (next_ >= all_.size()) return false;
+    case_id = all_[next_].first;
+    history = std::move(all_[next_].second);
+    ++next_;
+    return true;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::vector<event>>> all_;
+  std::size_t next_ = 0;
+};
+
+bool matches(const case_entry& e, const entry_query& q) {
+  return (q.agency.empty() || e.agency == q.agency) && (q.workflow.empty() || e.workflow == q.workflow) &&
+         (q.state.empty() || e.state == q.state) && (q.item.empty() || e.item == q.item);
+}
+}  // namespace
+
+std::unique_ptr<history_cursor> memory_event_log::histories() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<std::string, std::vector<event>>> all;
+  all.reserve(cases_.size());
+  for (const auto& [id, c] : cases_) all.emplace_back(id, c.events);
+  return std::make_unique<copied_histories>(std::move(all));
+}
+
+std::vector<case_entry> memory_event_log::list(const entry_query& q) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<case_entry> out;
+  for (auto it = q.after.empty() ? cases_.begin() : cases_.upper_bound(q.after);
+       it != cases_.end() && out.size() < q.limit; ++it)
+    if (it->second.derived && matches(it->second.derived->entry, q)) out.push_back(it->second.derived->entry);
+  return out;
+}
+
+expected<case_entry> memory_event_log::entry(const std::string& case_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cases_.find(case_id);
+  if (it == cases_.end() || !it->second.derived) return error(errc::not_found, "no such case", case_id);
+  return it->second.derived->entry;
+}
+
+std::vector<case_entry> memory_event_log::open_at_places() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<case_entry> out;
+  for (const auto& [id, c] : cases_)
+    if (c.derived && c.derived->entry.at_place()) out.push_back(c.derived->entry);
+  return out;
+}
+
+std::vector<case_entry> memory_event_log::findings() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<case_entry> out;
+  for (const auto& kv : findings_) out.push_back(kv.second);
+  return out;
+}
+
+std::vector<stored_timer> memory_event_log::timers(std::size_t limit, const std::optional<stored_timer>& after) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<stored_timer> out;
+  auto it = after ? timers_.upper_bound(timer_key{to_unix_ms(after->timer.due), after->case_id, after->timer.name})
+                  : timers_.begin();
+  for (; it != timers_.end() && out.size() < limit; ++it) {
+    const auto& [due_ms, id, name] = it->first;
+    out.push_back(stored_timer{id, pending_timer{name, from_unix_ms(due_ms), it->second}});
+  }
+  return out;
+}
+
+std::vector<notification_record> memory_event_log::notifications(std::uint64_t position, std::size_t limit) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<notification_record> out;
+  for (auto i = position; i < outbox_.size() && out.size() < limit; ++i) out.push_back(outbox_[i]);
+  return out;
+}
+
+std::uint64_t memory_event_log::notification_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return outbox_.size();
+}
+
+status memory_event_log::mark_sent(const std::string& key, instant at) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = outbox_keys_.find(key);
+  if (it == outbox_keys_.end()) return error(errc::not_found, "no such notification", key);
+  outbox_[it->second].sent_at = at;
+  return {};
 }
 
 status memory_event_log::put_meta(const std::string& key, const std::string& value) {
@@ -65,6 +369,11 @@ expected<std::string> memory_event_log::get_meta(const std::string& key) const {
 std::size_t memory_event_log::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return events_;
+}
+
+std::size_t memory_event_log::duplicate_notifications() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return duplicates_;
 }
 
 }  // namespace casework

@@ -1,24 +1,119 @@
 // casework/event_log.hpp: the seam between the runtime and storage. The actor runtime appends each command's
 // events here before it answers the command, and rebuilds a case from here after a failure or passivation.
 //
-// memory_event_log keeps everything in memory (tests, simulations, embedders without durability); the
-// RocksDB store (persistence/) implements the same interface durably.
+// Beside the histories, a log keeps what the runtime derives from each case after each batch (its snapshot,
+// its pending timers, its directory entry) and the notification records of its events, all written in the same
+// atomic batch as the events. Opening an engine on a log that holds millions of cases then reads only what it
+// needs: the pending timers in due order, the open cases at places (R6.12), the findings (R6.13); a case is
+// loaded from its snapshot when a command or a timer reaches it.
+//
+//   map
+//   case_entry          a case's directory entry (listings, place index, restrictions)
+//   case_derived        snapshot + entry + pending timers, derived after a batch: derive()
+//   case_events         one case's batch of events (+ what was derived from it), for a group commit
+//   notification_record an outbox record, derived from a notification event: notifications_of()
+//   event_log           the interface; memory_event_log keeps everything in memory (tests, simulations,
+//                       embedders without durability); rocksdb_store (persistence/) is the durable one.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "casework/case.hpp"
+#include "casework/intake.hpp"
+#include "casework/interpreter.hpp"
 
 namespace casework {
+
+// A case's directory entry.
+struct case_entry {
+  std::string id;
+  std::string workflow;
+  std::string agency;
+  std::string item;
+  std::string state;
+  int stage = 0;
+  bool terminal = false;
+  instant created_at{};
+  instant closed_at{};               // terminal cases
+  std::optional<instant> limit;      // open dispatch case: end of the current stage's limit (repeats, R6.12)
+  std::string address;               // the place of the problem, as reported
+  std::optional<geo_point> where;
+  std::string finding;               // the finding recorded at closing (R6.13)
+
+  // An open case with a place and a limit: the place index holds it (R6.12).
+  bool at_place() const { return !terminal && limit.has_value() && state != "released" && !address.empty(); }
+  // A closed case with a finding at a place: counts for R6.13.
+  bool has_finding() const { return terminal && !finding.empty() && !address.empty(); }
+};
+
+case_entry entry_of(const case_state& s);
+boost::json::object to_json(const case_entry& e);
+expected<case_entry> entry_from_json(const boost::json::value& v);
+
+// What the runtime derives from a case after a batch, written in the same atomic batch as its events.
+struct case_derived {
+  case_entry entry;
+  std::vector<pending_timer> timers;   // pending after the batch; they replace the case's previous ones
+  std::string snapshot;                // boost::json::serialize(to_snapshot(state)), the state after the batch
+  std::uint64_t seq = 0;               // the last event the snapshot folds
+};
+
+// `timers` are pending_timers(def, ctx, s) (empty for terminal cases).
+case_derived derive(const case_state& s, std::vector<pending_timer> timers);
 
 // One case's batch of events, for a group commit.
 struct case_events {
   std::string case_id;
   std::vector<event> events;
+  std::shared_ptr<const case_derived> derived;   // null: events only (then snapshot, timers, entry unchanged)
+};
+
+struct notification_record {
+  std::string key;                 // idempotency key: case:kind:due
+  std::string case_id;
+  std::string kind;
+  std::vector<std::string> channels;
+  boost::json::array recipients;   // roles and person ids; never contact details
+  instant due{};
+  instant recorded_at{};           // the instant of the event that raised it
+  std::optional<instant> sent_at;  // when the notifier handed it to delivery
+  std::string rule;
+  std::uint64_t position = 0;      // its place in the log's outbox, from 0, assigned when recorded
+};
+
+// The outbox records of a batch's notification events (position unset).
+std::vector<notification_record> notifications_of(const std::string& case_id, const std::vector<event>& events);
+boost::json::object to_json(const notification_record& r);
+expected<notification_record> notification_from_json(const boost::json::value& v);
+
+struct stored_timer {
+  std::string case_id;
+  pending_timer timer;
+};
+
+struct entry_query {
+  std::string agency, workflow, state, item;   // empty: any
+  std::string after;                           // ids greater than this (ids ascending)
+  std::size_t limit = 100;
+};
+
+// A consistent view of every history as of its creation, case by case, in case id order.
+class history_cursor {
+ public:
+  virtual ~history_cursor() = default;
+  // The next case; false at the end. Histories that cannot be read come back with `error` set.
+  virtual bool next(std::string& case_id, expected<std::vector<event>>& history) = 0;
 };
 
 class event_log {
@@ -30,16 +125,41 @@ class event_log {
   // returns ok, the events are recorded (for a durable log: on disk).
   virtual status append(const std::string& case_id, const std::vector<event>& events) = 0;
 
-  // Group commit: the batches of several cases in one atomic write (a durable log: one synced write). Each
-  // batch must continue its case's sequence; otherwise failed_precondition naming the case, and nothing of
-  // the group is written.
+  // Group commit: the batches of several cases in one atomic write (a durable log: one synced write), with
+  // what was derived from each (snapshot, entry, timers) and the outbox records of their notification events.
+  // Each batch must continue its case's sequence; otherwise failed_precondition naming the case, and nothing of
+  // the group is written. A notification whose key is already in the outbox is not recorded again.
   virtual status append_group(const std::vector<case_events>& batches) = 0;
 
   // The case's whole history, in order. not_found for an unknown case.
   virtual expected<std::vector<event>> read(const std::string& case_id) const = 0;
+  // The case's state: its latest snapshot with the events recorded after it folded in (the whole history
+  // folded when it has no snapshot). not_found for an unknown case.
+  virtual expected<case_state> load(const std::string& case_id) const = 0;
+  virtual bool contains(const std::string& case_id) const = 0;
 
-  // Every case id recorded, in no particular order.
+  // Every case id recorded, in no particular order (tools and tests; not used on open).
   virtual std::vector<std::string> case_ids() const = 0;
+  // The greatest case id that starts with `prefix`, "" when there is none (case numbers after a restart).
+  virtual std::string last_case_id(const std::string& prefix) const = 0;
+  // Every history, consistent as of this call (figures recount on open, tools).
+  virtual std::unique_ptr<history_cursor> histories() const = 0;
+
+  // Directory: entries matching `q` in id order (cases appended without a derived entry are not listed).
+  virtual std::vector<case_entry> list(const entry_query& q) const = 0;
+  virtual expected<case_entry> entry(const std::string& case_id) const = 0;
+  // The open cases at places (case_entry::at_place), for the place index (R6.12).
+  virtual std::vector<case_entry> open_at_places() const = 0;
+  // The closed cases with a finding (case_entry::has_finding) in closing order, for R6.13.
+  virtual std::vector<case_entry> findings() const = 0;
+
+  // Pending timers of every case in (due, case id, timer name) order, at most `limit`, after `after`.
+  virtual std::vector<stored_timer> timers(std::size_t limit, const std::optional<stored_timer>& after = {}) const = 0;
+
+  // The outbox: records from `position` on, at most `limit`; mark_sent records the delivery of `key`.
+  virtual std::vector<notification_record> notifications(std::uint64_t position, std::size_t limit) const = 0;
+  virtual std::uint64_t notification_count() const = 0;
+  virtual status mark_sent(const std::string& key, instant at) = 0;
 
   // Small durable values beside the histories (e.g. "calendar/closures"); not_found for a missing key.
   virtual status put_meta(const std::string& key, const std::string& value) = 0;
@@ -51,17 +171,42 @@ class memory_event_log final : public event_log {
   status append(const std::string& case_id, const std::vector<event>& events) override;
   status append_group(const std::vector<case_events>& batches) override;
   expected<std::vector<event>> read(const std::string& case_id) const override;
+  expected<case_state> load(const std::string& case_id) const override;
+  bool contains(const std::string& case_id) const override;
   std::vector<std::string> case_ids() const override;
+  std::string last_case_id(const std::string& prefix) const override;
+  std::unique_ptr<history_cursor> histories() const override;
+  std::vector<case_entry> list(const entry_query& q) const override;
+  expected<case_entry> entry(const std::string& case_id) const override;
+  std::vector<case_entry> open_at_places() const override;
+  std::vector<case_entry> findings() const override;
+  std::vector<stored_timer> timers(std::size_t limit, const std::optional<stored_timer>& after = {}) const override;
+  std::vector<notification_record> notifications(std::uint64_t position, std::size_t limit) const override;
+  std::uint64_t notification_count() const override;
+  status mark_sent(const std::string& key, instant at) override;
   status put_meta(const std::string& key, const std::string& value) override;
   expected<std::string> get_meta(const std::string& key) const override;
   // Events recorded in all, for tests and figures.
   std::size_t size() const;
+  // Duplicate notification keys refused, for tests.
+  std::size_t duplicate_notifications() const;
 
  private:
+  struct stored_case {
+    std::vector<event> events;
+    std::shared_ptr<const case_derived> derived;
+  };
+  using timer_key = std::tuple<std::int64_t, std::string, std::string>;   // (due ms, case, timer)
+
   mutable std::mutex mu_;
-  std::unordered_map<std::string, std::vector<event>> cases_;
+  std::map<std::string, stored_case> cases_;
+  std::map<timer_key, std::string> timers_;   // -> rule
+  std::map<std::pair<std::int64_t, std::string>, case_entry> findings_;   // (closed ms, id)
+  std::vector<notification_record> outbox_;
+  std::unordered_map<std::string, std::size_t> outbox_keys_;
   std::unordered_map<std::string, std::string> meta_;
   std::size_t events_ = 0;
+  std::size_t duplicates_ = 0;
 };
 
 }  // namespace casework

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ using duration = std::chrono::milliseconds;
 using instant = std::chrono::time_point<std::chrono::system_clock, duration>;
 using local_day = date::local_days;            // a civil date in the deployment's zone
 using time_of_day = std::chrono::minutes;      // minutes after local midnight, 0..1440
+
+// Milliseconds since the Unix epoch, and back (storage keys).
+inline std::int64_t to_unix_ms(instant t) { return t.time_since_epoch().count(); }
+inline instant from_unix_ms(std::int64_t ms) { return instant{duration{ms}}; }
 
 // RFC 3339 in UTC: "2026-03-02T01:10:00Z" (".123" added when the milliseconds are not zero).
 std::string format_utc(instant t);

@@ -1,0 +1,158 @@
+// memory_event_log: the in-memory event log keeps what the durable store keeps (snapshots, directory entries,
+// pending timers in due order, findings, the outbox) with the same semantics, so the runtime behaves the same on
+// either.
+#include <gtest/gtest.h>
+
+#include "casework/event_log.hpp"
+
+namespace casework {
+namespace {
+
+instant at(const char* text) { return *parse_instant(text); }
+
+event make(std::uint64_t seq, const char* type, boost::json::object data, const char* when = "2026-03-02T01:00:00Z") {
+  event e;
+  e.seq = seq;
+  e.type = type;
+  e.at = at(when);
+  e.actor = "system";
+  e.data = std::move(data);
+  return e;
+}
+
+std::vector<event> created(const std::string& id, const char* agency = "pwd") {
+  return {make(1, event_type::created, {{"id", id}, {"workflow", "dispatch"}, {"version", 1}, {"agency", agency},
+                                        {"item", "road-pothole"}}),
+          make(2, event_type::state_changed, {{"from", ""}, {"to", "created"}, {"stage", 1}, {"cause", "create"}})};
+}
+
+std::shared_ptr<const case_derived> derived_of(const std::vector<event>& history, std::vector<pending_timer> timers) {
+  auto s = fold(history);
+  EXPECT_TRUE(s) << s.error().to_string();
+  return std::make_shared<const case_derived>(derive(*s, std::move(timers)));
+}
+
+TEST(MemoryEventLog, LoadsFromTheSnapshotPlusTheEventsAfterIt) {
+  memory_event_log log;
+  auto h = created("20260302000001");
+  ASSERT_TRUE(log.append_group({case_events{"20260302000001", h, derived_of(h, {})}}).ok());
+  auto more = make(3, event_type::fields_set, {{"fields", boost::json::object{{"note", "x"}}}});
+  ASSERT_TRUE(log.append("20260302000001", {more}).ok());   // no derived: the snapshot stays at seq 2
+  auto s = log.load("20260302000001");
+  ASSERT_TRUE(s) << s.error().to_string();
+  h.push_back(more);
+  EXPECT_EQ(*s, *fold(h));
+  EXPECT_EQ(log.load("nope").error().code(), errc::not_found);
+  EXPECT_TRUE(log.contains("20260302000001"));
+  EXPECT_FALSE(log.contains("nope"));
+}
+
+TEST(MemoryEventLog, TimersComeBackInDueOrderAndReplaceTheCasesPreviousOnes) {
+  memory_event_log log;
+  auto a = created("20260302000001");
+  auto b = created("20260302000002");
+  ASSERT_TRUE(log.append_group({case_events{"20260302000001", a,
+                                            derived_of(a, {{"sign-renotify", at("2026-03-02T01:10:00Z"), "R6.3"},
+                                                           {"stage-one-overdue", at("2026-03-03T01:00:00Z"), "R6.4"}})},
+                                case_events{"20260302000002", b,
+                                            derived_of(b, {{"sign-renotify", at("2026-03-02T01:05:00Z"), "R6.3"}})}})
+                  .ok());
+  auto all = log.timers(10);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].case_id, "20260302000002");
+  EXPECT_EQ(all[1].timer.name, "sign-renotify");
+  EXPECT_EQ(all[2].timer.name, "stage-one-overdue");
+  auto page = log.timers(1, all[0]);   // paging after a timer
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].case_id, "20260302000001");
+  // The next batch of case 1 replaces its timers.
+  auto signed_ = make(3, event_type::state_changed, {{"from", "created"}, {"to", "signed"}, {"stage", 1}, {"cause", "sign"}});
+  a.push_back(signed_);
+  ASSERT_TRUE(log.append_group({case_events{"20260302000001", {signed_},
+                                            derived_of(a, {{"stage-one-overdue", at("2026-03-03T01:00:00Z"), "R6.4"}})}})
+                  .ok());
+  all = log.timers(10);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].case_id, "20260302000001");
+  EXPECT_EQ(all[1].timer.name, "stage-one-overdue");
+}
+
+TEST(MemoryEventLog, OutboxRecordsEachNotificationKeyOnceInOrder) {
+  memory_event_log log;
+  auto h = created("20260302000001");
+  auto note = make(3, event_type::notification,
+                   {{"key", "20260302000001:sign-reminder:2026-03-02T01:10:00Z"}, {"kind", "sign-reminder"},
+                    {"channels", boost::json::array{"sms"}}, {"recipients", boost::json::array{"role:duty_officer"}},
+                    {"due", "2026-03-02T01:10:00Z"}});
+  note.rule = "R6.3";
+  h.push_back(note);
+  ASSERT_TRUE(log.append("20260302000001", h).ok());
+  auto again = note;
+  again.seq = 4;
+  ASSERT_TRUE(log.append("20260302000001", {again}).ok());
+  EXPECT_EQ(log.notification_count(), 1u) << "a key is recorded once (R6.3 reminder never twice)";
+  EXPECT_EQ(log.duplicate_notifications(), 1u);
+  auto records = log.notifications(0, 10);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].position, 0u);
+  EXPECT_EQ(records[0].rule, "R6.3");
+  EXPECT_FALSE(records[0].sent_at);
+  ASSERT_TRUE(log.mark_sent(records[0].key, at("2026-03-02T01:10:01Z")).ok());
+  EXPECT_TRUE(log.notifications(0, 10)[0].sent_at);
+  EXPECT_EQ(log.mark_sent("no-such-key", at("2026-03-02T01:10:01Z")).error().code(), errc::not_found);
+  // The JSON form round-trips.
+  auto back = notification_from_json(to_json(log.notifications(0, 1)[0]));
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(back->key, records[0].key);
+  EXPECT_EQ(back->sent_at, log.notifications(0, 1)[0].sent_at);
+}
+
+TEST(MemoryEventLog, DirectoryListsByAgencyAndPagesInIdOrder) {
+  memory_event_log log;
+  for (int i = 1; i <= 5; ++i) {
+    std::string id = "2026030200000" + std::to_string(i);
+    auto h = created(id, i % 2 ? "pwd" : "dot");
+    ASSERT_TRUE(log.append_group({case_events{id, h, derived_of(h, {})}}).ok());
+  }
+  entry_query q;
+  q.agency = "pwd";
+  q.limit = 2;
+  auto page = log.list(q);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].id, "20260302000001");
+  EXPECT_EQ(page[1].id, "20260302000003");
+  q.after = page[1].id;
+  page = log.list(q);
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].id, "20260302000005");
+  EXPECT_EQ(log.last_case_id("20260302"), "20260302000005");
+  EXPECT_EQ(log.last_case_id("20260303"), "");
+  auto e = log.entry("20260302000002");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->agency, "dot");
+  auto back = entry_from_json(to_json(*e));
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(to_json(*back), to_json(*e));
+}
+
+TEST(MemoryEventLog, EntriesAtPlacesAndFindingsFollowTheCaseR6_12_R6_13) {
+  case_state s;
+  s.id = "20260302000001";
+  s.workflow = "dispatch";
+  s.state = "stage-one";
+  s.stage = 1;
+  s.deadlines["stage-one"] = deadline{at("2026-03-03T01:00:00Z"), 1, "", "R6.4"};
+  set_path(s.fields, "location.address", "Songren Rd 100");
+  EXPECT_TRUE(entry_of(s).at_place()) << "an open case with a place and a limit (R6.12)";
+  s.state = "released";
+  EXPECT_FALSE(entry_of(s).at_place()) << "a released case takes no repeats";
+  s.state = "closed";
+  s.terminal = true;
+  set_path(s.fields, "finding", "no_violation");
+  EXPECT_TRUE(entry_of(s).has_finding()) << "a closed case's finding counts for R6.13";
+  EXPECT_FALSE(entry_of(s).at_place());
+  EXPECT_EQ(entry_from_json(boost::json::object{{"id", 1}}).error().code(), errc::internal);
+}
+
+}  // namespace
+}  // namespace casework
