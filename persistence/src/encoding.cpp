@@ -3,12 +3,53 @@
 #include <cstring>
 
 #include <openssl/evp.h>
+#include <boost/json.hpp>
 
 namespace casework::detail {
 
+// ---- Numbers in keys ----
+
+void append_be64(std::string& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xFF));
+}
+
+std::uint64_t read_be64(std::string_view eight) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(eight[i]);
+  return v;
+}
+
+std::string be64(std::uint64_t v) {
+  std::string out;
+  append_be64(out, v);
+  return out;
+}
+
+namespace {
+constexpr std::uint64_t sign_bit = std::uint64_t{1} << 63;
+}
+
+// Flipping the sign bit of the two's complement makes unsigned byte order agree with signed order.
+void append_instant(std::string& out, instant t) {
+  append_be64(out, static_cast<std::uint64_t>(to_unix_ms(t)) ^ sign_bit);
+}
+
+instant read_instant_key(std::string_view eight) {
+  return instant(duration(static_cast<std::int64_t>(read_be64(eight) ^ sign_bit)));
+}
+
+std::string prefix_end(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
+
+// ---- events ----
+
 std::string event_key(std::string_view case_id, std::uint64_t seq) {
   std::string k = case_prefix(case_id);
-  for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<char>((seq >> shift) & 0xFF));
+  append_be64(k, seq);
   return k;
 }
 
@@ -26,40 +67,55 @@ std::string case_end(std::string_view case_id) {
 
 std::optional<std::pair<std::string, std::uint64_t>> split_event_key(std::string_view key) {
   if (key.size() < 10 || key[key.size() - 9] != '\0') return std::nullopt;
-  std::uint64_t seq = 0;
-  for (std::size_t i = key.size() - 8; i < key.size(); ++i) seq = (seq << 8) | static_cast<unsigned char>(key[i]);
-  return std::make_pair(std::string(key.substr(0, key.size() - 9)), seq);
+  return std::make_pair(std::string(key.substr(0, key.size() - 9)), read_be64(key.substr(key.size() - 8)));
 }
 
-digest chain_hash(const digest& previous, std::string_view payload) {
+namespace {
+digest sha256_of(std::string_view a, std::string_view b) {
   digest out{};
   unsigned int len = 0;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, previous.data(), previous.size());
-  EVP_DigestUpdate(ctx, payload.data(), payload.size());
+  EVP_DigestUpdate(ctx, a.data(), a.size());
+  EVP_DigestUpdate(ctx, b.data(), b.size());
   EVP_DigestFinal_ex(ctx, out.data(), &len);
   EVP_MD_CTX_free(ctx);
   return out;
+}
+
+std::string_view bytes(const digest& d) {
+  return {reinterpret_cast<const char*>(d.data()), d.size()};
+}
+
+digest digest_at(std::string_view value, std::size_t offset) {
+  digest d{};
+  std::memcpy(d.data(), value.data() + offset, d.size());
+  return d;
+}
+}  // namespace
+
+digest chain_hash(const digest& previous, std::string_view payload) {
+  return sha256_of(bytes(previous), payload);
+}
+
+digest sha256(std::string_view payload) {
+  return sha256_of({}, payload);
 }
 
 std::string encode_record(const digest& previous, const digest& hash, std::string_view payload) {
   std::string v;
   v.reserve(record_header + payload.size());
   v.push_back(static_cast<char>(record_version));
-  v.append(reinterpret_cast<const char*>(previous.data()), previous.size());
-  v.append(reinterpret_cast<const char*>(hash.data()), hash.size());
+  v.append(bytes(previous));
+  v.append(bytes(hash));
   v.append(payload);
   return v;
 }
 
 std::optional<record_view> decode_record(std::string_view value) {
-  if (value.size() < record_header || static_cast<unsigned char>(value[0]) != record_version) return std::nullopt;
-  record_view r;
-  std::memcpy(r.previous.data(), value.data() + 1, 32);
-  std::memcpy(r.hash.data(), value.data() + 33, 32);
-  r.payload = value.substr(record_header);
-  return r;
+  if (value.size() < record_header || static_cast<unsigned char>(value[0]) != record_version)
+    return std::nullopt;
+  return record_view{digest_at(value, 1), digest_at(value, 33), value.substr(record_header)};
 }
 
 std::string hex(const digest& d) {
@@ -70,6 +126,144 @@ std::string hex(const digest& d) {
     out.push_back(digits[c & 15]);
   }
   return out;
+}
+
+// ---- snapshots ----
+
+std::string encode_snapshot(std::uint64_t seq, const digest& event_hash, std::string_view payload) {
+  std::string v;
+  v.reserve(snapshot_header + payload.size());
+  v.push_back(static_cast<char>(snapshot_version));
+  append_be64(v, seq);
+  v.append(bytes(event_hash));
+  v.append(bytes(sha256(payload)));
+  v.append(payload);
+  return v;
+}
+
+std::optional<snapshot_view> decode_snapshot(std::string_view value) {
+  if (value.size() < snapshot_header || static_cast<unsigned char>(value[0]) != snapshot_version)
+    return std::nullopt;
+  return snapshot_view{read_be64(value.substr(1)), digest_at(value, 9), digest_at(value, 41),
+                       value.substr(snapshot_header)};
+}
+
+// ---- timers ----
+
+std::string timer_key(instant due, std::string_view case_id, std::string_view name) {
+  std::string k;
+  k.reserve(8 + case_id.size() + 1 + name.size());
+  append_instant(k, due);
+  k.append(case_id);
+  k.push_back('\0');
+  k.append(name);
+  return k;
+}
+
+std::optional<stored_timer> split_timer_key(std::string_view key) {
+  if (key.size() < 9) return std::nullopt;
+  auto nul = key.find('\0', 8);
+  if (nul == std::string_view::npos) return std::nullopt;
+  stored_timer t;
+  t.case_id = std::string(key.substr(8, nul - 8));
+  t.timer.name = std::string(key.substr(nul + 1));
+  t.timer.due = read_instant_key(key);
+  return t;
+}
+
+// ---- index ----
+
+namespace {
+std::string family_key(char family, std::string_view rest) {
+  std::string k(1, family);
+  k.append(rest);
+  return k;
+}
+}  // namespace
+
+std::string directory_key(std::string_view case_id) {
+  return family_key(index_family::directory, case_id);
+}
+
+std::string agency_prefix(std::string_view agency) {
+  std::string k = family_key(index_family::agency, agency);
+  k.push_back('\0');
+  return k;
+}
+
+std::string agency_key(std::string_view agency, std::string_view case_id) {
+  return agency_prefix(agency).append(case_id);
+}
+
+std::string place_key(std::string_view case_id) {
+  return family_key(index_family::place, case_id);
+}
+
+std::string finding_key(instant closed_at, std::string_view case_id) {
+  std::string k(1, index_family::finding);
+  append_instant(k, closed_at);
+  k.append(case_id);
+  return k;
+}
+
+std::string notification_key(std::string_view key) {
+  return family_key(index_family::notification, key);
+}
+
+std::string encode_directory(const case_entry& entry, const std::vector<pending_timer>& timers) {
+  boost::json::array ts;
+  for (const auto& t : timers)
+    ts.push_back(boost::json::object{{"name", t.name}, {"due", format_utc(t.due)}, {"rule", t.rule}});
+  return boost::json::serialize(boost::json::object{{"entry", to_json(entry)}, {"timers", std::move(ts)}});
+}
+
+namespace {
+expected<boost::json::value> parse_json(std::string_view text, const char* what) {
+  boost::json::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec) return error(errc::storage, "is not JSON: " + ec.message(), what);
+  return v;
+}
+
+expected<pending_timer> decode_timer(const boost::json::value& v, const std::string& field) {
+  auto* o = v.if_object();
+  auto* name = o ? o->if_contains("name") : nullptr;
+  auto* due = o ? o->if_contains("due") : nullptr;
+  auto* rule = o ? o->if_contains("rule") : nullptr;
+  if (!name || !name->is_string()) return error(errc::storage, "must be a string", field + ".name");
+  if (!due || !due->is_string()) return error(errc::storage, "must be a string", field + ".due");
+  auto at = parse_instant(due->get_string());
+  if (!at) return error(errc::storage, "must be an RFC 3339 instant", field + ".due");
+  pending_timer t{std::string(name->get_string()), *at, {}};
+  if (rule && rule->is_string()) t.rule = std::string(rule->get_string());
+  return t;
+}
+}  // namespace
+
+expected<directory_value> decode_directory(std::string_view value) {
+  auto v = parse_json(value, "directory");
+  if (!v) return std::move(v).error();
+  auto* o = v->if_object();
+  if (!o || !o->contains("entry")) return error(errc::storage, "is missing", "directory.entry");
+  auto entry = entry_from_json(o->at("entry"));
+  if (!entry) return error(errc::storage, entry.error().message(), "directory: " + entry.error().field());
+  directory_value out{std::move(*entry), {}};
+  auto* ts = o->if_contains("timers");
+  if (!ts || !ts->is_array()) return error(errc::storage, "must be an array", "directory.timers");
+  for (std::size_t i = 0; i < ts->get_array().size(); ++i) {
+    auto t = decode_timer(ts->get_array()[i], "directory.timers[" + std::to_string(i) + "]");
+    if (!t) return std::move(t).error();
+    out.timers.push_back(std::move(*t));
+  }
+  return out;
+}
+
+expected<case_entry> decode_entry(std::string_view value) {
+  auto v = parse_json(value, "entry");
+  if (!v) return std::move(v).error();
+  auto entry = entry_from_json(*v);
+  if (!entry) return error(errc::storage, entry.error().message(), entry.error().field());
+  return entry;
 }
 
 }  // namespace casework::detail

@@ -137,7 +137,7 @@ bool write_one(rocksdb_store& store, ledger& l, std::mt19937_64& rng) {
   for (std::size_t c = 0; c < cases; ++c) {
     std::string id = "2026030200" + std::to_string(100 + rng() % 40);
     auto& n = next.try_emplace(id, l.acked[id].size() + 1).first->second;
-    case_events b{id, {}};
+    case_events b{id, {}, nullptr};
     for (std::size_t k = 1 + rng() % 3; k > 0; --k) {
       std::size_t pad = rng() % 10 == 0 ? 20000 + rng() % 30000 : rng() % 1500;
       b.events.push_back(ev(id, n++, pad));
@@ -372,9 +372,10 @@ TEST_F(DiskFull, UnrecordedCreatesLeaveNoCaseAndUnrecordedLinkedCasesAreNotLinke
   eng.run_pending();
   EXPECT_EQ(eng.active_case_actors(), 0u);
   fe.fs->heal();
-  auto ghost = wait(eng.get_case("2026030200001"));
+  // The number the refused create took: the fixture's case (kCase) holds the day's first one.
+  auto ghost = wait(eng.get_case("2026030200002"));
   ASSERT_FALSE(ghost);
-  EXPECT_EQ(ghost.error().code(), errc::not_found);
+  EXPECT_EQ(ghost.error().code(), errc::not_found) << ghost.error().to_string();
   auto c = wait(eng.create_case("dispatch", {"create", "call_taker", "t1", input}));
   ASSERT_TRUE(c) << c.error().to_string();
   const auto id = c->state.id;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include "temp_dir.hpp"
 #include "store_surgery.hpp"
+#include "store_fixtures.hpp"
 
 #include "casework/rocksdb_store.hpp"
 
@@ -64,11 +65,14 @@ TEST(RocksdbStore, RefusesAGapInACaseSequence) {
 TEST(RocksdbStore, GroupCommitIsAllOrNothing) {
   temp_dir d;
   auto store = open_store(d.str("db"));
-  ASSERT_TRUE(store->append_group({{"A0000000000001", evs(1, 2)}, {"A0000000000002", evs(1, 1)}}).ok());
-  auto st = store->append_group({{"A0000000000001", evs(3, 3)}, {"A0000000000002", evs(3, 3)}});
+  ASSERT_TRUE(
+      store->append_group({{"A0000000000001", evs(1, 2), nullptr}, {"A0000000000002", evs(1, 1), nullptr}}).ok());
+  auto st =
+      store->append_group({{"A0000000000001", evs(3, 3), nullptr}, {"A0000000000002", evs(3, 3), nullptr}});
   ASSERT_FALSE(st.ok()) << "the second case skips seq 2";
   EXPECT_EQ(store->read("A0000000000001")->size(), 2u) << "nothing of the refused group was written";
-  ASSERT_TRUE(store->append_group({{"A0000000000001", evs(3, 3)}, {"A0000000000001", evs(4, 4)}}).ok())
+  ASSERT_TRUE(
+      store->append_group({{"A0000000000001", evs(3, 3), nullptr}, {"A0000000000001", evs(4, 4), nullptr}}).ok())
       << "a case may appear twice in one group";
   EXPECT_EQ(store->read("A0000000000001")->size(), 4u);
 }
@@ -113,6 +117,34 @@ TEST(RocksdbStore, VerifyFindsAFlippedByteWithItsCaseAndSequence) {
   EXPECT_EQ(report->events, 8u);
 }
 
+// A flipped byte in a stored snapshot is found too, naming the case and the event the snapshot folds last;
+// load() then folds the whole history instead (the history is the record).
+TEST(RocksdbStore, VerifyFindsAFlippedByteInASnapshotWithItsCaseAndSequence) {
+  temp_dir d;
+  testing::case_writer a("2026030200001", "pwd"), b("2026030200002", "pwd");
+  {
+    auto store = open_store(d.str("db"));
+    ASSERT_TRUE(store->append_group({a.batch({a.created(), a.moved_to("created")})}).ok());
+    ASSERT_TRUE(store->append_group({b.batch({b.created(), b.moved_to("created")})}).ok());
+    ASSERT_TRUE(store->append_group({b.batch({b.moved_to("signed")})}).ok());
+    ASSERT_TRUE(store->verify()->ok());
+    EXPECT_EQ(store->verify()->snapshots, 2u);
+  }
+  ASSERT_TRUE(testing::flip_snapshot_byte(d.str("db"), "2026030200002"));
+  auto store = open_store(d.str("db"));
+  auto report = store->verify();
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->breaks.size(), 1u);
+  EXPECT_EQ(report->breaks[0].case_id, "2026030200002");
+  EXPECT_EQ(report->breaks[0].seq, 3u);
+  EXPECT_EQ(report->breaks[0].what, "snapshot payload does not match its hash");
+  EXPECT_EQ(report->events, 5u);
+  EXPECT_EQ(report->snapshots, 2u);
+  auto loaded = store->load("2026030200002");
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  EXPECT_EQ(*loaded, b.state());
+}
+
 TEST(RocksdbStore, ASecondaryInstanceReadsWhileThePrimaryWrites) {
   temp_dir d;
   auto primary = open_store(d.str("db"));
@@ -140,7 +172,37 @@ TEST(RocksdbStore, RefusesAStoreOfAnotherFormatVersion) {
   auto s = rocksdb_store::open(o);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code(), errc::failed_precondition);
-  EXPECT_EQ(s.error().message(), "store format version 99 is not 1, the one this build reads");
+  EXPECT_EQ(s.error().message(), "store format version 99 is not 2, the one this build reads");
+}
+
+// A store written by the format 1 build (events only, no snapshots, timers, outbox or indexes) is refused
+// before anything is changed: the column families of format 2 are not added to it.
+TEST(RocksdbStore, RefusesAFormatVersion1StoreWithoutChangingIt) {
+  temp_dir d;
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    o.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, {}}, {"events", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, d.str("db"), cfs, &handles, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[0], "format_version", "1").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  for (const std::string secondary : {"", "secondary"}) {
+    store_options o;
+    o.path = d.str("db");
+    if (!secondary.empty()) o.secondary_path = d.str(secondary);
+    auto s = rocksdb_store::open(o);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().to_string(), "failed_precondition: " + d.str("db") +
+                                         ": store format version 1 is not 2, the one this build reads");
+  }
+  std::vector<std::string> cfs;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), d.str("db"), &cfs).ok());
+  EXPECT_EQ(cfs, (std::vector<std::string>{"default", "events"}));
 }
 
 TEST(RocksdbStore, OpeningAMissingStoreReadOnlyFailsClearly) {

@@ -1,8 +1,9 @@
-// Test support: damages a stored event on purpose, with RocksDB directly (the store must be closed), so that
-// tests can show that verification finds it. Link the test with RocksDB.
+// Test support: damages a stored event or snapshot on purpose, with RocksDB directly (the store must be
+// closed), so that tests can show that verification finds it. Link the test with RocksDB.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,24 +11,48 @@
 
 namespace casework::testing {
 
-// Flips one bit inside the JSON payload of event `seq` of `case_id`. Returns false when the event is absent.
-inline bool flip_stored_byte(const std::string& path, const std::string& case_id, std::uint64_t seq) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, {}}, {"events", {}}};
+// Opens the store at `path` with every column family it has and calls `change` with the handle of `cf`.
+// Returns false when the store or the column family cannot be opened, or when `change` returns false.
+inline bool with_column_family(
+    const std::string& path, const std::string& cf,
+    const std::function<bool(rocksdb::DB&, rocksdb::ColumnFamilyHandle*)>& change) {
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(rocksdb::Options(), path, &names).ok()) return false;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   if (!rocksdb::DB::Open(rocksdb::Options(), path, cfs, &handles, &db).ok()) return false;
-  std::string key = case_id;
-  key.push_back('\0');
-  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>((seq >> shift) & 0xFF));
-  std::string value;
-  bool ok = db->Get(rocksdb::ReadOptions(), handles[1], key, &value).ok() && value.size() > 3;
-  if (ok) {
-    value[value.size() - 3] ^= 0x01;   // inside the event's JSON payload
-    ok = db->Put(rocksdb::WriteOptions(), handles[1], key, value).ok();
-  }
+  bool ok = false;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == cf) ok = change(*db, handles[i]);
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   delete db;
   return ok;
+}
+
+// Flips one bit of the stored value under `key`, `from_end` bytes before its end.
+inline bool flip_value_byte(const std::string& path, const std::string& cf, const std::string& key,
+                            std::size_t from_end = 3) {
+  return with_column_family(path, cf, [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+    std::string value;
+    if (!db.Get(rocksdb::ReadOptions(), h, key, &value).ok() || value.size() <= from_end) return false;
+    value[value.size() - from_end] ^= 0x01;
+    return db.Put(rocksdb::WriteOptions(), h, key, value).ok();
+  });
+}
+
+// Flips one bit inside the JSON payload of event `seq` of `case_id`. Returns false when the event is absent.
+inline bool flip_stored_byte(const std::string& path, const std::string& case_id, std::uint64_t seq) {
+  std::string key = case_id;
+  key.push_back('\0');
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>((seq >> shift) & 0xFF));
+  return flip_value_byte(path, "events", key);
+}
+
+// Flips one bit inside the JSON payload of the stored snapshot of `case_id`. False when it has none.
+inline bool flip_snapshot_byte(const std::string& path, const std::string& case_id) {
+  return flip_value_byte(path, "snapshots", case_id);
 }
 
 }  // namespace casework::testing

@@ -50,7 +50,6 @@ TEST_F(CaseworkCli, ReplayAtAnEarlierInstantShowsTheStateThen) {
   auto v = boost::json::parse(then.out).as_object();
   EXPECT_EQ(v.at("state").at("state"), "created");
   EXPECT_EQ(v.at("state").at("fields").at("reporter").at("name"), "[redacted]");
-  EXPECT_EQ(v.at("snapshot"), "no stored snapshot to compare");
   EXPECT_EQ(v.at("as_of"), "2026-03-02T01:15:00Z");
 
   auto now = cli_rules({"replay", data(), "2026030200001"});
@@ -59,6 +58,52 @@ TEST_F(CaseworkCli, ReplayAtAnEarlierInstantShowsTheStateThen) {
   EXPECT_EQ(w.at("state").at("state"), "closed");
   EXPECT_EQ(w.at("events_applied"), w.at("events_total"));
   EXPECT_THAT(now.out, Not(HasSubstr(reporter_phone)));
+  // The stored snapshot is compared with the history folded to its event, whatever --at says.
+  const boost::json::value matches = boost::json::object{{"seq", w.at("events_total")}, {"matches", true}};
+  EXPECT_EQ(v.at("snapshot"), matches);
+  EXPECT_EQ(w.at("snapshot"), matches);
+}
+
+TEST_F(CaseworkCli, ReplaySaysSoWhenACaseHasNoStoredSnapshot) {
+  cases_->derived = false;
+  noise_case();
+  auto r = cli_rules({"replay", data(), "2026030200001"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(boost::json::parse(r.out).at("snapshot"), "no stored snapshot to compare");
+}
+
+// A stored snapshot that is not what its history folds to: the fields that differ are named (never their
+// values) and the exit code is 1.
+TEST_F(CaseworkCli, ReplayNamesTheFieldsWhereTheStoredSnapshotDiffersAndExitsOne) {
+  auto s = noise_case();
+  event note;
+  note.seq = s.seq + 1;
+  note.type = event_type::fields_set;
+  note.at = s.updated_at + std::chrono::minutes(1);
+  note.actor = "system";
+  note.data = {{"fields", {{"note", "checked"}}}};
+  testing::harness::fold_into(s, {note});
+  case_state forged = s;
+  forged.state = "stage-one";
+  forged.fields["reporter"].as_object()["phone"] = "0900-000-000";
+  auto d = std::make_shared<case_derived>(derive(s, {}));
+  d->snapshot = boost::json::serialize(to_snapshot(forged));
+  ASSERT_TRUE(primary_->append_group({case_events{s.id, {note}, d}}).ok());
+
+  auto r = cli_rules({"replay", data(), s.id});
+  EXPECT_EQ(r.code, 1) << r.err;
+  auto snapshot = boost::json::parse(r.out).at("snapshot").as_object();
+  EXPECT_EQ(snapshot.at("seq"), s.seq);
+  EXPECT_EQ(snapshot.at("matches"), false);
+  EXPECT_EQ(snapshot.at("differences"), (boost::json::array{"fields.reporter.phone", "state"}));
+  EXPECT_THAT(r.out, Not(HasSubstr("0900-000-000")));
+  EXPECT_THAT(r.out, Not(HasSubstr(reporter_phone)));
+  auto verify = cli({"verify", data()});
+  EXPECT_EQ(verify.code, 1);
+  const std::string seq = std::to_string(s.seq);
+  EXPECT_THAT(verify.out, HasSubstr("broken: case 2026030200001 seq " + seq +
+                                    ": snapshot differs from the history folded to event " + seq +
+                                    " in fields.reporter.phone, state"));
 }
 
 TEST_F(CaseworkCli, VerifyPassesIntactChainsAndNamesTheCaseAndSeqOfAFlippedByte) {
@@ -67,6 +112,7 @@ TEST_F(CaseworkCli, VerifyPassesIntactChainsAndNamesTheCaseAndSeqOfAFlippedByte)
   auto ok = cli({"verify", data()});
   ASSERT_EQ(ok.code, 0) << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("ok: 2 cases, "));
+  EXPECT_THAT(ok.out, HasSubstr(" 2 snapshots, every hash chain and snapshot intact"));
   EXPECT_EQ(ok.err, "") << "no progress when stderr is not a terminal";
 
   primary_.reset();
@@ -78,6 +124,24 @@ TEST_F(CaseworkCli, VerifyPassesIntactChainsAndNamesTheCaseAndSeqOfAFlippedByte)
   EXPECT_THAT(broken.out,
               HasSubstr("broken: case 2026030200002 seq 3: hash does not match the stored event"));
   EXPECT_THAT(broken.out, Not(HasSubstr("case 2026030200001")));
+}
+
+TEST_F(CaseworkCli, VerifyNamesTheCaseAndSeqOfAFlippedByteInASnapshot) {
+  noise_case("2026030200001");
+  auto s = noise_case("2026030200002");
+  primary_.reset();
+  cases_.reset();
+  ASSERT_TRUE(testing::flip_snapshot_byte(data(), "2026030200002"));
+  open_primary();
+  auto broken = cli({"verify", data()});
+  EXPECT_EQ(broken.code, 1) << broken.err;
+  EXPECT_THAT(broken.out, HasSubstr("broken: case 2026030200002 seq " + std::to_string(s.seq) +
+                                    ": snapshot payload does not match its hash"));
+  EXPECT_THAT(broken.out, Not(HasSubstr("case 2026030200001")));
+  auto replay = cli_rules({"replay", data(), "2026030200002"});
+  EXPECT_EQ(replay.code, 1) << replay.err;
+  EXPECT_EQ(boost::json::parse(replay.out).at("snapshot").at("problem"),
+            "snapshot payload does not match its hash");
 }
 
 TEST_F(CaseworkCli, R9_2_ExportJsonlRedactsPersonalFields) {
@@ -160,7 +224,7 @@ TEST_F(CaseworkCli, UsageAndLookupErrorsNameTheCulpritAndExitTwo) {
   EXPECT_THAT(no_store.err, HasSubstr("missing: no such directory"));
   auto help = cli({"sample", "--help"});
   EXPECT_EQ(help.code, 0);
-  EXPECT_THAT(help.out, HasSubstr("needs the engine (caseworkd)"));
+  EXPECT_THAT(help.out, HasSubstr("dispatch command \"audit\""));   // R6.14 results are recorded by the engine
 }
 
 TEST_F(CaseworkCli, EachRunSeesWhatTheRunningPrimaryWroteBeforeIt) {

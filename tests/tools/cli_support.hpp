@@ -100,10 +100,13 @@ inline constexpr const char* reporter_name = "Chen Mei-ling";
 inline constexpr const char* reporter_phone = "0912-345-678";
 inline constexpr const char* reporter_address = "No. 7, Lane 3, Heping East Road";
 
-// Builds dispatch cases through the interpreter and appends their events to a store.
+// Builds dispatch cases through the interpreter and appends their events to a store, each batch with what the
+// runtime derives from it (snapshot, entry, pending timers) unless `derived` is false.
 class case_builder {
  public:
   explicit case_builder(rocksdb_store& store) : store_(store) {}
+
+  bool derived = true;
 
   const testing::harness& rules() const { return h_; }
   instant local(const std::string& text) const { return h_.local(text); }
@@ -145,10 +148,12 @@ class case_builder {
  private:
   void record(case_state& s, const std::vector<event>& events) {
     if (events.empty()) return;
-    auto st = store_.append(
-        events.front().seq == 1 ? std::string(events.front().data.at("id").as_string()) : s.id, events);
-    EXPECT_TRUE(st.ok()) << st.error().to_string();
     testing::harness::fold_into(s, events);
+    std::shared_ptr<const case_derived> d;
+    if (derived)
+      d = std::make_shared<case_derived>(derive(s, s.terminal ? std::vector<pending_timer>{} : h_.timers(s)));
+    auto st = store_.append_group({case_events{s.id, events, d}});
+    EXPECT_TRUE(st.ok()) << st.error().to_string();
   }
 
   rocksdb_store& store_;

@@ -1,4 +1,5 @@
-// casework replay DATA CASE [--at INSTANT]: folds a case's history and prints its state as JSON.
+// casework replay DATA CASE [--at INSTANT]: folds a case's history, prints its state as JSON, and compares the
+// stored snapshot with the history folded up to the snapshot's event.
 #include <iostream>
 
 #include <boost/json.hpp>
@@ -22,13 +23,19 @@ Folds the history of case CASE in the store DATA, every event recorded at or bef
    deadlines, ...}, "pending_timers": [...], "snapshot": ...}
 Personal fields are shown as "[redacted]". pending_timers are those the case waited for at that point.
 
-The store holds no snapshots yet, so there is nothing to compare the folded state with: "snapshot" says so.
+"snapshot" compares the case's stored snapshot with its history folded up to the event the snapshot folds
+last (whatever INSTANT is):
+  {"seq": N, "matches": true}
+  {"seq": N, "matches": false, "problem": "...", "differences": ["state", "fields.reporter", ...]}
+differences names the fields that differ, never their values. A case stored without a snapshot gives
+"no stored snapshot to compare".
 
   --at INSTANT        fold up to this instant (inclusive)
   --definitions DIR   the workflows folder or its definitions/ folder; default: the installed workflows
 
 The store is opened as a secondary instance: caseworkd may keep running.
-exit codes: 0 ok, 2 usage or I/O error (unknown case, no event at or before INSTANT, bad instant)
+exit codes: 0 ok, 1 the stored snapshot does not match the history, 2 usage or I/O error (unknown case, no
+event at or before INSTANT, bad instant)
 )";
 
 json::array timers_json(const bundle& rules, const case_state& s) {
@@ -42,6 +49,22 @@ json::array timers_json(const bundle& rules, const case_state& s) {
     out.push_back(std::move(o));
   }
   return out;
+}
+
+// The stored snapshot against the history (rocksdb_store::check_snapshot); false when it does not match.
+expected<std::pair<json::value, bool>> snapshot_json(const rocksdb_store& store, const std::string& id) {
+  auto check = store.check_snapshot(id);
+  if (!check && check.error().code() == errc::not_found)
+    return std::make_pair(json::value("no stored snapshot to compare"), true);
+  if (!check) return std::move(check).error();
+  json::object o{{"seq", check->seq}, {"matches", check->ok()}};
+  if (!check->ok()) {
+    o["problem"] = check->problem;
+    json::array fields;
+    for (const auto& f : check->differences) fields.emplace_back(f);
+    o["differences"] = std::move(fields);
+  }
+  return std::make_pair(json::value(std::move(o)), check->ok());
 }
 
 }  // namespace
@@ -79,6 +102,9 @@ int run_replay(int argc, char** argv) {
     return fail(s.command, id + ": no event at or before " + format_utc(*at) + " (created " +
                                format_utc(history->front().at) + ")");
 
+  auto snapshot = snapshot_json((*opened)->store(), id);
+  if (!snapshot) return fail(s.command, snapshot.error().to_string());
+
   const redactor redact((*rules)->definitions);
   json::object out{{"case", id},
                    {"as_of", at ? json::value(format_utc(*at)) : json::value(nullptr)},
@@ -86,11 +112,11 @@ int run_replay(int argc, char** argv) {
                    {"events_total", history->size()},
                    {"state", redact.redacted_json(state)},
                    {"pending_timers", timers_json(**rules, state)},
-                   {"snapshot", "no stored snapshot to compare"}};
+                   {"snapshot", snapshot->first}};
   pretty_print(std::cout, out);
   std::cout << "\n";
   if (!flushed(std::cout)) return fail(s.command, "cannot write the output");
-  return exit_ok;
+  return snapshot->second ? exit_ok : exit_finding;
 }
 
 }  // namespace casework::cli

@@ -1,4 +1,4 @@
-// casework verify DATA: checks every case's hash chain.
+// casework verify DATA: checks every case's hash chain and every stored snapshot.
 #include <iostream>
 
 #include "cli.hpp"
@@ -12,16 +12,20 @@ namespace {
 constexpr const char* help = R"(usage: casework verify DATA
 
 Checks the hash chain of every case in the store DATA: each event's SHA-256 over the previous hash and its
-stored encoding, the previous-hash links, sequence gaps and undecodable events.
+stored encoding, the previous-hash links, sequence gaps and undecodable events. Checks every stored snapshot
+against its case's history: the event it names exists with the hash it holds, its payload matches its own
+SHA-256, and it equals the history folded up to that event (the fields that differ are named, never their
+values).
 
-On success prints the number of cases and events checked and exits 0. Otherwise prints, for each broken
-case, the first break:
+On success prints the number of cases, events and snapshots checked and exits 0. Otherwise prints, for each
+broken case, the first break of its chain and a broken snapshot (checked when the chain is intact up to it):
   broken: case <id> seq <n>: <what>
+  broken: case <id> seq <n>: snapshot ...
 and exits 1. Progress goes to stderr when stderr is a terminal (nothing when it is piped).
 
 The store is opened as a secondary instance: caseworkd may keep running; events it writes during the check
 are not included.
-exit codes: 0 every chain intact, 1 a chain is broken, 2 usage or I/O error
+exit codes: 0 every chain and snapshot intact, 1 a chain or a snapshot is broken, 2 usage or I/O error
 )";
 
 }  // namespace
@@ -43,11 +47,11 @@ int run_verify(int argc, char** argv) {
   for (const auto& b : report->breaks)
     std::cout << "broken: case " << b.case_id << " seq " << b.seq << ": " << b.what << "\n";
   if (report->ok())
-    std::cout << "ok: " << report->cases << " cases, " << report->events
-              << " events, every hash chain intact\n";
+    std::cout << "ok: " << report->cases << " cases, " << report->events << " events, " << report->snapshots
+              << " snapshots, every hash chain and snapshot intact\n";
   else
-    std::cout << report->breaks.size() << " of " << report->cases << " cases broken (" << report->events
-              << " events checked)\n";
+    std::cout << report->breaks.size() << " break(s) in " << report->cases << " cases (" << report->events
+              << " events, " << report->snapshots << " snapshots checked)\n";
   if (!flushed(std::cout)) return fail(s.command, "cannot write the output");
   return report->ok() ? exit_ok : exit_finding;
 }

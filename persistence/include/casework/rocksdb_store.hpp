@@ -2,13 +2,17 @@
 //
 // Every case's history is a hash chain: each stored event carries the SHA-256 of the previous event of its
 // case and its own hash over (previous hash || its canonical encoding), so an auditor can verify a history end
-// to end (casework verify). Writes are synced before they are acknowledged; the WAL is never disabled.
-// Key encodings and value formats: docs/storage-format.md.
+// to end (casework verify). Beside the histories the store keeps, written in the same atomic batch as the
+// events: each case's latest snapshot (tied to the chain by the hash of the last event it folds), the pending
+// timers of every case ordered by due instant, the notification outbox, and the directory indexes (by case,
+// by agency, open cases at places, findings). Writes are synced before they are acknowledged; the WAL is
+// never disabled. Key encodings and value formats: docs/storage-format.md.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,7 +36,7 @@ struct store_options {
 struct chain_break {
   std::string case_id;
   std::uint64_t seq = 0;
-  std::string what;   // e.g. "hash does not match the stored event"
+  std::string what;   // "hash does not match the stored event", "snapshot payload does not match its hash"
 };
 
 // An event as stored, with its place in the case's hash chain (hex SHA-256).
@@ -45,8 +49,19 @@ struct stored_event {
 struct verify_report {
   std::uint64_t cases = 0;
   std::uint64_t events = 0;
-  std::vector<chain_break> breaks;   // the first break of each broken case, in case order
+  std::uint64_t snapshots = 0;
+  // In case order: the first break of each broken chain, and each broken snapshot ("snapshot ..."; checked
+  // when its case's chain is intact up to the snapshot's event).
+  std::vector<chain_break> breaks;
   bool ok() const { return breaks.empty(); }
+};
+
+// A stored snapshot checked against the history it claims to fold (casework replay).
+struct snapshot_check {
+  std::uint64_t seq = 0;                 // the last event the stored snapshot folds
+  std::string problem;                   // empty when it matches; else what is wrong, as verify reports it
+  std::vector<std::string> differences;  // the fields where it differs from the folded history (names only)
+  bool ok() const { return problem.empty(); }
 };
 
 class rocksdb_store final : public event_log {
@@ -58,20 +73,48 @@ class rocksdb_store final : public event_log {
   rocksdb_store(const rocksdb_store&) = delete;
   rocksdb_store& operator=(const rocksdb_store&) = delete;
 
-  // event_log: one case's batch in one synced write.
+  // event_log: writes. One case's batch, or a group of them, in ONE synced WriteBatch with everything derived
+  // from it: snapshot, timers, directory indexes (when the batch carries `derived`) and outbox records (from
+  // its notification events). All or nothing: a batch that does not continue its case's sequence refuses the
+  // group (failed_precondition naming the case); so does a malformed one (invalid_argument naming the field,
+  // e.g. a `derived.seq` that is not an event of its batch).
   status append(const std::string& case_id, const std::vector<event>& events) override;
+  status append_group(const std::vector<case_events>& batches) override;
+  // Records the delivery of a notification. Not synced: a crash may forget it, and the notifier then hands
+  // the notification to delivery again (delivery is at least once). not_found for an unknown key.
+  status mark_sent(const std::string& key, instant at) override;
+
+  // event_log: reads. Each call reads one consistent state of the store.
   expected<std::vector<event>> read(const std::string& case_id) const override;
+  // The snapshot with the later events folded in. A snapshot that does not decode or is not tied to its event
+  // is ignored and the whole history folded (the history is the record; verify reports the snapshot).
+  expected<case_state> load(const std::string& case_id) const override;
+  bool contains(const std::string& case_id) const override;
   std::vector<std::string> case_ids() const override;
+  std::string last_case_id(const std::string& prefix) const override;
+  // A cursor on a RocksDB snapshot taken now. REQUIRES: it does not outlive the store.
+  std::unique_ptr<history_cursor> histories() const override;
+  // Uses the agency index when `q.agency` is set, else scans the directory; the other filters are applied
+  // to the entries read.
+  std::vector<case_entry> list(const entry_query& q) const override;
+  expected<case_entry> entry(const std::string& case_id) const override;
+  std::vector<case_entry> open_at_places() const override;
+  std::vector<case_entry> findings() const override;
+  std::vector<stored_timer> timers(std::size_t limit,
+                                   const std::optional<stored_timer>& after = {}) const override;
+  std::vector<notification_record> notifications(std::uint64_t position, std::size_t limit) const override;
+  std::uint64_t notification_count() const override;
+
   // The history with each event's hashes (casework history, GET /v1/cases/{id}/history).
   expected<std::vector<stored_event>> read_chain(const std::string& case_id) const;
 
-  // Group commit: the batches of several cases in ONE synced write, all or nothing. Each batch must continue
-  // its case's sequence (failed_precondition naming the case otherwise, and nothing is written).
-  status append_group(const std::vector<case_events>& batches) override;
-
-  // Checks every hash chain: hashes, previous-hash links, sequence gaps, undecodable events. `progress` is
-  // called now and then with the number of events checked so far.
+  // Checks every hash chain (hashes, previous-hash links, sequence gaps, undecodable events) and every
+  // snapshot (decodes, its event exists with the hash it names, its payload hash, and it equals the history
+  // folded up to its event). `progress` is called now and then with the number of events checked so far.
   expected<verify_report> verify(const std::function<void(std::uint64_t)>& progress = {}) const;
+  // The case's stored snapshot against its history folded up to the snapshot's event. not_found when the
+  // case has no snapshot.
+  expected<snapshot_check> check_snapshot(const std::string& case_id) const;
 
   // Secondary instances: catch up with the primary's latest writes.
   status catch_up();
@@ -80,7 +123,7 @@ class rocksdb_store final : public event_log {
   status put_meta(const std::string& key, const std::string& value) override;
   expected<std::string> get_meta(const std::string& key) const override;
 
-  static constexpr int format_version = 1;
+  static constexpr int format_version = 2;
 
  private:
   struct impl;

@@ -1,0 +1,303 @@
+// The read side: histories, cases loaded from their snapshots, the directory and its indexes, the timers and
+// the outbox (docs/storage-format.md). Each call reads one consistent state of the store (store_state.hpp).
+#include <boost/json.hpp>
+
+#include "store_state.hpp"
+
+namespace casework {
+using namespace detail;
+
+namespace {
+
+expected<std::vector<stored_event>> chain_of(const store_state& s, const rocksdb::ReadOptions& ro,
+                                             const std::string& case_id) {
+  std::vector<stored_event> out;
+  std::optional<error> failed;
+  auto st = s.scan_events(ro, case_id, 0, [&](std::uint64_t seq, const record_view& rec) {
+    auto e = decode_event(case_id, seq, rec.payload);
+    if (!e)
+      failed = e.error();
+    else
+      out.push_back(stored_event{std::move(*e), hex(rec.previous), hex(rec.hash)});
+    return !failed;
+  });
+  if (!st.ok()) return st.error();
+  if (failed) return *failed;
+  if (out.empty()) return error(errc::not_found, "no such case", case_id);
+  return out;
+}
+
+expected<case_state> fold_all(const store_state& s, const rocksdb::ReadOptions& ro,
+                              const std::string& case_id) {
+  auto chain = chain_of(s, ro, case_id);
+  if (!chain) return std::move(chain).error();
+  case_state state;
+  for (const auto& e : *chain)
+    if (auto st = apply(state, e.e); !st.ok()) return st.error();
+  return state;
+}
+
+// The case's snapshot with the events after it folded in; nullopt when it has no usable snapshot (none, or
+// one that does not decode, match its hash, or name a stored event with the hash it holds).
+expected<std::optional<case_state>> from_stored_snapshot(const store_state& s, const rocksdb::ReadOptions& ro,
+                                                         const std::string& case_id) {
+  auto value = s.get(ro, s.snapshots, case_id);
+  if (!value) return std::move(value).error();
+  const std::optional<case_state> none;
+  if (!*value) return none;
+  auto snap = decode_snapshot(**value);
+  if (!snap || sha256(snap->payload) != snap->payload_hash) return none;
+  boost::json::error_code ec;
+  auto json = boost::json::parse(snap->payload, ec);
+  if (ec) return none;
+  auto state = from_snapshot(json);
+  if (!state || state->seq != snap->seq) return none;
+  bool tied = false;
+  std::optional<error> failed;
+  auto st = s.scan_events(ro, case_id, snap->seq, [&](std::uint64_t seq, const record_view& rec) {
+    if (seq == snap->seq) {
+      tied = rec.hash == snap->event_hash;
+      return tied;
+    }
+    if (!tied) return false;  // the event the snapshot names is not stored
+    auto e = decode_event(case_id, seq, rec.payload);
+    if (!e)
+      failed = e.error();
+    else if (auto applied = apply(*state, *e); !applied.ok())
+      failed = applied.error();
+    return !failed;
+  });
+  if (!st.ok()) return st.error();
+  if (failed) return *failed;  // a later event is broken: folding the whole history would fail on it too
+  if (!tied) return none;
+  return std::optional<case_state>(std::move(*state));
+}
+
+// Calls `each` with every key and value of the index family `family` from `start` (the family's first key
+// when empty), until it returns false.
+void scan_index(const store_state& s, const rocksdb::ReadOptions& ro, char family, const std::string& start,
+                const std::function<bool(std::string_view key, std::string_view value)>& each) {
+  const std::string first(1, family), end = prefix_end(first);
+  rocksdb::ReadOptions bounded = ro;
+  rocksdb::Slice upper(end);
+  bounded.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(s.db->NewIterator(bounded, s.index));
+  for (it->Seek(start.empty() ? first : start); it->Valid(); it->Next())
+    if (!each(it->key().ToStringView(), it->value().ToStringView())) return;
+}
+
+// The entries of an index family whose values are entries (places, findings), in key order. Undecodable
+// values are left out (verify does not check the indexes; the histories are the record).
+std::vector<case_entry> entries_in(const store_state& s, char family) {
+  auto r = s.reader();
+  std::vector<case_entry> out;
+  scan_index(s, r.options, family, {}, [&](std::string_view, std::string_view value) {
+    if (auto e = decode_entry(value)) out.push_back(std::move(*e));
+    return true;
+  });
+  return out;
+}
+
+bool matches(const case_entry& e, const entry_query& q) {
+  return (q.agency.empty() || e.agency == q.agency) && (q.workflow.empty() || e.workflow == q.workflow) &&
+         (q.state.empty() || e.state == q.state) && (q.item.empty() || e.item == q.item);
+}
+
+// Every history in case id order, from one consistent read.
+class store_histories final : public history_cursor {
+ public:
+  explicit store_histories(const store_state& s)
+      : read_(s.reader()), it_(s.db->NewIterator(read_.options, s.events)) {
+    it_->SeekToFirst();
+  }
+
+  // A read error ends the cursor after one last case with an empty id and the error.
+  bool next(std::string& case_id, expected<std::vector<event>>& history) override {
+    for (; it_->Valid(); it_->Next())
+      if (auto k = split_event_key(it_->key().ToStringView())) return next_case(k->first, case_id, history);
+    if (it_->status().ok() || reported_) return false;
+    reported_ = true;
+    case_id.clear();
+    history = storage_error(it_->status(), "reading the histories");
+    return true;
+  }
+
+ private:
+  bool next_case(const std::string& id, std::string& case_id, expected<std::vector<event>>& history) {
+    case_id = id;
+    std::vector<event> events;
+    for (; it_->Valid(); it_->Next()) {
+      auto k = split_event_key(it_->key().ToStringView());
+      if (!k || k->first != id) break;
+      auto rec = decode_record(it_->value().ToStringView());
+      auto e = rec ? decode_event(id, k->second, rec->payload)
+                   : expected<event>(
+                         error(errc::storage, "event " + std::to_string(k->second) + " is undecodable", id));
+      if (!e) {
+        history = std::move(e).error();
+        it_->Seek(case_end(id));
+        return true;
+      }
+      events.push_back(std::move(*e));
+    }
+    history = std::move(events);
+    return true;
+  }
+
+  consistent_read read_;  // outlives the iterator
+  std::unique_ptr<rocksdb::Iterator> it_;
+  bool reported_ = false;
+};
+
+}  // namespace
+
+expected<std::vector<stored_event>> rocksdb_store::read_chain(const std::string& case_id) const {
+  auto r = impl_->reader();
+  return chain_of(*impl_, r.options, case_id);
+}
+
+expected<std::vector<event>> rocksdb_store::read(const std::string& case_id) const {
+  auto chain = read_chain(case_id);
+  if (!chain) return std::move(chain).error();
+  std::vector<event> out;
+  out.reserve(chain->size());
+  for (auto& s : *chain) out.push_back(std::move(s.e));
+  return out;
+}
+
+expected<case_state> rocksdb_store::load(const std::string& case_id) const {
+  auto r = impl_->reader();
+  auto state = from_stored_snapshot(*impl_, r.options, case_id);
+  if (!state) return std::move(state).error();
+  if (*state) return std::move(**state);
+  return fold_all(*impl_, r.options, case_id);
+}
+
+bool rocksdb_store::contains(const std::string& case_id) const {
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->events));
+  const std::string prefix = case_prefix(case_id);
+  it->Seek(prefix);
+  return it->Valid() && it->key().starts_with(prefix);
+}
+
+std::vector<std::string> rocksdb_store::case_ids() const {
+  std::vector<std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->events));
+  for (it->SeekToFirst(); it->Valid();) {
+    auto k = split_event_key(it->key().ToStringView());
+    if (!k) {
+      it->Next();
+      continue;
+    }
+    out.push_back(k->first);
+    it->Seek(case_end(k->first));
+  }
+  return out;
+}
+
+// From the events, not the directory: a case appended without a derived entry still holds its id.
+std::string rocksdb_store::last_case_id(const std::string& prefix) const {
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->events));
+  const std::string end = prefix_end(prefix);  // every key of an id starting with `prefix` sorts before it
+  if (end.empty())
+    it->SeekToLast();
+  else
+    it->SeekForPrev(end);
+  for (; it->Valid(); it->Prev()) {
+    auto k = split_event_key(it->key().ToStringView());
+    if (!k || (!end.empty() && it->key().compare(end) >= 0)) continue;
+    return k->first.compare(0, prefix.size(), prefix) == 0 ? k->first : std::string();
+  }
+  return {};
+}
+
+std::unique_ptr<history_cursor> rocksdb_store::histories() const {
+  return std::make_unique<store_histories>(*impl_);
+}
+
+std::vector<case_entry> rocksdb_store::list(const entry_query& q) const {
+  std::vector<case_entry> out;
+  if (q.limit == 0) return out;
+  auto r = impl_->reader();
+  // Keeps a matching entry; false once the page is full.
+  auto keep = [&](std::string_view directory_value) {
+    auto v = decode_directory(directory_value);
+    if (v && matches(v->entry, q)) out.push_back(std::move(v->entry));
+    return out.size() < q.limit;
+  };
+  if (q.agency.empty()) {
+    const std::string start = directory_key(q.after);
+    scan_index(*impl_, r.options, index_family::directory, start,
+               [&](std::string_view key, std::string_view value) { return key == start || keep(value); });
+    return out;
+  }
+  const std::string prefix = agency_prefix(q.agency), start = prefix + q.after;
+  scan_index(*impl_, r.options, index_family::agency, start, [&](std::string_view key, std::string_view) {
+    if (key.substr(0, prefix.size()) != prefix) return false;
+    if (key == start) return true;
+    auto value = impl_->get(r.options, impl_->index, directory_key(key.substr(prefix.size())));
+    return !value || !*value || keep(**value);
+  });
+  return out;
+}
+
+expected<case_entry> rocksdb_store::entry(const std::string& case_id) const {
+  auto value = impl_->get(rocksdb::ReadOptions(), impl_->index, directory_key(case_id));
+  if (!value) return std::move(value).error();
+  if (!*value) return error(errc::not_found, "no such case", case_id);
+  auto v = decode_directory(**value);
+  if (!v) return error(errc::storage, "undecodable directory value: " + v.error().to_string(), case_id);
+  return std::move(v->entry);
+}
+
+std::vector<case_entry> rocksdb_store::open_at_places() const {
+  return entries_in(*impl_, index_family::place);
+}
+
+std::vector<case_entry> rocksdb_store::findings() const {
+  return entries_in(*impl_, index_family::finding);
+}
+
+std::vector<stored_timer> rocksdb_store::timers(std::size_t limit,
+                                                const std::optional<stored_timer>& after) const {
+  std::vector<stored_timer> out;
+  if (limit == 0) return out;
+  auto r = impl_->reader();
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(r.options, impl_->timers));
+  const std::string start =
+      after ? timer_key(after->timer.due, after->case_id, after->timer.name) : std::string();
+  for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
+    if (after && it->key() == start) continue;
+    auto t = split_timer_key(it->key().ToStringView());
+    if (!t) continue;
+    t->timer.rule = it->value().ToString();
+    out.push_back(std::move(*t));
+  }
+  return out;
+}
+
+std::vector<notification_record> rocksdb_store::notifications(std::uint64_t position,
+                                                              std::size_t limit) const {
+  std::vector<notification_record> out;
+  if (limit == 0) return out;
+  auto r = impl_->reader();
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(r.options, impl_->outbox));
+  for (it->Seek(be64(position)); it->Valid() && out.size() < limit; it->Next()) {
+    if (it->key().size() != 8) continue;
+    boost::json::error_code ec;
+    auto v = boost::json::parse(it->value().ToStringView(), ec);
+    if (ec) continue;
+    auto record = notification_from_json(v);
+    if (!record) continue;
+    record->position = read_be64(it->key().ToStringView());  // the key is the record's place
+    out.push_back(std::move(*record));
+  }
+  return out;
+}
+
+std::uint64_t rocksdb_store::notification_count() const {
+  auto next = impl_->read_next_position(rocksdb::ReadOptions());
+  return next ? *next : 0;
+}
+
+}  // namespace casework

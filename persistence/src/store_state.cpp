@@ -1,0 +1,108 @@
+#include "store_state.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include <boost/json.hpp>
+
+namespace casework::detail {
+
+error storage_error(const rocksdb::Status& s, const std::string& what) {
+  return error(errc::storage, what + ": " + s.ToString(), "store");
+}
+
+store_state::~store_state() {
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  if (db) (void)db->Close();
+}
+
+rocksdb::WriteOptions store_state::write_options() const {
+  rocksdb::WriteOptions w;
+  w.sync = options.sync;
+  w.disableWAL = false;
+  return w;
+}
+
+status store_state::recover() {
+  if (!write_failed) return {};
+  rocksdb::Status s = db->Resume();              // OK when RocksDB already recovered by itself
+  for (int i = 0; s.IsBusy() && i < 200; ++i) {  // its own recovery is running: wait up to 2 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    s = db->Resume();
+  }
+  if (!s.ok()) return storage_error(s, "the store stopped writing after an earlier write failed; reopen it");
+  write_failed = false;
+  return {};
+}
+
+void store_state::forget_caches() {
+  tails.clear();          // the store may hold less than we think: re-read tails on the next write
+  next_position.reset();  // and the outbox's end
+}
+
+expected<tail> store_state::last_of(const std::string& case_id) {
+  if (auto it = tails.find(case_id); it != tails.end()) return it->second;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), events));
+  it->SeekForPrev(case_end(case_id));
+  tail t;
+  if (it->Valid()) {
+    auto k = split_event_key(it->key().ToStringView());
+    if (k && k->first == case_id) {
+      auto rec = decode_record(it->value().ToStringView());
+      if (!rec) return error(errc::storage, "undecodable stored event " + std::to_string(k->second), case_id);
+      t.seq = k->second;
+      t.hash = rec->hash;
+    }
+  }
+  if (!it->status().ok()) return storage_error(it->status(), "reading the tail of " + case_id);
+  return t;
+}
+
+expected<std::uint64_t> store_state::read_next_position(const rocksdb::ReadOptions& ro) const {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, outbox));
+  it->SeekToLast();
+  if (!it->status().ok()) return storage_error(it->status(), "reading the end of the outbox");
+  if (!it->Valid()) return std::uint64_t{0};
+  if (it->key().size() != 8) return error(errc::storage, "malformed outbox key", "outbox");
+  return read_be64(it->key().ToStringView()) + 1;
+}
+
+status store_state::scan_events(const rocksdb::ReadOptions& ro, const std::string& case_id,
+                                std::uint64_t from,
+                                const std::function<bool(std::uint64_t, const record_view&)>& each) const {
+  const std::string end = case_end(case_id);
+  rocksdb::ReadOptions bounded = ro;
+  rocksdb::Slice upper(end);
+  bounded.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(bounded, events));
+  for (it->Seek(event_key(case_id, from)); it->Valid(); it->Next()) {
+    auto k = split_event_key(it->key().ToStringView());
+    if (!k || k->first != case_id) return error(errc::storage, "malformed event key", case_id);
+    auto rec = decode_record(it->value().ToStringView());
+    if (!rec) return error(errc::storage, "event " + std::to_string(k->second) + " is undecodable", case_id);
+    if (!each(k->second, *rec)) return {};
+  }
+  if (!it->status().ok()) return storage_error(it->status(), "reading " + case_id);
+  return {};
+}
+
+expected<std::optional<std::string>> store_state::get(const rocksdb::ReadOptions& ro,
+                                                      rocksdb::ColumnFamilyHandle* cf,
+                                                      const std::string& key) const {
+  std::string v;
+  auto s = db->Get(ro, cf, key, &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return storage_error(s, "reading " + cf->GetName());
+  return std::optional<std::string>(std::move(v));
+}
+
+expected<event> decode_event(const std::string& case_id, std::uint64_t seq, std::string_view payload) {
+  boost::json::error_code ec;
+  auto v = boost::json::parse(payload, ec);
+  if (ec) return error(errc::storage, "event " + std::to_string(seq) + " is not valid JSON", case_id);
+  auto e = event_from_json(v);
+  if (!e) return error(errc::storage, "event " + std::to_string(seq) + ": " + e.error().to_string(), case_id);
+  return e;
+}
+
+}  // namespace casework::detail

@@ -1,0 +1,104 @@
+// Private: an open store's state, shared by rocksdb_store's source files: opening and metadata
+// (rocksdb_store.cpp), the write path (store_write.cpp), reads (store_read.cpp), verification
+// (store_verify.cpp).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/snapshot.h>
+
+#include "casework/rocksdb_store.hpp"
+#include "encoding.hpp"
+
+namespace casework::detail {
+
+// The one place where rocksdb::Status becomes a casework error.
+error storage_error(const rocksdb::Status& s, const std::string& what);
+
+struct tail {
+  std::uint64_t seq = 0;
+  digest hash{};
+};
+
+// Reads that see one state of the store. On a primary they read a RocksDB snapshot taken at construction;
+// secondary and read-only instances support no snapshots in their iterators, and need none: they change only
+// in catch_up(), which the caller must not run during a read.
+class consistent_read {
+ public:
+  consistent_read(rocksdb::DB* db, bool writable) {
+    if (writable) snap_ = std::make_unique<rocksdb::ManagedSnapshot>(db);
+    if (snap_) options.snapshot = snap_->snapshot();
+  }
+  rocksdb::ReadOptions options;
+
+ private:
+  std::unique_ptr<rocksdb::ManagedSnapshot> snap_;
+};
+
+struct store_state {
+  store_options options;
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;  // the default column family
+  rocksdb::ColumnFamilyHandle* events = nullptr;
+  rocksdb::ColumnFamilyHandle* snapshots = nullptr;
+  rocksdb::ColumnFamilyHandle* timers = nullptr;
+  rocksdb::ColumnFamilyHandle* outbox = nullptr;
+  rocksdb::ColumnFamilyHandle* index = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+
+  mutable std::mutex mu;  // writers: the caches below and the write itself
+  // Last seq and hash of cases written through this instance, at most max_cached_tails of them (forgotten all
+  // at once beyond that, and after a failed write: they are read back from the store when needed).
+  std::unordered_map<std::string, tail> tails;
+  static constexpr std::size_t max_cached_tails = 1 << 16;
+  std::optional<std::uint64_t> next_position;  // the outbox's next position; nullopt: read it from the store
+  bool write_failed = false;                   // RocksDB stops writing after a failed write until resumed
+
+  store_state() = default;
+  store_state(const store_state&) = delete;
+  store_state& operator=(const store_state&) = delete;
+  ~store_state();
+
+  bool writable() const { return !options.read_only && options.secondary_path.empty(); }
+  consistent_read reader() const { return consistent_read(db.get(), writable()); }
+  rocksdb::WriteOptions write_options() const;
+
+  // Lets RocksDB write again after a failed write (a full disk that has room again). Caller holds mu.
+  status recover();
+  // Forgets what a failed write may have made wrong. Caller holds mu.
+  void forget_caches();
+  // The case's last seq and hash, from the cache or the store. Caller holds mu.
+  expected<tail> last_of(const std::string& case_id);
+  // The outbox's next position: one after its last key, 0 when empty.
+  expected<std::uint64_t> read_next_position(const rocksdb::ReadOptions& ro) const;
+
+  // Calls `each` with every stored event of the case from seq `from` on, in order, until it returns false.
+  // Errors: storage when a key or record is malformed or RocksDB fails.
+  status scan_events(const rocksdb::ReadOptions& ro, const std::string& case_id, std::uint64_t from,
+                     const std::function<bool(std::uint64_t, const record_view&)>& each) const;
+  // Point reads: the value, std::nullopt when absent, or a storage error.
+  expected<std::optional<std::string>> get(const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* cf,
+                                           const std::string& key) const;
+};
+
+// The event a record's payload encodes; errors name the case and seq.
+expected<event> decode_event(const std::string& case_id, std::uint64_t seq, std::string_view payload);
+
+// A snapshot against `folded`, its case's history folded up to event snap.seq: its payload hash, its
+// decoding, and the fields where it differs. (Whether it is tied to that event is the caller's check: it has
+// the record.)
+snapshot_check compare_snapshot(const snapshot_view& snap, const case_state& folded);
+
+}  // namespace casework::detail
+
+namespace casework {
+struct rocksdb_store::impl : detail::store_state {};
+}  // namespace casework

@@ -1,0 +1,231 @@
+// Verification: every hash chain, and every snapshot against the history it claims to fold
+// (docs/storage-format.md, "Verification"; casework verify and casework replay).
+#include <algorithm>
+#include <set>
+
+#include <boost/json.hpp>
+
+#include "store_state.hpp"
+
+namespace casework {
+using namespace detail;
+
+namespace detail {
+
+namespace {
+
+// The dotted paths where two JSON objects differ, descending into objects present on both sides. Names only:
+// values may be personal data.
+void differing_fields(const boost::json::object& a, const boost::json::object& b, const std::string& prefix,
+                      std::vector<std::string>& out) {
+  std::set<std::string> keys;
+  for (const auto& kv : a) keys.insert(std::string(kv.key()));
+  for (const auto& kv : b) keys.insert(std::string(kv.key()));
+  for (const auto& key : keys) {
+    const auto* x = a.if_contains(key);
+    const auto* y = b.if_contains(key);
+    if (x && y && *x == *y) continue;
+    if (x && y && x->is_object() && y->is_object())
+      differing_fields(x->get_object(), y->get_object(), prefix + key + ".", out);
+    else
+      out.push_back(prefix + key);
+  }
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+}  // namespace
+
+snapshot_check compare_snapshot(const snapshot_view& snap, const case_state& folded) {
+  snapshot_check out;
+  out.seq = snap.seq;
+  if (sha256(snap.payload) != snap.payload_hash) {
+    out.problem = "snapshot payload does not match its hash";
+    return out;
+  }
+  boost::json::error_code ec;
+  auto json = boost::json::parse(snap.payload, ec);
+  auto stored = ec ? expected<case_state>(error(errc::storage, "not JSON")) : from_snapshot(json);
+  if (!stored) {
+    out.problem = "snapshot payload is not a case snapshot: " + stored.error().to_string();
+    return out;
+  }
+  // Compared as JSON: the snapshot form is complete (from_snapshot(to_snapshot(s)) == s) and names its
+  // fields.
+  const auto replayed = to_snapshot(folded), kept = to_snapshot(*stored);
+  if (replayed == kept) return out;
+  differing_fields(kept, replayed, "", out.differences);
+  out.problem = "snapshot differs from the history folded to event " + std::to_string(snap.seq) + " in " +
+                joined(out.differences);
+  return out;
+}
+
+}  // namespace detail
+
+namespace {
+
+std::string not_stored(std::uint64_t seq) {
+  return "snapshot names event " + std::to_string(seq) + ", which is not stored";
+}
+std::string not_tied(std::uint64_t seq) {
+  return "snapshot is not tied to event " + std::to_string(seq) + ": the event's hash differs";
+}
+
+// One pass over the events column family, with a second iterator over the snapshots in step with it (both are
+// in case id order): each case's snapshot is checked while its history is folded.
+class verifier {
+ public:
+  verifier(const store_state& s, const rocksdb::ReadOptions& ro,
+           const std::function<void(std::uint64_t)>& progress)
+      : events_(s.db->NewIterator(ro, s.events)),
+        snaps_(s.db->NewIterator(ro, s.snapshots)),
+        progress_(progress) {}
+
+  expected<verify_report> run() {
+    snaps_->SeekToFirst();
+    bool started = false;
+    for (events_->SeekToFirst(); events_->Valid(); events_->Next()) {
+      auto k = split_event_key(events_->key().ToStringView());
+      if (!k) continue;
+      if (!started || k->first != current_) {
+        finish_case();
+        start_case(k->first);
+        started = true;
+      }
+      ++r_.events;
+      if (progress_ && r_.events % 100000 == 0) progress_(r_.events);
+      check_event(k->second, events_->value().ToStringView());
+    }
+    if (!events_->status().ok()) return storage_error(events_->status(), "verifying");
+    finish_case();
+    orphans_before(nullptr);
+    if (!snaps_->status().ok()) return storage_error(snaps_->status(), "verifying the snapshots");
+    if (progress_) progress_(r_.events);
+    return std::move(r_);
+  }
+
+ private:
+  struct pending_snapshot {
+    std::string raw;  // the stored value; `view` points into it
+    std::optional<snapshot_view> view;
+    case_state folded;  // the history folded so far
+    bool done = false;
+  };
+
+  void start_case(const std::string& id) {
+    orphans_before(&id);
+    current_ = id;
+    expect_ = tail{};
+    broken_ = false;
+    ++r_.cases;
+    snap_.reset();
+    if (!snaps_->Valid() || snaps_->key().ToStringView() != id) return;
+    ++r_.snapshots;
+    snap_.emplace();
+    snap_->raw = snaps_->value().ToString();
+    snap_->view = decode_snapshot(snap_->raw);
+    snaps_->Next();
+    if (!snap_->view) snapshot_break(0, "snapshot is undecodable");
+  }
+
+  // A snapshot whose event was never reached: missing from an intact chain (a broken chain was reported).
+  void finish_case() {
+    if (snap_ && !snap_->done && !broken_) snapshot_break(snap_->view->seq, not_stored(snap_->view->seq));
+  }
+
+  // Snapshots of cases without events, up to `id` (all that are left when null).
+  void orphans_before(const std::string* id) {
+    for (; snaps_->Valid() && (!id || snaps_->key().ToStringView() < *id); snaps_->Next()) {
+      ++r_.snapshots;
+      auto view = decode_snapshot(snaps_->value().ToStringView());
+      r_.breaks.push_back(
+          chain_break{snaps_->key().ToString(), view ? view->seq : 0, "snapshot of a case with no events"});
+    }
+  }
+
+  void check_event(std::uint64_t seq, std::string_view value) {
+    if (broken_) return;  // report the first break of a case only
+    auto rec = decode_record(value);
+    if (seq != expect_.seq + 1)
+      return chain_break_at(seq, "sequence gap after " + std::to_string(expect_.seq));
+    if (!rec) return chain_break_at(seq, "undecodable record");
+    if (rec->previous != expect_.hash)
+      return chain_break_at(seq, "previous hash does not match event " + std::to_string(expect_.seq));
+    if (chain_hash(rec->previous, rec->payload) != rec->hash)
+      return chain_break_at(seq, "hash does not match the stored event");
+    expect_ = tail{seq, rec->hash};
+    auto e = decode_event(current_, seq, rec->payload);
+    if (!e || e->seq != seq) return chain_break_at(seq, "payload is not the event its key names");
+    fold_into_snapshot(*e, rec->hash);
+  }
+
+  void fold_into_snapshot(const event& e, const digest& hash) {
+    if (!snap_ || snap_->done) return;
+    const snapshot_view& view = *snap_->view;
+    if (auto st = apply(snap_->folded, e); !st.ok())
+      return snapshot_break(view.seq, "snapshot cannot be checked: the history does not fold at event " +
+                                          std::to_string(e.seq) + ": " + st.error().message());
+    if (e.seq < view.seq) return;
+    if (hash != view.event_hash) return snapshot_break(view.seq, not_tied(view.seq));
+    auto check = compare_snapshot(view, snap_->folded);
+    if (!check.ok()) return snapshot_break(view.seq, check.problem);
+    snap_->done = true;
+  }
+
+  void chain_break_at(std::uint64_t seq, std::string what) {
+    r_.breaks.push_back(chain_break{current_, seq, std::move(what)});
+    broken_ = true;
+  }
+  void snapshot_break(std::uint64_t seq, std::string what) {
+    r_.breaks.push_back(chain_break{current_, seq, std::move(what)});
+    snap_->done = true;
+  }
+
+  std::unique_ptr<rocksdb::Iterator> events_, snaps_;
+  const std::function<void(std::uint64_t)>& progress_;
+  verify_report r_;
+  std::string current_;
+  tail expect_;
+  bool broken_ = false;
+  std::optional<pending_snapshot> snap_;
+};
+
+}  // namespace
+
+expected<verify_report> rocksdb_store::verify(const std::function<void(std::uint64_t)>& progress) const {
+  auto r = impl_->reader();
+  return verifier(*impl_, r.options, progress).run();
+}
+
+expected<snapshot_check> rocksdb_store::check_snapshot(const std::string& case_id) const {
+  auto r = impl_->reader();
+  auto value = impl_->get(r.options, impl_->snapshots, case_id);
+  if (!value) return std::move(value).error();
+  if (!*value) return error(errc::not_found, "no stored snapshot", case_id);
+  auto view = decode_snapshot(**value);
+  if (!view) return snapshot_check{0, "snapshot is undecodable", {}};
+  case_state folded;
+  std::optional<digest> hash;
+  std::optional<error> failed;
+  auto st = impl_->scan_events(r.options, case_id, 0, [&](std::uint64_t seq, const record_view& rec) {
+    if (seq > view->seq) return false;
+    auto e = decode_event(case_id, seq, rec.payload);
+    if (!e)
+      failed = e.error();
+    else if (auto applied = apply(folded, *e); !applied.ok())
+      failed = applied.error();
+    if (seq == view->seq) hash = rec.hash;
+    return !failed;
+  });
+  if (!st.ok()) return st.error();
+  if (failed) return *failed;
+  if (!hash) return snapshot_check{view->seq, not_stored(view->seq), {}};
+  if (*hash != view->event_hash) return snapshot_check{view->seq, not_tied(view->seq), {}};
+  return compare_snapshot(*view, folded);
+}
+
+}  // namespace casework

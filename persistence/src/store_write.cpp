@@ -1,0 +1,221 @@
+// The write path: one WriteBatch per group, holding the events and everything derived from them
+// (docs/storage-format.md, "Writes").
+#include <algorithm>
+#include <unordered_set>
+
+#include <rocksdb/write_batch.h>
+#include <boost/json.hpp>
+
+#include "store_state.hpp"
+
+namespace casework {
+using namespace detail;
+
+namespace {
+
+// Key parts followed by a 0x00 separator must not hold one, or keys of different cases would interleave.
+status check_key_part(const std::string& value, const std::string& field, bool required) {
+  if (required && value.empty()) return error(errc::invalid_argument, "required", field);
+  if (value.find('\0') != std::string::npos)
+    return error(errc::invalid_argument, "must not contain NUL", field);
+  return {};
+}
+
+// Stages one group in one WriteBatch. A case may appear in several batches of a group and a notification key
+// in several events: what the group staged so far counts as stored for the batches after it.
+class group_writer {
+ public:
+  group_writer(store_state& s, std::uint64_t next_position) : s_(s), next_position_(next_position) {}
+
+  status stage(const case_events& c) {
+    if (c.events.empty()) return {};
+    if (auto r = check_key_part(c.case_id, "case_id", true); !r.ok()) return r;
+    auto from = tail_of(c.case_id);
+    if (!from) return from.error();
+    auto hashes = stage_events(c, *from);
+    if (!hashes) return hashes.error();
+    tails_[c.case_id] = hashes->back();
+    if (c.derived) {
+      if (auto r = stage_derived(c.case_id, *c.derived, *hashes); !r.ok()) return r;
+    }
+    return stage_outbox(c);
+  }
+
+  rocksdb::WriteBatch& batch() { return batch_; }
+  bool empty() const { return tails_.empty(); }
+  const std::unordered_map<std::string, tail>& tails() const { return tails_; }
+  std::uint64_t next_position() const { return next_position_; }
+
+ private:
+  using chain = std::vector<tail>;  // the tail before the batch, then each event of the batch
+
+  expected<tail> tail_of(const std::string& id) {
+    if (auto it = tails_.find(id); it != tails_.end()) return it->second;
+    return s_.last_of(id);
+  }
+
+  expected<chain> stage_events(const case_events& c, const tail& from) {
+    chain out{from};
+    for (const auto& e : c.events) {
+      const tail& t = out.back();
+      if (e.seq != t.seq + 1)
+        return error(errc::failed_precondition,
+                     "event " + std::to_string(e.seq) + " does not follow " + std::to_string(t.seq),
+                     c.case_id + ".seq");
+      std::string payload = boost::json::serialize(to_json(e));
+      digest h = chain_hash(t.hash, payload);
+      if (auto r = put(s_.events, event_key(c.case_id, e.seq), encode_record(t.hash, h, payload)); !r.ok())
+        return r.error();
+      out.push_back(tail{e.seq, h});
+    }
+    return out;
+  }
+
+  // The snapshot, tied to the chain by the hash of the event it folds last, and the directory.
+  status stage_derived(const std::string& id, const case_derived& d, const chain& hashes) {
+    const std::string field = id + ".derived";
+    auto at = std::find_if(hashes.begin(), hashes.end(), [&](const tail& t) { return t.seq == d.seq; });
+    if (d.seq == 0 || at == hashes.end())
+      return error(errc::invalid_argument,
+                   std::to_string(d.seq) + " is not an event of its batch (" +
+                       std::to_string(hashes.front().seq + 1) + ".." + std::to_string(hashes.back().seq) +
+                       ")",
+                   field + ".seq");
+    if (d.snapshot.empty()) return error(errc::invalid_argument, "required", field + ".snapshot");
+    if (d.entry.id != id)
+      return error(errc::invalid_argument, "must be the batch's case id", field + ".entry.id");
+    if (auto r = check_key_part(d.entry.agency, field + ".entry.agency", false); !r.ok()) return r;
+    if (auto r = put(s_.snapshots, id, encode_snapshot(d.seq, at->hash, d.snapshot)); !r.ok()) return r;
+    return stage_directory(id, d);
+  }
+
+  // Replaces the case's timers and index keys: the previous ones (named by its directory value) are deleted
+  // before the new ones are put, so that keys both have survive.
+  status stage_directory(const std::string& id, const case_derived& d) {
+    auto previous = directory_of(id);
+    if (!previous) return previous.error();
+    if (*previous) {
+      const case_entry& old = (*previous)->entry;
+      for (const auto& t : (*previous)->timers) del(s_.timers, timer_key(t.due, id, t.name));
+      if (old.agency != d.entry.agency) del(s_.index, agency_key(old.agency, id));
+      if (old.at_place()) del(s_.index, place_key(id));
+      if (old.has_finding()) del(s_.index, finding_key(old.closed_at, id));
+    }
+    for (const auto& t : d.timers)
+      if (auto r = put(s_.timers, timer_key(t.due, id, t.name), t.rule); !r.ok()) return r;
+    const std::string entry = boost::json::serialize(to_json(d.entry));
+    std::vector<std::pair<std::string, std::string>> puts{
+        {directory_key(id), encode_directory(d.entry, d.timers)}, {agency_key(d.entry.agency, id), ""}};
+    if (d.entry.at_place()) puts.emplace_back(place_key(id), entry);
+    if (d.entry.has_finding()) puts.emplace_back(finding_key(d.entry.closed_at, id), entry);
+    for (const auto& [k, v] : puts)
+      if (auto r = put(s_.index, k, v); !r.ok()) return r;
+    dirs_[id] = directory_value{d.entry, d.timers};
+    return {};
+  }
+
+  // The case's directory value as the group leaves it so far: staged, or stored (one point read).
+  expected<std::optional<directory_value>> directory_of(const std::string& id) {
+    if (auto it = dirs_.find(id); it != dirs_.end()) return it->second;
+    auto stored = s_.get(rocksdb::ReadOptions(), s_.index, directory_key(id));
+    if (!stored) return stored.error();
+    if (!*stored) return std::optional<directory_value>();
+    auto v = decode_directory(**stored);
+    if (!v)
+      return error(errc::storage,
+                   "the directory value of " + id + " is undecodable: " + v.error().to_string(), id);
+    return std::optional<directory_value>(std::move(*v));
+  }
+
+  // An outbox record for each notification whose key is neither stored nor staged.
+  status stage_outbox(const case_events& c) {
+    for (auto& r : notifications_of(c.case_id, c.events)) {
+      if (notification_keys_.count(r.key)) continue;
+      auto stored = s_.get(rocksdb::ReadOptions(), s_.index, notification_key(r.key));
+      if (!stored) return stored.error();
+      if (*stored) continue;
+      r.position = next_position_++;
+      if (auto st = put(s_.outbox, be64(r.position), boost::json::serialize(to_json(r))); !st.ok()) return st;
+      if (auto st = put(s_.index, notification_key(r.key), be64(r.position)); !st.ok()) return st;
+      notification_keys_.insert(r.key);
+    }
+    return {};
+  }
+
+  status put(rocksdb::ColumnFamilyHandle* cf, const std::string& key, const std::string& value) {
+    auto s = batch_.Put(cf, key, value);
+    if (!s.ok()) return storage_error(s, "staging a write to " + cf->GetName());
+    return {};
+  }
+  void del(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
+    (void)batch_.Delete(cf, key);  // fails only beyond 4 GiB; the puts that follow would fail too
+  }
+
+  store_state& s_;
+  rocksdb::WriteBatch batch_;
+  std::unordered_map<std::string, tail> tails_;
+  std::unordered_map<std::string, std::optional<directory_value>> dirs_;
+  std::unordered_set<std::string> notification_keys_;
+  std::uint64_t next_position_;
+};
+
+}  // namespace
+
+status rocksdb_store::append(const std::string& case_id, const std::vector<event>& events) {
+  return append_group({case_events{case_id, events, nullptr}});
+}
+
+status rocksdb_store::append_group(const std::vector<case_events>& batches) {
+  auto& s = *impl_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (auto r = s.recover(); !r.ok()) return r;
+  if (!s.next_position) {
+    auto next = s.read_next_position(rocksdb::ReadOptions());
+    if (!next) return std::move(next).error();
+    s.next_position = *next;
+  }
+  group_writer g(s, *s.next_position);
+  for (const auto& c : batches)
+    if (auto r = g.stage(c); !r.ok()) return r;  // refused: nothing written, nothing cached changed
+  if (g.empty()) return {};
+  auto w = s.db->Write(s.write_options(), &g.batch());
+  if (!w.ok()) {
+    s.forget_caches();
+    s.write_failed = true;
+    // In doubt, not refused: the batch may still be found after a restart (its bytes may be in the WAL).
+    return storage_error(w, "writing " + std::to_string(batches.size()) + " case batch(es)");
+  }
+  if (s.tails.size() + g.tails().size() > store_state::max_cached_tails) s.tails.clear();
+  for (const auto& [id, t] : g.tails()) s.tails[id] = t;
+  s.next_position = g.next_position();
+  return {};
+}
+
+status rocksdb_store::mark_sent(const std::string& key, instant at) {
+  auto& s = *impl_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (auto r = s.recover(); !r.ok()) return r;
+  auto position = s.get(rocksdb::ReadOptions(), s.index, notification_key(key));
+  if (!position) return position.error();
+  if (!*position) return error(errc::not_found, "no such notification", key);
+  auto stored = s.get(rocksdb::ReadOptions(), s.outbox, **position);
+  if (!stored) return stored.error();
+  if (!*stored) return error(errc::storage, "its outbox record is missing", key);
+  boost::json::error_code ec;
+  auto v = boost::json::parse(**stored, ec);
+  auto record =
+      ec ? expected<notification_record>(error(errc::storage, "not JSON")) : notification_from_json(v);
+  if (!record)
+    return error(errc::storage, "its outbox record is undecodable: " + record.error().to_string(), key);
+  record->sent_at = at;
+  rocksdb::WriteOptions w = s.write_options();
+  w.sync = false;  // a lost sent_at means one more delivery, and delivery is at least once anyway
+  auto st = s.db->Put(w, s.outbox, **position, boost::json::serialize(to_json(*record)));
+  if (!st.ok()) {
+    s.write_failed = true;
+    return storage_error(st, "recording the delivery of " + key);
+  }
+  return {};
+}
+
+}  // namespace casework

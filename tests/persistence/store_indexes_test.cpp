@@ -1,0 +1,261 @@
+// What the RocksDB store keeps beside the histories: the timer index in due order, the notification outbox,
+// and the directory with its indexes (agency, places for R6.12, findings for R6.13).
+#include <gtest/gtest.h>
+
+#include "store_fixtures.hpp"
+
+namespace casework {
+namespace {
+
+using testing::case_writer;
+using testing::temp_dir;
+using testing::timer;
+
+std::vector<std::string> names(const std::vector<stored_timer>& ts) {
+  std::vector<std::string> out;
+  for (const auto& t : ts) out.push_back(t.case_id + "/" + t.timer.name + "@" + format_utc(t.timer.due));
+  return out;
+}
+
+std::vector<std::string> ids(const std::vector<case_entry>& es) {
+  std::vector<std::string> out;
+  for (const auto& e : es) out.push_back(e.id);
+  return out;
+}
+
+class StoreIndexes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store = testing::must_open_at(d.str("db"));
+    ASSERT_TRUE(store);
+  }
+  void reopen() {
+    store.reset();
+    store = testing::must_open_at(d.str("db"));
+  }
+  instant at(int minutes) const { return testing::t0() + std::chrono::minutes(minutes); }
+  temp_dir d;
+  std::unique_ptr<rocksdb_store> store;
+};
+
+// ---- timers ----
+
+TEST_F(StoreIndexes, TimersComeBackInDueCaseAndNameOrderAcrossCasesAndPageAfterACursor) {
+  case_writer a("2026030200001", "pwd"), b("2026030200002", "dot");
+  ASSERT_TRUE(
+      store
+          ->append_group({a.batch({a.created()}, {timer("sign-renotify", at(30)), timer("b", at(10))}),
+                          b.batch({b.created()}, {timer("a", at(10)), timer("x", at(-5))})})
+          .ok());
+  const std::vector<std::string> all{
+      "2026030200002/x@2026-03-02T00:55:00Z", "2026030200001/b@2026-03-02T01:10:00Z",
+      "2026030200002/a@2026-03-02T01:10:00Z", "2026030200001/sign-renotify@2026-03-02T01:30:00Z"};
+  EXPECT_EQ(names(store->timers(100)), all);
+  auto first = store->timers(2);
+  EXPECT_EQ(names(first), (std::vector<std::string>{all[0], all[1]}));
+  EXPECT_EQ(names(store->timers(2, first.back())), (std::vector<std::string>{all[2], all[3]}));
+  EXPECT_TRUE(store->timers(2, store->timers(100).back()).empty());
+  EXPECT_EQ(store->timers(100)[3].timer.rule, "R6.3");
+}
+
+TEST_F(StoreIndexes, ACasesNextBatchReplacesItsTimersAndABatchWithoutDerivedKeepsThem) {
+  case_writer a("2026030200001", "pwd");
+  ASSERT_TRUE(
+      store->append_group({a.batch({a.created()}, {timer("sign-renotify", at(10)), timer("sign", at(20))})})
+          .ok());
+  ASSERT_TRUE(store->append_group({a.bare({a.moved_to("created")})}).ok());
+  EXPECT_EQ(store->timers(100).size(), 2u);
+  ASSERT_TRUE(store->append_group({a.batch({a.moved_to("signed")}, {timer("stage-one", at(600))})}).ok());
+  EXPECT_EQ(names(store->timers(100)),
+            std::vector<std::string>{"2026030200001/stage-one@2026-03-02T11:00:00Z"});
+  ASSERT_TRUE(store->append_group({a.batch({a.moved_to("closed", 1, true)})}).ok());
+  EXPECT_TRUE(store->timers(100).empty()) << "a closed case waits for nothing";
+}
+
+// The timers of a real case are the interpreter's pending timers after each batch: the sign reminder (R6.3)
+// until the case is signed, then the stage-one limit (R6.4).
+TEST_F(StoreIndexes, R6_3_TheSignReminderLeavesTheTimerIndexWhenTheCaseIsSigned) {
+  testing::harness h;
+  auto s = testing::streetlight(*store, h, "No. 1, Section 4, Roosevelt Rd", "2026-03-02 09:00");
+  auto pending = [&] {
+    std::vector<std::string> out;
+    for (const auto& t : store->timers(100)) out.push_back(t.timer.name + "@" + format_utc(t.timer.due));
+    return out;
+  };
+  auto expected_timers = [&] {
+    std::vector<std::string> out;
+    for (const auto& t : h.timers(s)) out.push_back(t.name + "@" + format_utc(t.due));
+    return out;
+  };
+  EXPECT_EQ(pending(), expected_timers());
+  EXPECT_NE(std::find(pending().begin(), pending().end(), "sign-renotify@2026-03-02T01:10:00Z"),
+            pending().end());
+  testing::run(*store, h, s, "sign", "duty_officer", "{}", "2026-03-02 09:05");
+  EXPECT_EQ(pending(), expected_timers());
+  for (const auto& t : pending()) EXPECT_EQ(t.rfind("sign-renotify", 0), std::string::npos) << t;
+}
+
+// ---- outbox ----
+
+TEST_F(StoreIndexes, TheOutboxRecordsEachNotificationKeyOnceInPositionOrder) {
+  case_writer a("2026030200001", "pwd"), b("2026030200002", "pwd");
+  auto created = a.created();
+  auto n1 = a.notification("sign-reminder", at(10));
+  auto again = a.notification("sign-reminder", at(10));  // the same key, again in the same group
+  auto first = a.batch({created, n1});
+  auto second = a.bare({again});
+  ASSERT_TRUE(
+      store->append_group({first, b.batch({b.created(), b.notification("notice", at(1))}), second}).ok());
+  EXPECT_EQ(store->notification_count(), 2u);
+  ASSERT_TRUE(store->append_group({a.bare({a.notification("sign-reminder", at(10))})}).ok())
+      << "a key already in the outbox: the event is recorded, the notification is not";
+  ASSERT_TRUE(store->append_group({a.bare({a.notification("stage-one-escalation", at(70))})}).ok());
+  auto all = store->notifications(0, 100);
+  ASSERT_EQ(all.size(), 3u);
+  for (std::uint64_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].position, i);
+  EXPECT_EQ(all[0].key, "2026030200001:sign-reminder:2026-03-02T01:10:00Z");
+  EXPECT_EQ(all[1].case_id, "2026030200002");
+  EXPECT_EQ(all[2].kind, "stage-one-escalation");
+  EXPECT_EQ(all[2].rule, "R6.3");
+  EXPECT_EQ(all[0].channels, std::vector<std::string>{"sms"});
+  EXPECT_FALSE(all[0].sent_at);
+  auto page = store->notifications(1, 1);
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].position, 1u);
+  EXPECT_TRUE(store->notifications(3, 10).empty());
+  EXPECT_EQ(store->read(a.id())->size(), 5u) << "every notification event is in the history";
+}
+
+TEST_F(StoreIndexes, MarkSentRecordsTheDeliveryAndTheCounterContinuesAfterReopening) {
+  case_writer a("2026030200001", "pwd");
+  ASSERT_TRUE(store->append_group({a.batch({a.created(), a.notification("notice", at(0))})}).ok());
+  const std::string key = store->notifications(0, 1).at(0).key;
+  ASSERT_TRUE(store->mark_sent(key, at(1)).ok());
+  auto st = store->mark_sent("2026030200001:nothing:2026-03-02T01:00:00Z", at(1));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().to_string(),
+            "not_found: 2026030200001:nothing:2026-03-02T01:00:00Z: no such notification");
+  reopen();
+  auto records = store->notifications(0, 10);
+  ASSERT_EQ(records.size(), 1u);
+  ASSERT_TRUE(records[0].sent_at);
+  EXPECT_EQ(*records[0].sent_at, at(1));
+  ASSERT_TRUE(
+      store->append_group({a.bare({a.notification("notice", at(0)), a.notification("reminder", at(5))})})
+          .ok());
+  records = store->notifications(0, 10);
+  ASSERT_EQ(records.size(), 2u) << "the key recorded before reopening is still known";
+  EXPECT_EQ(records[1].position, 1u);
+  EXPECT_EQ(records[1].kind, "reminder");
+}
+
+// ---- directory ----
+
+class StoreDirectory : public StoreIndexes {
+ protected:
+  // Five cases: three of pwd (two signed), two of dot; one petition-like item among them.
+  void SetUp() override {
+    StoreIndexes::SetUp();
+    std::vector<case_events> group;
+    for (int i = 1; i <= 5; ++i) {
+      cases.emplace_back("202603020000" + std::to_string(i), i <= 3 ? "pwd" : "dot",
+                         i == 2 ? "pothole" : "streetlight-out");
+      auto& c = cases.back();
+      std::vector<event> events{c.created(), c.moved_to("created")};
+      if (i % 2 == 1) events.push_back(c.moved_to("signed"));
+      group.push_back(c.batch(events));
+    }
+    ASSERT_TRUE(store->append_group(group).ok());
+  }
+  std::vector<case_writer> cases;
+};
+
+TEST_F(StoreDirectory, ListsEntriesByAgencyStateAndItemInIdOrderAndPagesAfterAnId) {
+  EXPECT_EQ(ids(store->list({})), (std::vector<std::string>{"2026030200001", "2026030200002", "2026030200003",
+                                                            "2026030200004", "2026030200005"}));
+  entry_query pwd;
+  pwd.agency = "pwd";
+  EXPECT_EQ(ids(store->list(pwd)),
+            (std::vector<std::string>{"2026030200001", "2026030200002", "2026030200003"}));
+  pwd.state = "signed";
+  EXPECT_EQ(ids(store->list(pwd)), (std::vector<std::string>{"2026030200001", "2026030200003"}));
+  entry_query signed_;
+  signed_.state = "signed";
+  EXPECT_EQ(ids(store->list(signed_)),
+            (std::vector<std::string>{"2026030200001", "2026030200003", "2026030200005"}));
+  entry_query item;
+  item.item = "pothole";
+  item.workflow = "dispatch";
+  EXPECT_EQ(ids(store->list(item)), std::vector<std::string>{"2026030200002"});
+  entry_query page;
+  page.limit = 2;
+  EXPECT_EQ(ids(store->list(page)), (std::vector<std::string>{"2026030200001", "2026030200002"}));
+  page.after = "2026030200002";
+  EXPECT_EQ(ids(store->list(page)), (std::vector<std::string>{"2026030200003", "2026030200004"}));
+  page.agency = "pwd";
+  EXPECT_EQ(ids(store->list(page)), std::vector<std::string>{"2026030200003"});
+  page.limit = 0;
+  EXPECT_TRUE(store->list(page).empty());
+  entry_query nobody;
+  nobody.agency = "pw";  // a prefix of another agency lists nothing
+  EXPECT_TRUE(store->list(nobody).empty());
+}
+
+TEST_F(StoreDirectory, AnAgencyChangeMovesTheCaseToItsNewAgencysListing) {
+  auto& c = cases[0];
+  ASSERT_TRUE(store->append_group({c.batch({c.agency_changed("dot")})}).ok());
+  entry_query pwd, dot;
+  pwd.agency = "pwd";
+  dot.agency = "dot";
+  EXPECT_EQ(ids(store->list(pwd)), (std::vector<std::string>{"2026030200002", "2026030200003"}));
+  EXPECT_EQ(ids(store->list(dot)),
+            (std::vector<std::string>{"2026030200001", "2026030200004", "2026030200005"}));
+  auto e = store->entry(c.id());
+  ASSERT_TRUE(e) << e.error().to_string();
+  EXPECT_EQ(e->agency, "dot");
+  EXPECT_EQ(e->state, "signed");
+}
+
+TEST_F(StoreDirectory, CasesAppendedWithoutDerivedValuesHaveNoEntryButAreKnown) {
+  case_writer c("2026030200009", "pwd");
+  ASSERT_TRUE(store->append(c.id(), c.bare({c.created()}).events).ok());
+  EXPECT_EQ(store->entry(c.id()).error().to_string(), "not_found: 2026030200009: no such case");
+  EXPECT_EQ(store->list({}).size(), 5u);
+  EXPECT_TRUE(store->contains(c.id()));
+  EXPECT_FALSE(store->contains("2026030200010"));
+  EXPECT_FALSE(store->contains("202603020000")) << "a prefix of an id is not a case";
+  EXPECT_EQ(store->last_case_id("20260302"), "2026030200009");
+  EXPECT_EQ(store->last_case_id("2026030200"), "2026030200009");
+  EXPECT_EQ(store->last_case_id("UN2026"), "");
+  EXPECT_EQ(store->last_case_id(""), "2026030200009");
+}
+
+// R6.12: the open cases at places; they leave the place index when closed, and a closed case with a finding
+// joins the findings in closing order (R6.13).
+TEST_F(StoreIndexes, R6_12_OpenCasesAtPlacesAndR6_13_FindingsInClosingOrder) {
+  testing::harness h;
+  auto first = testing::streetlight(*store, h, "No. 1, Section 4, Roosevelt Rd", "2026-03-02 09:00");
+  auto second = testing::streetlight(*store, h, "No. 9, Heping East Rd", "2026-03-02 09:30");
+  auto third = testing::streetlight(*store, h, "No. 3, Xinyi Rd", "2026-03-02 10:00");
+  EXPECT_EQ(ids(store->open_at_places()), (std::vector<std::string>{first.id, second.id, third.id}));
+  auto at_place = store->open_at_places();
+  EXPECT_EQ(at_place[1].address, "No. 9, Heping East Rd");
+  ASSERT_TRUE(at_place[1].limit);
+  EXPECT_TRUE(store->findings().empty());
+
+  testing::close_streetlight(*store, h, second, "2026-03-03");
+  testing::close_streetlight(*store, h, first, "2026-03-04");
+  ASSERT_TRUE(first.terminal && second.terminal);
+  EXPECT_EQ(ids(store->open_at_places()), std::vector<std::string>{third.id});
+  auto findings = store->findings();
+  EXPECT_EQ(ids(findings), (std::vector<std::string>{second.id, first.id})) << "closing order, not id order";
+  EXPECT_EQ(findings[0].finding, "fixed");
+  EXPECT_EQ(findings[0].closed_at, second.closed_at);
+  reopen();
+  EXPECT_EQ(ids(store->open_at_places()), std::vector<std::string>{third.id});
+  EXPECT_EQ(ids(store->findings()), (std::vector<std::string>{second.id, first.id}));
+  EXPECT_TRUE(store->verify()->ok());
+}
+
+}  // namespace
+}  // namespace casework

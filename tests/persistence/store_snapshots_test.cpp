@@ -1,0 +1,159 @@
+// Case snapshots in the RocksDB store: written with their batch, tied to the hash chain, loaded with the
+// events after them folded in, and checked against their history by verify() and check_snapshot().
+#include <gtest/gtest.h>
+
+#include "store_fixtures.hpp"
+#include "store_surgery.hpp"
+
+namespace casework {
+namespace {
+
+using testing::case_writer;
+using testing::temp_dir;
+
+class StoreSnapshots : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store = testing::must_open_at(d.str("db"));
+    ASSERT_TRUE(store);
+  }
+  void reopen() {
+    store.reset();
+    store = testing::must_open_at(d.str("db"));
+  }
+  temp_dir d;
+  std::unique_ptr<rocksdb_store> store;
+};
+
+TEST_F(StoreSnapshots, LoadFoldsTheSnapshotThenTheEventsRecordedAfterIt) {
+  case_writer c("2026030200001", "pwd");
+  ASSERT_TRUE(store->append_group({c.batch({c.created(), c.moved_to("created")})}).ok());
+  ASSERT_TRUE(store->append_group({c.bare({c.moved_to("signed"), c.fields({{"handler", "h-1"}})})}).ok())
+      << "events without derived values: the snapshot stays at event 2";
+  auto check = store->check_snapshot(c.id());
+  ASSERT_TRUE(check) << check.error().to_string();
+  EXPECT_EQ(check->seq, 2u);
+  EXPECT_TRUE(check->ok()) << check->problem;
+  auto loaded = store->load(c.id());
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  EXPECT_EQ(*loaded, c.state());
+  EXPECT_EQ(loaded->state, "signed");
+  EXPECT_EQ(loaded->seq, 4u);
+  EXPECT_EQ(*loaded, *fold(*store->read(c.id())));
+}
+
+TEST_F(StoreSnapshots, LoadWithoutASnapshotFoldsTheWholeHistory) {
+  case_writer c("2026030200001", "pwd");
+  ASSERT_TRUE(store->append(c.id(), c.bare({c.created(), c.moved_to("created")}).events).ok());
+  auto loaded = store->load(c.id());
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  EXPECT_EQ(*loaded, c.state());
+  EXPECT_EQ(store->check_snapshot(c.id()).error().to_string(),
+            "not_found: 2026030200001: no stored snapshot");
+  EXPECT_EQ(store->load("2026030200009").error().code(), errc::not_found);
+}
+
+// Real dispatch cases: each batch's snapshot is the state the interpreter folded, through reopening.
+TEST_F(StoreSnapshots, R6_4_EachBatchOfARealCaseLeavesTheSnapshotOfItsState) {
+  testing::harness h;
+  auto s = testing::streetlight(*store, h, "No. 1, Section 4, Roosevelt Rd", "2026-03-02 09:00");
+  testing::run(*store, h, s, "sign", "duty_officer", "{}", "2026-03-02 09:05");
+  testing::run(*store, h, s, "assign", "duty_officer", R"({"handler": "pwd-parks-lights-h-1"})",
+               "2026-03-02 09:06");
+  reopen();
+  auto loaded = store->load(s.id);
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  EXPECT_EQ(*loaded, s);
+  EXPECT_EQ(loaded->state, "stage-one");
+  EXPECT_EQ(store->check_snapshot(s.id)->seq, s.seq);
+  auto report = store->verify();
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->ok()) << report->breaks.front().what;
+  EXPECT_EQ(report->snapshots, 1u);
+}
+
+// A snapshot that is not what its history folds to (a runtime bug, or a forged record) is reported with the
+// fields that differ, never their values.
+TEST_F(StoreSnapshots, VerifyNamesTheFieldsWhereASnapshotDiffersFromItsHistory) {
+  case_writer c("2026030200001", "pwd");
+  auto batch = c.batch({c.created(), c.moved_to("created")});
+  case_state wrong = c.state();
+  wrong.state = "closed";
+  wrong.fields["reporter"] = boost::json::object{{"phone", "0912000000"}};
+  auto d = std::make_shared<case_derived>(*batch.derived);
+  d->snapshot = boost::json::serialize(to_snapshot(wrong));
+  batch.derived = d;
+  ASSERT_TRUE(store->append_group({batch}).ok());
+  auto report = store->verify();
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->breaks.size(), 1u);
+  EXPECT_EQ(report->breaks[0].case_id, c.id());
+  EXPECT_EQ(report->breaks[0].seq, 2u);
+  EXPECT_EQ(report->breaks[0].what,
+            "snapshot differs from the history folded to event 2 in fields.reporter, state");
+  auto check = store->check_snapshot(c.id());
+  ASSERT_TRUE(check);
+  EXPECT_EQ(check->differences, (std::vector<std::string>{"fields.reporter", "state"}));
+  EXPECT_EQ(check->problem.find("0912000000"), std::string::npos) << "never a value";
+}
+
+// The snapshot names the hash of the event it folds last; a snapshot whose event hash is another is not
+// tied to this history, and load() does not trust it.
+TEST_F(StoreSnapshots, VerifyFindsASnapshotNotTiedToItsEvent) {
+  case_writer c("2026030200001", "pwd");
+  ASSERT_TRUE(store->append_group({c.batch({c.created(), c.moved_to("created")})}).ok());
+  store.reset();
+  ASSERT_TRUE(testing::with_column_family(
+      d.str("db"), "snapshots", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+        std::string v;
+        if (!db.Get(rocksdb::ReadOptions(), h, c.id(), &v).ok()) return false;
+        v[9] ^= 0x01;  // the first byte of the event hash (after the version and the seq)
+        return db.Put(rocksdb::WriteOptions(), h, c.id(), v).ok();
+      }));
+  reopen();
+  auto report = store->verify();
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->breaks.size(), 1u);
+  EXPECT_EQ(report->breaks[0].seq, 2u);
+  EXPECT_EQ(report->breaks[0].what, "snapshot is not tied to event 2: the event's hash differs");
+  EXPECT_EQ(*store->load(c.id()), c.state());
+}
+
+// A broken chain is reported once, at its first break; the snapshot after it is not checked against it.
+TEST_F(StoreSnapshots, AChainBrokenBeforeTheSnapshotIsReportedAsTheChainBreakOnly) {
+  case_writer c("2026030200001", "pwd");
+  ASSERT_TRUE(
+      store->append_group({c.batch({c.created(), c.moved_to("created"), c.moved_to("signed")})}).ok());
+  store.reset();
+  ASSERT_TRUE(testing::flip_stored_byte(d.str("db"), c.id(), 2));
+  reopen();
+  auto report = store->verify();
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->breaks.size(), 1u);
+  EXPECT_EQ(report->breaks[0].seq, 2u);
+  EXPECT_EQ(report->breaks[0].what, "hash does not match the stored event");
+}
+
+TEST_F(StoreSnapshots, RefusesDerivedValuesThatDoNotBelongToTheirBatchNamingTheField) {
+  case_writer c("2026030200001", "pwd");
+  auto batch = c.batch({c.created(), c.moved_to("created")});
+  auto d = std::make_shared<case_derived>(*batch.derived);
+  d->seq = 7;
+  auto st = store->append_group({case_events{c.id(), batch.events, d}});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().to_string(),
+            "invalid_argument: 2026030200001.derived.seq: 7 is not an event of its batch (1..2)");
+  d->seq = 2;
+  d->entry.id = "2026030200002";
+  st = store->append_group({case_events{c.id(), batch.events, d}});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().to_string(),
+            "invalid_argument: 2026030200001.derived.entry.id: must be the batch's case id");
+  EXPECT_FALSE(store->contains(c.id())) << "nothing of a refused batch is written";
+  st = store->append(std::string("bad\0id", 6), batch.events);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().to_string(), "invalid_argument: case_id: must not contain NUL");
+}
+
+}  // namespace
+}  // namespace casework
