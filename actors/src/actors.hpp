@@ -32,6 +32,7 @@ struct actor_refs {
   caf::actor store;
   caf::actor notifier;
   std::map<std::string, caf::actor> supervisors;   // by agency id (every agency of the directory)
+  caf::actor recount;                              // the figures recount on open, until it ends
 };
 
 struct case_actor_state {
@@ -48,11 +49,11 @@ struct registry_state {
   std::shared_ptr<actor_refs> refs;
   std::unordered_map<std::string, caf::actor> active;
   std::unordered_map<std::string, std::uint64_t> delegated;   // requests handed to each active actor
-  std::map<std::string, case_summary> directory;             // every case, by id
   place_index places;                                         // open dispatch cases by place (R6.12)
   place_restrictions restrictions;                            // R6.13
   std::vector<std::pair<std::string, std::string>> restricted;  // (normalised place, item), as recorded
   case_id_sequence ids;
+  std::set<std::string> id_days_read;                         // prefix + day whose last number was read
   static inline const char* name = "casework.registry";
 };
 
@@ -63,6 +64,10 @@ struct supervisor_state {
   std::unique_ptr<figures_aggregator> figures;
   std::map<caf::actor_addr, std::string> watched;    // monitored case actors
   std::map<std::string, int> restarts;               // per case, to stop a case that cannot start
+  bool recovering = true;                            // until the recount on open is done
+  std::vector<recorded_batch> held;                  // live batches that arrived during the recount
+  bool flush_queued = false;                         // a flush (publication) is waiting in the mailbox
+  std::chrono::steady_clock::time_point published_at{};
   static inline const char* name = "casework.supervisor";
 };
 
@@ -74,6 +79,10 @@ struct timer_service_state {
   std::shared_ptr<manual_clock> manual;      // virtual_time mode
   std::optional<instant> target;             // virtual_time: the advance in progress
   caf::response_promise advancing;
+  bool loading = true;                       // reading the durable timers on open
+  std::optional<stored_timer> loaded_up_to;  // the last timer read
+  std::set<std::string> touched;             // cases that set their timers while loading (theirs win)
+  std::size_t in_flight = 0;                 // fires not answered yet (real and deterministic mode)
   std::size_t waiting = 0;                   // fire requests of the current instant not answered yet
   static inline const char* name = "casework.timers";
 };
@@ -97,7 +106,9 @@ void group_writer_actor(caf::blocking_actor* self, std::shared_ptr<runtime_conte
 
 caf::behavior notifier_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt);
 
-// A summary of a case for the registry's directory and place index.
-case_summary summarize(const case_state& s);
+// The figures recount on open: folds every history of `cursor` (consistent as of the open) into the agency
+// supervisors' figures, a page at a time, and reopens the links a crash left unresolved.
+caf::behavior recount_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt,
+                            std::shared_ptr<const actor_refs> refs, std::shared_ptr<history_cursor> cursor);
 
 }  // namespace casework::detail

@@ -1,6 +1,8 @@
 // The agency supervisor: monitors its agency's case actors, restarts a failed one from its recorded history
 // (through the registry, which owns the handles), and keeps the agency's figures from the recorded batches the
 // case actors send it, publishing a snapshot after each (figures are never gathered by asking case actors).
+// After an open, the recount (recount.cpp) first folds the histories recorded before it; live batches wait.
+// Publishing copies the figures, so one publication covers every batch waiting in the mailbox (flush).
 #include <caf/all.hpp>
 
 #include "actors.hpp"
@@ -12,6 +14,33 @@ using supervisor_self = caf::stateful_actor<supervisor_state>*;
 namespace {
 
 constexpr int max_restarts_per_case = 5;
+
+// Publishing copies the figures (the open cases' creation instants among them: O(open cases)), so it is not
+// done per batch: the first batch after a publication queues a flush behind the batches already waiting, and
+// the flush publishes them all at once. Under load each copy covers the batches that arrived during the last.
+// At most one publication per publish_every in real and virtual time (a copy may cost milliseconds with 100,000
+// open cases); in deterministic mode every flush publishes, so tests see the figures after run_pending().
+constexpr auto publish_every = std::chrono::milliseconds(100);
+
+void publish(supervisor_self self) {
+  auto& s = self->state;
+  s.rt->figures.publish(s.agency, std::make_shared<const agency_figures>(s.figures->figures()));
+  s.flush_queued = false;
+  s.published_at = std::chrono::steady_clock::now();
+}
+
+void flush(supervisor_self self) {
+  auto& s = self->state;
+  auto since = std::chrono::steady_clock::now() - s.published_at;
+  if (s.rt->options.mode == clock_mode::deterministic || since >= publish_every) return publish(self);
+  self->delayed_send(self, publish_every - since, flush_atom::value);
+}
+
+void changed(supervisor_self self) {
+  if (self->state.flush_queued) return;
+  self->state.flush_queued = true;
+  self->send(self, flush_atom::value);
+}
 
 bool failed(const caf::error& reason) {
   return reason && reason != caf::exit_reason::normal && reason != caf::exit_reason::user_shutdown;
@@ -45,9 +74,26 @@ caf::behavior supervisor_actor(supervisor_self self, std::shared_ptr<runtime_con
       },
       [=](batch_atom, const recorded_batch& b) {
         auto& s = self->state;
+        if (s.recovering) {   // after the recount, which counts everything recorded before the open
+          s.held.push_back(b);
+          return;
+        }
         s.figures->observe(b.before, b.after, b.events);
-        s.rt->figures.publish(s.agency, std::make_shared<const agency_figures>(s.figures->figures()));
+        changed(self);
       },
+      [=](flush_atom) { flush(self); },
+      [=](recount_atom, const recorded_batch& b) { self->state.figures->observe(b.before, b.after, b.events); },
+      [=](sync_atom) { return true; },
+      [=](done_atom) {
+        auto& s = self->state;
+        for (const auto& b : s.held) s.figures->observe(b.before, b.after, b.events);
+        s.held.clear();
+        s.held.shrink_to_fit();
+        s.recovering = false;
+        publish(self);
+        return true;
+      },
+
   };
 }
 

@@ -26,54 +26,95 @@ void tell_supervisor(case_self self, const std::string& agency, const recorded_b
   if (it != self->state.refs->supervisors.end()) self->send(it->second, batch_atom::value, b);
 }
 
+// The state after `events` and what the log keeps derived from it, computed before the append so that the
+// snapshot, the timers and the directory entry are written in the same batch as the events.
+struct staged {
+  case_state after;
+  std::shared_ptr<const case_derived> derived;
+};
+
+expected<staged> stage(case_self self, const std::vector<event>& events) {
+  auto& st = self->state;
+  staged out{st.s, nullptr};
+  for (const auto& e : events)
+    if (auto applied = apply(out.after, e); !applied.ok()) return applied.error();
+  auto def = st.def ? st.def : st.rt->def(out.after.workflow, out.after.definition_version);
+  if (!def) return error(errc::internal, "no definition " + out.after.workflow, "workflow");
+  auto cal = st.rt->calendar.get();
+  out.derived = std::make_shared<const case_derived>(derive(out.after, pending_timers(*def, st.rt->ctx(*cal), out.after)));
+  return out;
+}
+
+void adopt(case_self self, const std::string& agency) {
+  auto it = self->state.refs->supervisors.find(agency);
+  if (it != self->state.refs->supervisors.end()) self->send(it->second, adopt_atom::value, self->state.s.id, caf::actor_cast<caf::actor>(self));
+}
+
 // Everything that follows a durable append.
-void after_recorded(case_self self, std::vector<event>& events) {
+void after_recorded(case_self self, std::vector<event>& events, staged& next) {
   auto& st = self->state;
   recorded_batch b;
-  b.before = st.s;
-  for (const auto& e : events) (void)apply(st.s, e);
-  if (!st.def) st.def = st.rt->def(st.s.workflow, st.s.definition_version);
+  b.before = std::move(st.s);
+  st.s = std::move(next.after);
+  bool created = !st.def;
+  if (created) st.def = st.rt->def(st.s.workflow, st.s.definition_version);
   b.after = st.s;
   b.events = events;
-  auto now = st.rt->clk->now();
-  auto fresh = st.rt->notifications.record(st.s.id, events, now);
+  if (created) adopt(self, st.s.agency);
+  auto fresh = notifications_of(st.s.id, events);
   if (!fresh.empty()) self->send(st.refs->notifier, st.s.id, std::move(fresh));
   tell_supervisor(self, b.after.agency, b);
   if (!b.before.agency.empty() && b.before.agency != b.after.agency) tell_supervisor(self, b.before.agency, b);
-  self->send(st.refs->registry, summary_atom::value, summarize(st.s));
-  auto cal = st.rt->calendar.get();
-  self->send(st.refs->timers, timers_atom::value, st.s.id, pending_timers(*st.def, st.rt->ctx(*cal), st.s));
+  self->send(st.refs->registry, summary_atom::value, next.derived->entry, b.before.terminal);
+  self->send(st.refs->timers, timers_atom::value, st.s.id, next.derived->timers);
   st.rt->bus.publish(st.s.id, events);
   for (const auto& e : events)
     if (e.type == event_type::link_requested) self->send(st.refs->registry, open_link_atom::value, link_request{st.s.id, e});
 }
 
+using steady = std::chrono::steady_clock;
+
+void answer(case_self self, caf::response_promise& rp, case_result r, steady::time_point since) {
+  std::chrono::duration<double> took = steady::now() - since;
+  self->state.rt->health.command(took.count(), r.has_value());
+  rp.deliver(std::move(r));
+}
+
 // Records `events` and answers `rp` once they are in the log. Other requests wait meanwhile (await), so a
 // command never decides on a state that is about to change.
-void record(case_self self, std::vector<event> events, caf::response_promise rp, bool merged = false) {
+void record(case_self self, std::vector<event> events, caf::response_promise rp, steady::time_point since,
+            bool merged = false) {
   if (events.empty()) {
-    rp.deliver(case_result{view(self)});
+    answer(self, rp, case_result{view(self)}, since);
     return;
   }
-  self->request(self->state.refs->store, caf::infinite, append_atom::value, self->state.s.id, events)
+  auto next = stage(self, events);
+  if (!next) {
+    answer(self, rp, case_result{next.error()}, since);
+    return;
+  }
+  auto staged_state = std::make_shared<staged>(std::move(*next));
+  self->request(self->state.refs->store, caf::infinite, append_atom::value,
+                case_events{self->state.s.id, events, staged_state->derived})
       .await(
           [=](status& st) mutable {
             if (!st.ok()) {
-              rp.deliver(case_result{st.error()});
+              answer(self, rp, case_result{st.error()}, since);
               if (self->state.s.seq == 0) {   // a new case whose creation was not recorded: it does not exist
                 self->send(self->state.refs->registry, down_atom::value, self->state.s.id, false);
                 self->quit();
               }
               return;
             }
-            after_recorded(self, events);
+            after_recorded(self, events, *staged_state);
             auto r = view(self, events);
             r.merged = merged;
-            rp.deliver(case_result{std::move(r)});
+            answer(self, rp, case_result{std::move(r)}, since);
           },
           [=](caf::error& err) mutable {
-            rp.deliver(case_result{error(errc::storage, "the store writer failed: " + self->system().render(err),
-                                         "store")});
+            answer(self, rp,
+                   case_result{error(errc::storage, "the store writer failed: " + self->system().render(err), "store")},
+                   since);
           });
 }
 
@@ -82,16 +123,36 @@ caf::duration idle_timeout(const runtime_context& rt) {
   return ms > 0 ? caf::duration{std::chrono::milliseconds(ms)} : caf::infinite;
 }
 
-bool load(case_self self, const std::vector<event>& initial) {
+// A case re-activated (or restarted) from its snapshot and the events after it.
+status load(case_self self, const std::vector<event>& initial) {
   auto& st = self->state;
-  if (!initial.empty()) return true;   // a new case: recorded by the first create request
-  auto history = st.rt->log->read(st.s.id);
-  if (!history) return false;
-  auto folded = fold(*history);
-  if (!folded) return false;
-  st.s = std::move(*folded);
+  if (!initial.empty()) return {};   // a new case: recorded by the first create request
+  auto loaded = st.rt->log->load(st.s.id);
+  if (!loaded) return loaded.error();
+  st.s = std::move(*loaded);
   st.def = st.rt->def(st.s.workflow, st.s.definition_version);
-  return st.def != nullptr;
+  if (!st.def)
+    return error(errc::internal, "no definition " + st.s.workflow + " v" + std::to_string(st.s.definition_version),
+                 "workflow");
+  return {};
+}
+
+// A case whose history or snapshot cannot be loaded: every request waiting for it is answered with the reason
+// (never a silent drop), the registry forgets the actor, and the next request tries to load the case again.
+caf::behavior unloadable(case_self self, const error& why) {
+  auto& st = self->state;
+  ++st.rt->recovery_failures;
+  case_result refusal{error(errc::internal, "the case cannot be loaded: " + why.to_string(), "case " + st.s.id)};
+  self->send(st.refs->registry, down_atom::value, st.s.id, false);
+  return {
+      [=](create_atom, bool) { return refusal; },
+      [=](command_atom, const std::string&, const command&) { return refusal; },
+      [=](get_atom, const std::string&) { return refusal; },
+      [=](fire_atom, const fire_request&) { return refusal; },
+      [=](recompute_atom, const std::string&) { return refusal; },
+      [=](link_atom, const std::string&, const std::string&, const std::string&, const std::string&) { return refusal; },
+      caf::after(std::chrono::seconds(0)) >> [=] { self->quit(); },
+  };
 }
 
 }  // namespace
@@ -102,11 +163,9 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
   st.rt = std::move(rt);
   st.refs = std::move(refs);
   st.s.id = id;
-  if (!load(self, initial)) {
-    self->quit(caf::sec::invalid_argument);
-    return {};
-  }
+  if (auto loaded = load(self, initial); !loaded.ok()) return unloadable(self, loaded.error());
   if (initial.empty()) {  // restarted or re-activated: the timer service learns what this case waits for
+    adopt(self, st.s.agency);
     auto cal = st.rt->calendar.get();
     self->send(st.refs->timers, timers_atom::value, st.s.id, pending_timers(*st.def, st.rt->ctx(*cal), st.s));
   }
@@ -115,7 +174,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
       [=](create_atom, bool merged) {
         ++self->state.handled;
         auto rp = self->make_response_promise();
-        record(self, std::move(*pending_create), rp, merged);
+        record(self, std::move(*pending_create), rp, steady::now(), merged);
         pending_create->clear();
         return rp;
       },
@@ -128,9 +187,10 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
           return rp;
         }
         auto cal = s.rt->calendar.get();
+        auto since = steady::now();
         auto events = decide(*s.def, s.rt->ctx(*cal), s.s, cmd, s.rt->clk->now());
-        if (!events) rp.deliver(case_result{std::move(events).error()});
-        else record(self, std::move(*events), rp, cmd.name == "add-report");
+        if (!events) answer(self, rp, case_result{std::move(events).error()}, since);
+        else record(self, std::move(*events), rp, since, cmd.name == "add-report");
         return rp;
       },
       [=](get_atom, const std::string& id) {
@@ -147,9 +207,11 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
           return rp;
         }
         auto cal = s.rt->calendar.get();
+        auto since = steady::now();
         auto now = std::max(s.rt->clk->now(), f.due);
         auto events = fire_timer(*s.def, s.rt->ctx(*cal), s.s, f.timer, f.due, now);
-        if (events) record(self, std::move(*events), rp);
+        if (events) s.rt->health.fired(std::chrono::duration<double>(now - f.due).count());
+        if (events) record(self, std::move(*events), rp, since);
         else if (events.error().code() == errc::failed_precondition) rp.deliver(case_result{view(self)});  // stale
         else rp.deliver(case_result{std::move(events).error()});
         return rp;
@@ -165,7 +227,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         auto cal = s.rt->calendar.get();
         auto events = recompute_deadlines(*s.def, s.rt->ctx(*cal), s.s, s.rt->clk->now());
         if (!events) rp.deliver(case_result{std::move(events).error()});
-        else record(self, std::move(*events), rp);
+        else record(self, std::move(*events), rp, steady::now());
         return rp;
       },
       [=](link_atom, const std::string&, const std::string& relation, const std::string& linked,
@@ -184,7 +246,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
           e.type = event_type::link_failed;
           e.data = boost::json::object{{"relation", relation}, {"error", failure}};
         }
-        record(self, {std::move(e)}, rp);
+        record(self, {std::move(e)}, rp, steady::now());
         return rp;
       },
       [=](crash_atom) {   // fault injection for crash tests: the supervisor restarts the case from its history
@@ -198,30 +260,6 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
             });
       },
   };
-}
-
-case_summary summarize(const case_state& s) {
-  case_summary out;
-  out.id = s.id;
-  out.workflow = s.workflow;
-  out.agency = s.agency;
-  out.item = s.item;
-  out.state = s.state;
-  out.stage = s.stage;
-  out.terminal = s.terminal;
-  out.created_at = s.created_at;
-  const char* stage_limit = s.stage == 1 ? "stage-one" : s.stage == 2 ? "stage-two" : nullptr;
-  if (stage_limit && s.state != "released") {
-    auto it = s.deadlines.find(stage_limit);
-    if (it != s.deadlines.end()) out.limit = it->second.at;
-  }
-  if (auto* a = find_path(s.fields, "location.address"); a && a->is_string()) out.address = a->get_string();
-  auto* lat = find_path(s.fields, "location.lat");
-  auto* lng = find_path(s.fields, "location.lng");
-  if (lat && lng && lat->is_number() && lng->is_number())
-    out.where = geo_point{lat->to_number<double>(), lng->to_number<double>()};
-  if (auto* f = find_path(s.fields, "finding"); f && f->is_string()) out.finding = f->get_string();
-  return out;
 }
 
 }  // namespace casework::detail

@@ -97,6 +97,8 @@ expected<std::unique_ptr<engine>> engine::open(engine_options options) {
   p->rt = std::make_shared<runtime_context>(options.rules, std::move(clk), options.log, options);
   if (auto restored = restore_closures(*p->rt); !restored.ok()) return restored.error();
   auto& rt = p->rt;
+  // Taken before any new event: the figures recount folds exactly what was recorded before this open.
+  std::shared_ptr<history_cursor> recorded = rt->log->histories();
   p->refs = std::make_shared<actor_refs>();
   auto& refs = *p->refs;
   refs.store = options.mode == clock_mode::deterministic
@@ -107,6 +109,7 @@ expected<std::unique_ptr<engine>> engine::open(engine_options options) {
   refs.timers = p->sys.spawn(timer_service_actor, rt, refs.registry);
   for (const auto& a : options.rules->people.agencies())
     refs.supervisors[a.id] = p->sys.spawn(supervisor_actor, rt, a.id, refs.registry);
+  refs.recount = p->sys.spawn(recount_actor, rt, std::const_pointer_cast<const actor_refs>(p->refs), std::move(recorded));
   caf::anon_send(refs.registry, recover_atom::value);
   std::unique_ptr<engine> e(new engine(std::move(p)));
   e->run_pending();
@@ -115,7 +118,7 @@ expected<std::unique_ptr<engine>> engine::open(engine_options options) {
 
 engine::~engine() {
   auto& refs = *impl_->refs;
-  for (const auto& a : {refs.registry, refs.timers, refs.store, refs.notifier})
+  for (const auto& a : {refs.recount, refs.registry, refs.timers, refs.store, refs.notifier})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   for (const auto& [agency, a] : refs.supervisors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   if (auto* c = impl_->coordinator()) c->run();
@@ -133,8 +136,18 @@ std::future<expected<case_view>> engine::get_case(const std::string& case_id) {
   return impl_->ask<case_result>(impl_->refs->registry, get_atom::value, case_id);
 }
 
+// Listings read the log's directory (written with each batch), not the actors.
 std::future<expected<std::vector<case_listing>>> engine::list_cases(case_query q) {
-  return impl_->ask<expected<std::vector<case_listing>>>(impl_->refs->registry, list_atom::value, std::move(q));
+  entry_query eq{q.agency, q.workflow, q.overdue_only ? std::string("overdue") : q.state, q.item, q.after,
+                 std::min<std::size_t>(q.limit, 1000)};
+  if (q.overdue_only && !q.state.empty() && q.state != "overdue") eq.limit = 0;   // no case is in both states
+  std::vector<case_listing> out;
+  if (eq.limit > 0)
+    for (auto& e : impl_->rt->log->list(eq))
+      out.push_back(case_listing{e.id, e.workflow, e.agency, e.item, e.state, e.stage, e.terminal, e.created_at});
+  std::promise<expected<std::vector<case_listing>>> p;
+  p.set_value(std::move(out));
+  return p.get_future();
 }
 
 expected<std::vector<event>> engine::history(const std::string& case_id) const {
@@ -193,7 +206,7 @@ void engine::on_notification(std::function<void(const notification_record&)> fn)
 }
 
 std::vector<notification_record> engine::notifications(std::size_t from, std::size_t limit) const {
-  return impl_->rt->notifications.since(from, limit);
+  return impl_->rt->log->notifications(from, limit);
 }
 
 std::shared_ptr<const agency_figures> engine::figures(const std::string& agency) const {
@@ -207,6 +220,16 @@ std::size_t engine::active_case_actors() const { return impl_->rt->active_actors
 std::size_t engine::restarts() const { return impl_->rt->restarts; }
 
 std::size_t engine::recovery_failures() const { return impl_->rt->recovery_failures; }
+
+engine_health engine::health() const {
+  auto h = impl_->rt->health.get();
+  h.pending_timers = impl_->rt->pending_timers;
+  h.active_case_actors = impl_->rt->active_actors;
+  h.restarts_total = impl_->rt->restarts;
+  h.recovery_failures_total = impl_->rt->recovery_failures;
+  h.recovering = impl_->rt->recovering;
+  return h;
+}
 
 engine::store_counts engine::store_stats() const { return {impl_->rt->store_writes, impl_->rt->store_batches}; }
 

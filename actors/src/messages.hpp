@@ -20,21 +20,8 @@ namespace casework::detail {
 // What a case actor answers: the case_view of the public API (state, pending timers, recorded events).
 using case_reply = casework::case_view;
 
-// What a case tells the registry after every recorded batch (directory, place index, restrictions).
-struct case_summary {
-  std::string id;
-  std::string workflow;
-  std::string agency;
-  std::string item;
-  std::string state;
-  int stage = 0;
-  bool terminal = false;
-  instant created_at{};
-  std::optional<instant> limit;     // end of the current stage's limit (dispatch), for repeats (R6.12)
-  std::string address;              // place of the problem, normalised by the place index
-  std::optional<geo_point> where;
-  std::string finding;              // the finding recorded at closing (R6.13)
-};
+// What a case tells the registry after every recorded batch (place index, restrictions): its entry.
+using case_summary = casework::case_entry;
 
 struct fire_request {
   std::string case_id;
@@ -62,7 +49,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::closure)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::instant)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::error)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::case_view)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::case_summary)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::case_entry)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::case_events)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<casework::history_cursor>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::fire_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::recorded_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::link_request)
@@ -79,7 +68,7 @@ using recompute_atom = caf::atom_constant<caf::atom("recompute")>;  // (case id)
 using link_atom = caf::atom_constant<caf::atom("link")>;        // (case id, relation, linked id, error text)
 // Fire-and-forget.
 using timers_atom = caf::atom_constant<caf::atom("timers")>;    // (case id, pending timers)
-using summary_atom = caf::atom_constant<caf::atom("summary")>;  // case_summary
+using summary_atom = caf::atom_constant<caf::atom("summary")>;  // (case_entry, bool was terminal)
 using batch_atom = caf::atom_constant<caf::atom("batch")>;      // recorded_batch
 using open_link_atom = caf::atom_constant<caf::atom("openlink")>;  // link_request
 using idle_atom = caf::atom_constant<caf::atom("idle")>;        // (case id, messages handled)
@@ -87,7 +76,12 @@ using down_atom = caf::atom_constant<caf::atom("casedown")>;    // (case id)
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;      // (case id, actor)
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using advance_atom = caf::atom_constant<caf::atom("advance")>;  // (instant): virtual clock
-using append_atom = caf::atom_constant<caf::atom("append")>;    // (case id, events) -> ok or error
+using append_atom = caf::atom_constant<caf::atom("append")>;    // case_events -> ok or error
+using recount_atom = caf::atom_constant<caf::atom("recount")>;  // recorded_batch of the figures recount on open
+using sync_atom = caf::atom_constant<caf::atom("sync")>;        // -> true: flow control of the recount
+using done_atom = caf::atom_constant<caf::atom("done")>;        // the recount has ended
+using flush_atom = caf::atom_constant<caf::atom("flush")>;      // supervisor: publish the figures
+using load_atom = caf::atom_constant<caf::atom("load")>;        // timer service: load the next page of timers
 using closure_atom = caf::atom_constant<caf::atom("closure")>;  // (closure)
 using restrict_atom = caf::atom_constant<caf::atom("restrict")>;  // (address, item)
 using list_atom = caf::atom_constant<caf::atom("list")>;

@@ -1,6 +1,6 @@
 // The registry: finds or activates the actor of a case, allocates case ids, routes new dispatch reports
-// (R6.12 repeats, R6.13 restricted places), opens linked cases (R6.11, R5.3) and keeps the case directory that
-// listings read, so that nothing asks every case actor.
+// (R6.12 repeats, R6.13 restricted places) and opens linked cases (R6.11, R5.3). It holds only the active
+// actors, the place index of open cases and the restrictions: listings read the log's directory.
 #include <boost/json.hpp>
 #include <caf/all.hpp>
 
@@ -14,8 +14,7 @@ namespace {
 
 void set_active_count(registry_self self) { self->state.rt->active_actors = self->state.active.size(); }
 
-caf::actor spawn_case(registry_self self, const std::string& id, const std::string& agency,
-                      std::vector<event> initial) {
+caf::actor spawn_case(registry_self self, const std::string& id, std::vector<event> initial) {
   auto& st = self->state;
   // Linked: when the registry stops (engine shutdown), its case actors stop with it.
   auto a = self->spawn<caf::linked>(case_actor, st.rt, std::const_pointer_cast<const actor_refs>(st.refs), id,
@@ -23,18 +22,15 @@ caf::actor spawn_case(registry_self self, const std::string& id, const std::stri
   st.active[id] = a;
   st.delegated[id] = 0;
   set_active_count(self);
-  auto sup = st.refs->supervisors.find(agency);
-  if (sup != st.refs->supervisors.end()) self->send(sup->second, adopt_atom::value, id, a);
-  return a;
+  return a;   // the case actor has its supervisor adopt it once it knows its agency
 }
 
-// The actor of `id`, activated from the log when it is not running; nullptr for an unknown case.
+// The actor of `id`, activated from the log (its snapshot) when it is not running; nullptr for an unknown case.
 caf::actor find_or_activate(registry_self self, const std::string& id) {
   auto& st = self->state;
   if (auto it = st.active.find(id); it != st.active.end()) return it->second;
-  auto d = st.directory.find(id);
-  if (d == st.directory.end()) return nullptr;
-  return spawn_case(self, id, d->second.agency, {});
+  if (!st.rt->log->contains(id)) return nullptr;
+  return spawn_case(self, id, {});
 }
 
 template <class... Ts>
@@ -50,27 +46,35 @@ caf::response_promise forward(registry_self self, const std::string& id, Ts... x
   return rp;
 }
 
-void index_place(registry_state& st, const case_summary& now, const case_summary* before) {
-  bool open = !now.terminal && now.limit && now.state != "released";
-  if (!open) {
+void index_place(registry_state& st, const case_entry& now) {
+  if (!now.at_place()) {
     st.places.remove(now.id);
   } else if (st.places.contains(now.id)) {
     (void)st.places.update_limit(now.id, *now.limit);
   } else {
     (void)st.places.add(now.id, now.item, now.address, now.where, *now.limit);
   }
-  bool just_closed = now.terminal && (!before || !before->terminal);
-  if (just_closed && !now.finding.empty() && !now.address.empty())
-    st.restrictions.record_finding(now.address, now.item, now.finding);   // R6.13 counts consecutive findings
 }
 
-void learn(registry_self self, const case_summary& s) {
+// What the registry keeps of a case after each of its batches: its place (R6.12) and, at its closing, its
+// finding (R6.13 counts consecutive findings at a place).
+void learn(registry_self self, const case_entry& e, bool was_terminal) {
   auto& st = self->state;
-  auto it = st.directory.find(s.id);
-  const case_summary* before = it == st.directory.end() ? nullptr : &it->second;
-  auto def = st.rt->rules->definitions.latest(s.workflow);
-  if (def && def->uses_items) index_place(st, s, before);
-  st.directory[s.id] = s;
+  auto def = st.rt->rules->definitions.latest(e.workflow);
+  if (!def || !def->uses_items) return;
+  index_place(st, e);
+  if (!was_terminal && e.has_finding()) st.restrictions.record_finding(e.address, e.item, e.finding);
+}
+
+// The last case number used for (prefix, day), read from the log the first time the day is needed.
+int last_number(registry_state& st, const std::string& prefix, local_day day) {
+  auto key = format_case_id(prefix, day, 1);
+  key.resize(key.size() - 5);   // prefix + yyyymmdd
+  if (st.id_days_read.insert(key).second) {
+    auto last = st.rt->log->last_case_id(key);
+    if (!last.empty()) (void)st.ids.observe(last);
+  }
+  return st.ids.last(prefix, day);
 }
 
 // Decides a new case's first events (the id is allocated only when they are valid) and starts its actor.
@@ -82,7 +86,7 @@ expected<std::pair<std::string, caf::actor>> open_case(registry_self self, const
   auto now = st.rt->clk->now();
   auto cal = st.rt->calendar.get();
   auto day = cal->day_of(now);
-  int seq = st.ids.last(def->id_prefix, day) + 1;
+  int seq = last_number(st, def->id_prefix, day) + 1;
   if (seq > max_case_seq)
     return error(errc::unavailable, "no case number left for " + format_day(day), "id");
   create_request req;
@@ -93,8 +97,7 @@ expected<std::pair<std::string, caf::actor>> open_case(registry_self self, const
   auto events = decide_create(*def, st.rt->ctx(*cal), req, now);
   if (!events) return std::move(events).error();
   (void)st.ids.observe(req.id);
-  std::string owner(events->front().data.at("agency").as_string());
-  auto a = spawn_case(self, req.id, owner, std::move(*events));
+  auto a = spawn_case(self, req.id, std::move(*events));
   return std::make_pair(req.id, a);
 }
 
@@ -192,7 +195,7 @@ caf::response_promise create(registry_self self, const std::string& workflow, co
     std::string place = address && address->is_string() ? std::string(address->get_string()) : std::string();
     auto r = route_report(st.places, st.restrictions, item_code, place, point_of(cmd.input), st.rt->clk->now(),
                           st.rt->options.routing);
-    if (r.route == report_route::join_case && st.directory.count(r.case_id)) return join(self, workflow, r.case_id, cmd);
+    if (r.route == report_route::join_case && find_or_activate(self, r.case_id)) return join(self, workflow, r.case_id, cmd);
     if (r.route == report_route::petition) {
       return create(self, "petition", as_petition(cmd, st.rt->rules->items.find(item_code)));
     }
@@ -255,75 +258,20 @@ void open_link(registry_self self, const link_request& req) {
           [=](caf::error&) { retry(); });
 }
 
-// The link requests of a history that were neither linked nor refused (the engine stopped in between).
-std::vector<event> unresolved_links(const std::vector<event>& history) {
-  std::vector<event> requested;
-  std::size_t resolved = 0;
-  for (const auto& e : history) {
-    if (e.type == event_type::link_requested) requested.push_back(e);
-    if (e.type == event_type::linked || e.type == event_type::link_failed) ++resolved;
-  }
-  if (resolved >= requested.size()) return {};
-  return std::vector<event>(requested.begin() + static_cast<std::ptrdiff_t>(resolved), requested.end());
-}
-
-expected<std::vector<case_listing>> list(registry_state& st, const case_query& q) {
-  std::vector<case_listing> out;
-  auto it = q.after.empty() ? st.directory.begin() : st.directory.upper_bound(q.after);
-  for (; it != st.directory.end() && out.size() < std::min<std::size_t>(q.limit, 1000); ++it) {
-    const auto& s = it->second;
-    if ((!q.agency.empty() && s.agency != q.agency) || (!q.workflow.empty() && s.workflow != q.workflow) ||
-        (!q.state.empty() && s.state != q.state) || (!q.item.empty() && s.item != q.item) ||
-        (q.overdue_only && s.state != "overdue"))
-      continue;
-    out.push_back(case_listing{s.id, s.workflow, s.agency, s.item, s.state, s.stage, s.terminal, s.created_at});
-  }
-  return out;
-}
-
-// The agencies a history concerns: where it was created and every agency it was forwarded to or from.
-std::set<std::string> agencies_of(const std::vector<event>& history) {
-  std::set<std::string> out;
-  for (const auto& e : history) {
-    for (const char* key : {"agency", "from", "to"}) {
-      if (e.type != event_type::created && e.type != event_type::agency_changed) break;
-      if (e.type == event_type::created && std::string_view(key) != "agency") continue;
-      if (auto* v = e.data.if_contains(key); v && v->is_string()) out.insert(std::string(v->get_string()));
-    }
-  }
-  return out;
-}
-
-// Rebuilds the directory, the place index, the restrictions, the id sequence, the timers, the outbox and the
-// figures from the log. Cases are learnt in the order they closed, so that R6.13's consecutive findings count
-// as they did before.
+// Restores, from the log, what routing needs: restrictions (R6.13), the open cases at places (R6.12) and the
+// findings in closing order (R6.13's consecutive count). Histories are not read: cases load when reached, the
+// timer service loads the pending timers, the recount rebuilds the figures.
 void recover(registry_self self) {
   auto& st = self->state;
-  auto cal = st.rt->calendar.get();
-  std::vector<std::pair<instant, case_summary>> learnt;
-  for (const auto& id : st.rt->log->case_ids()) {
-    auto history = st.rt->log->read(id);
-    auto s = history ? fold(*history) : expected<case_state>(history.error());
-    if (!s) {
-      ++st.rt->recovery_failures;
-      continue;
-    }
-    (void)st.ids.observe(id);
-    learnt.emplace_back(s->terminal ? s->closed_at : instant::max(), summarize(*s));
-    auto def = st.rt->def(s->workflow, s->definition_version);
-    if (def && !s->terminal)
-      self->send(st.refs->timers, timers_atom::value, id, pending_timers(*def, st.rt->ctx(*cal), *s));
-    (void)st.rt->notifications.record(id, *history, s->updated_at);   // pull readers see them again
-    for (auto& e : unresolved_links(*history)) self->send(self, open_link_atom::value, link_request{id, e});
-    for (const auto& agency : agencies_of(*history)) {
-      auto sup = st.refs->supervisors.find(agency);
-      if (sup != st.refs->supervisors.end())
-        self->send(sup->second, batch_atom::value, recorded_batch{case_state{}, *s, *history});
-    }
-  }
-  std::stable_sort(learnt.begin(), learnt.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [closed, summary] : learnt) learn(self, summary);
   restore_restrictions(st);
+  for (const auto& e : st.rt->log->open_at_places()) {
+    auto def = st.rt->rules->definitions.latest(e.workflow);
+    if (def && def->uses_items) index_place(st, e);
+  }
+  for (const auto& e : st.rt->log->findings()) st.restrictions.record_finding(e.address, e.item, e.finding);
+  // Then the background work of an open: the durable timers and the figures recount.
+  self->send(st.refs->timers, load_atom::value);
+  self->send(st.refs->recount, load_atom::value);
 }
 
 }  // namespace
@@ -346,7 +294,7 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
       [=](get_atom, const std::string& id) { return forward(self, id, get_atom::value, id); },
       [=](fire_atom, const fire_request& f) { return forward(self, f.case_id, fire_atom::value, f); },
       [=](recompute_atom, const std::string& id) { return forward(self, id, recompute_atom::value, id); },
-      [=](summary_atom, const case_summary& s) { learn(self, s); },
+      [=](summary_atom, const case_entry& e, bool was_terminal) { learn(self, e, was_terminal); },
       [=](const case_result&) {},   // answers to what the registry sent a case (linked creates, links, recomputes)
       [=](open_link_atom, const link_request& req) { open_link(self, req); },
       [=](link_atom, const std::string& origin, const std::string& relation, const std::string& linked,
@@ -370,14 +318,12 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
         st.active.erase(id);
         st.delegated.erase(id);
         set_active_count(self);
-        auto d = st.directory.find(id);   // restart it from its history (the next request would, too)
-        if (restart && d != st.directory.end() && !d->second.terminal) find_or_activate(self, id);
+        if (restart) find_or_activate(self, id);   // restart it from its snapshot (the next request would, too)
       },
       [=](crash_atom, const std::string& id) {
         auto it = self->state.active.find(id);
         if (it != self->state.active.end()) self->send(it->second, crash_atom::value);
       },
-      [=](list_atom, const case_query& q) { return list(self->state, q); },
       [=](closure_atom, const closure& c) -> status {
         auto& st = self->state;
         auto next = st.rt->calendar.get()->with_closure(c);
@@ -386,12 +332,18 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
         auto stored = st.rt->log->put_meta(closures_key, boost::json::serialize(closures_to_json(next->closures())));
         if (!stored.ok()) return stored;
         st.rt->calendar.set(std::make_shared<const business_calendar>(std::move(*next)));
-        for (const auto& [id, s] : st.directory) {   // R5.5: open cases' deadlines move
-          if (s.terminal) continue;
-          if (auto a = find_or_activate(self, id)) {
-            ++st.delegated[id];
-            self->send(a, recompute_atom::value, id);
+        // R5.5: open cases' deadlines move. A closure is rare; this pages through the directory once.
+        entry_query q;
+        q.limit = 1000;
+        for (auto page = st.rt->log->list(q); !page.empty(); page = st.rt->log->list(q)) {
+          for (const auto& e : page) {
+            if (e.terminal) continue;
+            if (auto a = find_or_activate(self, e.id)) {
+              ++st.delegated[e.id];
+              self->send(a, recompute_atom::value, e.id);
+            }
           }
+          q.after = page.back().id;
         }
         return {};
       },

@@ -1,6 +1,5 @@
 #include "runtime_context.hpp"
 
-#include <boost/json.hpp>
 
 namespace casework::detail {
 
@@ -21,62 +20,29 @@ void event_bus::publish(const std::string& case_id, const std::vector<event>& ev
     for (const auto& e : events) fn(case_id, e);
 }
 
-namespace {
-std::string text(const boost::json::object& o, const char* key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-}  // namespace
-
-std::vector<notification_record> outbox::record(const std::string& case_id, const std::vector<event>& events,
-                                                instant now) {
-  std::vector<notification_record> fresh;
+void health_board::command(double seconds, bool ok) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& e : events) {
-    if (e.type != event_type::notification) continue;
-    notification_record r;
-    r.key = text(e.data, "key");
-    if (by_key_.count(r.key)) {
-      ++duplicates_;
-      continue;
-    }
-    r.case_id = case_id;
-    r.kind = text(e.data, "kind");
-    if (auto* ch = e.data.if_contains("channels"); ch && ch->is_array())
-      for (const auto& c : ch->get_array()) r.channels.emplace_back(c.as_string());
-    if (auto* rc = e.data.if_contains("recipients"); rc && rc->is_array()) r.recipients = rc->get_array();
-    auto due = parse_instant(text(e.data, "due"));
-    r.due = due ? *due : e.at;
-    r.recorded_at = now;
-    r.rule = e.rule;
-    by_key_.emplace(r.key, records_.size());
-    records_.push_back(r);
-    fresh.push_back(std::move(r));
-  }
-  return fresh;
+  h_.command_seconds.observe(seconds);
+  ++h_.commands_total;
+  if (!ok) ++h_.command_errors_total;
 }
 
-std::vector<notification_record> outbox::since(std::size_t position, std::size_t limit) const {
+void health_board::write(double seconds, std::size_t batches, bool ok) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<notification_record> out;
-  for (std::size_t i = position; i < records_.size() && out.size() < limit; ++i) out.push_back(records_[i]);
-  return out;
+  h_.store_write_seconds.observe(seconds);
+  h_.group_commit_batches.observe(static_cast<double>(batches));
+  if (!ok) ++h_.store_errors_total;
 }
 
-void outbox::mark_sent(const std::string& key, instant at) {
+void health_board::fired(double late_seconds) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = by_key_.find(key);
-  if (it != by_key_.end()) records_[it->second].sent_at = at;
+  h_.timer_lateness_seconds.observe(late_seconds);
+  ++h_.timers_fired_total;
 }
 
-std::size_t outbox::size() const {
+engine_health health_board::get() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return records_.size();
-}
-
-std::size_t outbox::duplicates_refused() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return duplicates_;
+  return h_;
 }
 
 void figures_board::publish(const std::string& agency, std::shared_ptr<const agency_figures> f) {

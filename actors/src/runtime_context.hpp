@@ -16,6 +16,7 @@
 #include "casework/engine.hpp"
 #include "casework/event_log.hpp"
 #include "casework/figures.hpp"
+#include "casework/health.hpp"
 
 namespace casework::detail {
 
@@ -50,23 +51,17 @@ class event_bus {
   std::map<std::uint64_t, std::function<void(const std::string&, const event&)>> subs_;
 };
 
-// Notification records by idempotency key: a key is recorded once, so the same reminder for the same due
-// instant is never sent twice, whatever restarts happen (R6.3, R6.5-R6.7).
-class outbox {
+// The engine's health figures (casework/health.hpp), observed by the actors that see them happen.
+class health_board {
  public:
-  // Records the notification events of a batch; returns the records that were new.
-  std::vector<notification_record> record(const std::string& case_id, const std::vector<event>& events,
-                                          instant now);
-  std::vector<notification_record> since(std::size_t position, std::size_t limit) const;
-  void mark_sent(const std::string& key, instant at);
-  std::size_t size() const;
-  std::size_t duplicates_refused() const;
+  void command(double seconds, bool ok);
+  void write(double seconds, std::size_t batches, bool ok);
+  void fired(double late_seconds);
+  engine_health get() const;
 
  private:
   mutable std::mutex mu_;
-  std::map<std::string, std::size_t> by_key_;
-  std::vector<notification_record> records_;
-  std::size_t duplicates_ = 0;
+  engine_health h_;
 };
 
 // The agency supervisors' figures, as snapshots readers take without asking an actor.
@@ -95,13 +90,15 @@ struct runtime_context {
   std::shared_ptr<event_log> log;
   engine_options options;
   event_bus bus;
-  outbox notifications;
+  health_board health;
   figures_board figures;
   std::mutex delivery_mu;
   std::function<void(const notification_record&)> delivery;   // set by engine::on_notification
   std::atomic<std::size_t> active_actors{0};
   std::atomic<std::size_t> restarts{0};
-  std::atomic<std::size_t> recovery_failures{0};   // histories that could not be read or folded on open
+  std::atomic<std::size_t> recovery_failures{0};   // cases that could not be loaded
+  std::atomic<bool> recovering{false};             // the figures recount after open is running
+  std::atomic<std::size_t> pending_timers{0};      // in the timer service's index
   std::atomic<std::uint64_t> store_writes{0};    // synced writes to the log
   std::atomic<std::uint64_t> store_batches{0};   // case batches they carried (group commit: batches >= writes)
 

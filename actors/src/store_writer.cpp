@@ -20,15 +20,23 @@ struct pending_append {
   case_events batch;
 };
 
+status timed_append(runtime_context& rt, const std::vector<case_events>& batches) {
+  auto t0 = std::chrono::steady_clock::now();
+  status st = rt.log->append_group(batches);
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
+  ++rt.store_writes;
+  rt.store_batches += batches.size();
+  rt.health.write(took.count(), batches.size(), st.ok() || st.error().code() != errc::storage);
+  return st;
+}
+
 void commit(runtime_context& rt, std::vector<pending_append>& group) {
   std::vector<case_events> batches;
   batches.reserve(group.size());
   for (auto& p : group) batches.push_back(p.batch);
-  status st = rt.log->append_group(batches);
-  ++rt.store_writes;
-  rt.store_batches += batches.size();
+  status st = timed_append(rt, batches);
   if (!st.ok() && st.error().code() == errc::failed_precondition && group.size() > 1) {
-    for (auto& p : group) p.rp.deliver(rt.log->append(p.batch.case_id, p.batch.events));
+    for (auto& p : group) p.rp.deliver(timed_append(rt, {p.batch}));
     return;
   }
   for (auto& p : group) p.rp.deliver(st);
@@ -38,25 +46,21 @@ void commit(runtime_context& rt, std::vector<pending_append>& group) {
 
 caf::behavior store_writer_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt) {
   return {
-      [=](append_atom, const std::string& case_id, const std::vector<event>& events) -> status {
-        ++rt->store_writes;
-        ++rt->store_batches;
-        return rt->log->append(case_id, events);
-      },
+      [=](append_atom, const case_events& batch) -> status { return timed_append(*rt, {batch}); },
   };
 }
 
 void group_writer_actor(caf::blocking_actor* self, std::shared_ptr<runtime_context> rt) {
   bool running = true;
   self->receive_while(running)(
-      [&](append_atom, std::string& case_id, std::vector<event>& events) {
+      [&](append_atom, case_events& batch) {
         std::vector<pending_append> group;
-        group.push_back({self->make_response_promise(), case_events{std::move(case_id), std::move(events)}});
+        group.push_back({self->make_response_promise(), std::move(batch)});
         bool more = true;
         while (more && group.size() < max_group) {
           self->receive(
-              [&](append_atom, std::string& id, std::vector<event>& evs) {
-                group.push_back({self->make_response_promise(), case_events{std::move(id), std::move(evs)}});
+              [&](append_atom, case_events& b) {
+                group.push_back({self->make_response_promise(), std::move(b)});
               },
               [&](caf::exit_msg& m) {   // finish what was taken, then stop
                 more = false;
@@ -73,10 +77,9 @@ void group_writer_actor(caf::blocking_actor* self, std::shared_ptr<runtime_conte
       });
 }
 
-// The notifier: receives the notification records a case just recorded (already de-duplicated by key in the
-// outbox, so a reminder for one due instant is never sent twice) and hands them to delivery. Delivery adapters
-// (webhooks, SMS gateways) come with the server and plug in through engine::on_notification; without one a
-// record stays unsent in the outbox for pull readers.
+// The notifier: receives the notification records a case just recorded (in the log's outbox, where each key is
+// recorded once) and hands them to delivery. Delivery adapters (webhooks, SMS gateways) plug in through
+// engine::on_notification; without one a record stays unsent in the outbox for pull readers.
 caf::behavior notifier_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt) {
   return {
       [=](const std::string&, const std::vector<notification_record>& records) {
@@ -84,7 +87,7 @@ caf::behavior notifier_actor(caf::event_based_actor* self, std::shared_ptr<runti
         if (!rt->delivery) return;
         for (const auto& r : records) {
           rt->delivery(r);
-          rt->notifications.mark_sent(r.key, rt->clk->now());
+          (void)rt->log->mark_sent(r.key, rt->clk->now());   // a failed mark leaves it unsent: pull readers see it
         }
       },
   };

@@ -6,6 +6,11 @@
 //   (the system clock, or CAF's test clock in deterministic mode); a tick fires everything due by then.
 // virtual_time mode: advance(t) fires every timer due up to t in due order, moving the manual clock to each
 //   due instant first, as fast as the cases answer; the timers of one instant fire concurrently.
+//
+// On open it reads the durable timers from the log, a page at a time in due order (not by reading cases).
+// Timers that fell due while the engine was down fire oldest first, at most max_in_flight at once; each case
+// records how late (timer_fired.late_ms). A case that sets its timers while the pages are being read wins over
+// what the pages say of it.
 #include <caf/all.hpp>
 
 #include "actors.hpp"
@@ -15,6 +20,11 @@ namespace casework::detail {
 using timer_self = caf::stateful_actor<timer_service_state>*;
 
 namespace {
+
+constexpr std::size_t max_in_flight = 256;   // fires awaiting their case's answer (real and deterministic)
+constexpr std::size_t load_page = 4096;
+
+void count(timer_self self) { self->state.rt->pending_timers = self->state.index.size(); }
 
 // Fires through the registry (which activates a passivated case). A fire that could not be recorded (a
 // storage error) is retried a second later; a case actor that died re-registers its timers when it restarts.
@@ -38,9 +48,19 @@ void arm(timer_self self) {
   self->delayed_send(self, delay, tick_atom::value, *next);
 }
 
+// Fires what is due, oldest first, keeping at most max_in_flight unanswered; each answer lets the next one go.
 void fire_due(timer_self self) {
   auto& st = self->state;
-  for (auto& t : st.index.take_due(st.rt->clk->now())) fire(self, t, [] {});
+  if (st.in_flight >= max_in_flight) return;
+  auto due = st.index.take_due(st.rt->clk->now(), max_in_flight - st.in_flight);
+  st.in_flight += due.size();
+  count(self);
+  for (auto& t : due)
+    fire(self, t, [=] {
+      --self->state.in_flight;
+      fire_due(self);
+      if (self->state.in_flight < max_in_flight) arm(self);
+    });
 }
 
 void step(timer_self self) {
@@ -55,11 +75,35 @@ void step(timer_self self) {
   }
   (void)st.manual->set(std::max(st.manual->now(), *next));
   auto batch = st.index.take_due(*next);
+  count(self);
   st.waiting = batch.size();
   for (auto& t : batch)
     fire(self, t, [=] {
       if (--self->state.waiting == 0) step(self);
     });
+}
+
+// Reads the next page of durable timers. Cases are grouped across pages: a case's timers may span two.
+void load_page_of_timers(timer_self self) {
+  auto& st = self->state;
+  auto page = st.rt->log->timers(load_page, st.loaded_up_to);
+  std::map<std::string, std::vector<pending_timer>> by_case;
+  for (const auto& t : page)
+    if (!st.touched.count(t.case_id)) by_case[t.case_id].push_back(t.timer);
+  for (auto& [id, timers] : by_case) {
+    auto merged = st.index.timers_of(id);
+    merged.insert(merged.end(), timers.begin(), timers.end());
+    st.index.set(id, merged);
+  }
+  count(self);
+  if (page.size() == load_page) {
+    st.loaded_up_to = page.back();
+    self->send(self, load_atom::value);
+    return;
+  }
+  st.loading = false;
+  st.touched.clear();
+  st.loaded_up_to.reset();
 }
 
 }  // namespace
@@ -70,16 +114,26 @@ caf::behavior timer_service_actor(timer_self self, std::shared_ptr<runtime_conte
   st.registry = std::move(registry);
   st.manual = std::dynamic_pointer_cast<manual_clock>(st.rt->clk);
   bool virtual_time = st.rt->options.mode == clock_mode::virtual_time;
+  // The registry sends the first load_atom once it has restored routing, so the first commands come first.
   return {
-      [=](timers_atom, const std::string& case_id, const std::vector<pending_timer>& timers) {
-        self->state.index.set(case_id, timers);
+      [=](load_atom) {
+        load_page_of_timers(self);
+        if (self->state.loading) return;
         if (!virtual_time) arm(self);
+        else step(self);   // an advance asked for while loading
+      },
+      [=](timers_atom, const std::string& case_id, const std::vector<pending_timer>& timers) {
+        auto& s = self->state;
+        if (s.loading) s.touched.insert(case_id);
+        s.index.set(case_id, timers);
+        count(self);
+        if (!virtual_time && !s.loading) arm(self);
       },
       [=](tick_atom, instant armed_for) {
         auto& s = self->state;
         if (s.armed && *s.armed == armed_for) s.armed.reset();
         fire_due(self);
-        arm(self);
+        if (s.in_flight < max_in_flight) arm(self);   // otherwise each answer fires the next due timer
       },
       [=](advance_atom, instant to) {
         auto& s = self->state;
@@ -94,7 +148,7 @@ caf::behavior timer_service_actor(timer_self self, std::shared_ptr<runtime_conte
         } else {
           s.target = to;
           s.advancing = rp;
-          step(self);
+          if (!s.loading) step(self);
         }
         return rp;
       },

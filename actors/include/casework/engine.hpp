@@ -29,6 +29,7 @@
 #include "casework/clock.hpp"
 #include "casework/event_log.hpp"
 #include "casework/figures.hpp"
+#include "casework/health.hpp"
 #include "casework/interpreter.hpp"
 #include "casework/report_routing.hpp"
 
@@ -72,24 +73,15 @@ struct case_listing {
   instant created_at{};
 };
 
-struct notification_record {
-  std::string key;                 // idempotency key: case:kind:due
-  std::string case_id;
-  std::string kind;
-  std::vector<std::string> channels;
-  boost::json::array recipients;   // roles and person ids; never contact details
-  instant due{};
-  instant recorded_at{};
-  std::optional<instant> sent_at;  // when the notifier handed it to delivery
-  std::string rule;
-};
-
 class engine {
  public:
-  // Starts the actors and, on a log that holds cases, rebuilds the case directory, timers, figures and
-  // outbox from it (asynchronously: commands are accepted at once). Errors: invalid_argument for missing
-  // rules; storage when the recorded closures cannot be read. Histories that cannot be read or folded are
-  // skipped and counted in recovery_failures().
+  // Starts the actors. On a log that holds cases it reads only what routing needs (restrictions, open cases at
+  // places, findings) and accepts commands at once; cases load from their snapshots when a command or a timer
+  // reaches them, the timer service reads the durable timers in due order (reminders that fell due meanwhile
+  // fire oldest first, recorded as late), and the agencies' figures are recounted from the histories in the
+  // background (health().recovering until done; figures() shows them once complete). Errors: invalid_argument
+  // for missing rules; storage when the recorded closures cannot be read. Histories that cannot be read or
+  // folded are counted in recovery_failures().
   static expected<std::unique_ptr<engine>> open(engine_options options);
   // Stops every actor. Calls not answered yet are answered with errc::unavailable; a command may have been
   // recorded without its answer reaching the caller (re-read the case), never answered without being recorded.
@@ -128,12 +120,15 @@ class engine {
   // sent. Without a delivery function records stay unsent in the outbox for pull readers.
   void on_notification(std::function<void(const notification_record&)> fn);
 
+  // The outbox, from a position (notification_record::position) on.
   std::vector<notification_record> notifications(std::size_t from = 0, std::size_t limit = 1000) const;
   std::shared_ptr<const agency_figures> figures(const std::string& agency) const;
   std::vector<std::string> agencies() const;
   std::size_t active_case_actors() const;
   std::size_t restarts() const;            // case actors restarted by their supervisors after a failure
-  std::size_t recovery_failures() const;   // histories skipped on open (unreadable or not folding)
+  std::size_t recovery_failures() const;   // cases that could not be loaded or folded (on open or activation)
+  // The engine's own health figures (metrics); `recovering` while the figures recount after open runs.
+  engine_health health() const;
   struct store_counts {
     std::uint64_t writes = 0;    // synced writes to the event log
     std::uint64_t batches = 0;   // case batches they carried; batches / writes is the group-commit size
