@@ -121,7 +121,7 @@ class validator {
 bool known_role(std::string_view role) {
   static const char* roles[] = {"supervisor", "duty_officer", "handler", "intake_clerk", "emergency_contact",
                                 "dispatch_manager", "dispatch_operator", "liaison", "call_taker", "assigned_handler",
-                                "citizen", "system"};
+                                "citizen", "auditor", "system"};
   for (auto r : roles)
     if (role == r) return true;
   return false;

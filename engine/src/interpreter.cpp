@@ -88,7 +88,8 @@ expected<std::vector<event>> decide(const definition& def, const context& ctx, c
   if (!c || cmd.name == "create")
     return error(errc::not_found, "'" + cmd.name + "' is not a command of " + def.name + " v" +
                                       std::to_string(def.version), "command");
-  if (s.terminal || !contains(c->from, s.state))
+  // A terminal case takes only commands that name its state (e.g. the R6.14 audit result on a closed case).
+  if (!contains(c->from, s.state))
     return error(errc::failed_precondition,
                  "'" + cmd.name + "' is not allowed in state '" + s.state + "' (allowed in: " + join(c->from) + ")",
                  "state", c->rule);
@@ -101,7 +102,6 @@ expected<std::vector<event>> decide(const definition& def, const context& ctx, c
 
 std::vector<std::string> allowed_commands(const definition& def, const case_state& s, const std::string& role) {
   std::vector<std::string> out;
-  if (s.terminal) return out;
   for (const auto& c : def.commands)
     if (c.name != "create" && contains(c.from, s.state) && (role.empty() || contains(c.roles, role)))
       out.push_back(c.name);

@@ -340,5 +340,39 @@ TEST_F(DispatchRules, BadCommandsNameTheStateAndField) {
   EXPECT_EQ(r.error().to_string(), "not_found: command: 'fly' is not a command of dispatch v1");
 }
 
+TEST_F(DispatchRules, R6_14_AuditResultIsRecordedOnTheClosedCaseWhichStaysClosed) {
+  auto s = working_streetlight();
+  h.ok(s, "report", "handler", R"({"result": "lamp replaced", "finding": "fixed"})", h.local("2026-03-02 15:00"));
+  h.ok(s, "report", "handler", R"({"result": "checked", "finding": "fixed"})", h.local("2026-03-03 10:00"));
+  ASSERT_EQ(s.state, "closed");
+  auto closed_at = s.closed_at;
+  auto r = h.exec(s, "audit", "handler", R"({"sample": "2026-03/seed-7", "result": "compliant"})",
+                  h.local("2026-04-02 10:00"));
+  ASSERT_FALSE(r) << "only supervisors and auditors record audit results";
+  h.ok(s, "audit", "auditor", R"({"sample": "2026-03/seed-7", "result": "compliant"})", h.local("2026-04-02 10:00"));
+  EXPECT_EQ(s.state, "closed");
+  EXPECT_TRUE(s.terminal);
+  EXPECT_EQ(s.closed_at, closed_at) << "an audit result does not reopen or re-close the case";
+  auto* audits = find_path(s.fields, "audits");
+  ASSERT_TRUE(audits && audits->is_array());
+  EXPECT_EQ(audits->as_array().size(), 1u);
+  r = h.exec(s, "audit", "auditor", R"({"sample": "2026-03/seed-7", "result": "fine"})", h.local("2026-04-02 10:00"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), errc::invalid_argument);
+  EXPECT_EQ(r.error().rule(), "R6.14");
+  // Other commands still refuse the closed case.
+  r = h.exec(s, "sign", "duty_officer", "{}", h.local("2026-04-02 10:00"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), errc::failed_precondition);
+}
+
+TEST_F(DispatchRules, R6_14_AnOpenCaseIsNotAudited) {
+  auto s = working_streetlight();
+  auto r = h.exec(s, "audit", "auditor", R"({"sample": "2026-03/seed-7", "result": "compliant"})",
+                  h.local("2026-03-02 10:00"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), errc::failed_precondition);
+}
+
 }  // namespace
 }  // namespace casework

@@ -28,8 +28,10 @@ draws them, so the same store, month and seed always give the same sample.
 Prints a table with a header "district,item,case,closed_at" (csv, default) or one JSON object a line
 (jsonl), groups in (district, item) order and cases in id order within a group.
 
-Recording the audit results back into the cases as events needs the engine (caseworkd), which is not
-available yet: this command only draws the sample; record the results by other means for now.
+The results are recorded back into the cases as events by the engine, with the dispatch command "audit"
+(roles supervisor and auditor; fields sample, result compliant|deficient, note; R6.14), which a closed case
+accepts and stays closed: through the embedding API (engine::issue) or caseworkd
+(POST /v1/cases/{id}/audit). Use "YYYY-MM/seed-N" as the sample field to tie a result to this draw.
 
 The store is opened as a secondary instance: caseworkd may keep running.
 exit codes: 0 ok, 2 usage or I/O error
