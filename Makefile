@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo install-test clean format
+.PHONY: all deps configure build test long-test demo install-test clean format
 
 all: build
 
@@ -19,6 +19,10 @@ build: configure
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
+
+# Long runs (200 kills of the crash test, restarts at scale), outside the suite's time budget.
+long-test: build
+	@tests/long/run $(BUILD)
 
 demo: build
 	@$(BUILD)/examples/dispatch_deadlines

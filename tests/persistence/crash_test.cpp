@@ -5,7 +5,7 @@
 //   - no case has a gap, every chain verifies, every history folds;
 //   - no reminder was recorded twice (notification keys, and (timer, due) of fired timers, are unique);
 //   - the restarted child holds each case exactly as its history folds, and waits for the same timers.
-// CASEWORK_LONG_CRASH=1 runs 200 kills instead of 32 (minutes; a candidate for tests/long/).
+// CASEWORK_LONG_CRASH=1 runs 200 kills instead of 32 (minutes): `make long-test` (tests/long/run).
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
