@@ -18,24 +18,28 @@ MetricFamily open_cases(const snapshot_list& all) {
                   MetricType::Gauge);
   for (const auto& a : all)
     for (const auto& [key, n] : a->open_by_state)
-      add_gauge(f, {{"agency", a->agency}, {"workflow", key.first}, {"state", key.second}}, static_cast<double>(n));
+      add_gauge(f, {{"agency", a->agency}, {"workflow", key.first}, {"state", key.second}},
+                static_cast<double>(n));
   return f;
 }
 
 MetricFamily open_cases_by_item(const snapshot_list& all) {
-  auto f = family("casework_open_cases_by_item",
-                  "Open cases the agency holds now, by workflow and item (item empty for workflows without items).",
-                  MetricType::Gauge);
+  auto f = family(
+      "casework_open_cases_by_item",
+      "Open cases the agency holds now, by workflow and item (item empty for workflows without items).",
+      MetricType::Gauge);
   for (const auto& a : all)
     for (const auto& [key, n] : a->open_by_item)
-      add_gauge(f, {{"agency", a->agency}, {"workflow", key.first}, {"item", key.second}}, static_cast<double>(n));
+      add_gauge(f, {{"agency", a->agency}, {"workflow", key.first}, {"item", key.second}},
+                static_cast<double>(n));
   return f;
 }
 
 MetricFamily overdue_cases(const snapshot_list& all) {
-  auto f = family("casework_overdue_cases",
-                  "Open cases in state overdue, by the stage they remember (0: workflows without stages) (R6.4, R6.7).",
-                  MetricType::Gauge);
+  auto f = family(
+      "casework_overdue_cases",
+      "Open cases in state overdue, by the stage they remember (0: workflows without stages) (R6.4, R6.7).",
+      MetricType::Gauge);
   for (const auto& a : all)
     for (const auto& [stage, n] : a->overdue_by_stage)
       add_gauge(f, {{"agency", a->agency}, {"stage", std::to_string(stage)}}, static_cast<double>(n));
@@ -71,10 +75,11 @@ MetricFamily per_workflow_total(const snapshot_list& all, const char* name, cons
 }
 
 MetricFamily transitions(const snapshot_list& all) {
-  auto f = family("casework_case_transitions_total",
-                  "State changes, for the agency holding the case when it moved (from_state empty: the initial "
-                  "entry).",
-                  MetricType::Counter);
+  auto f =
+      family("casework_case_transitions_total",
+             "State changes, for the agency holding the case when it moved (from_state empty: the initial "
+             "entry).",
+             MetricType::Counter);
   for (const auto& a : all)
     for (const auto& [key, n] : a->transitions_total) {
       const auto& [workflow, from, to] = key;
@@ -85,19 +90,22 @@ MetricFamily transitions(const snapshot_list& all) {
 }
 
 MetricFamily notifications(const snapshot_list& all) {
-  auto f = family("casework_notifications_total",
-                  "Notifications and reminders recorded for the agency's cases, one per channel (R6.3, R6.5-R6.7).",
-                  MetricType::Counter);
+  auto f = family(
+      "casework_notifications_total",
+      "Notifications and reminders recorded for the agency's cases, one per channel (R6.3, R6.5-R6.7).",
+      MetricType::Counter);
   for (const auto& a : all)
     for (const auto& [key, n] : a->notifications_total)
-      add_counter(f, {{"agency", a->agency}, {"kind", key.first}, {"channel", key.second}}, static_cast<double>(n));
+      add_counter(f, {{"agency", a->agency}, {"kind", key.first}, {"channel", key.second}},
+                  static_cast<double>(n));
   return f;
 }
 
 MetricFamily compliance(const snapshot_list& all) {
-  auto f = family("casework_deadline_compliance_total",
-                  "Deadlines of closed cases, met or missed at closing, by workflow, item and deadline (R9.1).",
-                  MetricType::Counter);
+  auto f =
+      family("casework_deadline_compliance_total",
+             "Deadlines of closed cases, met or missed at closing, by workflow, item and deadline (R9.1).",
+             MetricType::Counter);
   for (const auto& a : all)
     for (const auto& [key, c] : a->compliance_at_close) {
       const auto& [workflow, item, deadline] = key;
@@ -120,10 +128,11 @@ MetricFamily signature_latency(const snapshot_list& all) {
 }
 
 MetricFamily stage_duration(const snapshot_list& all) {
-  auto f = family("casework_stage_duration_seconds",
-                  "Dispatch cases: how long stage one (from establishment) and stage two took, observed when the "
-                  "stage ends (R6.4).",
-                  MetricType::Histogram);
+  auto f =
+      family("casework_stage_duration_seconds",
+             "Dispatch cases: how long stage one (from establishment) and stage two took, observed when the "
+             "stage ends (R6.4).",
+             MetricType::Histogram);
   for (const auto& a : all)
     for (const auto& [stage, h] : a->stage_duration)
       add_histogram(f, {{"agency", a->agency}, {"stage", std::to_string(stage)}}, h);

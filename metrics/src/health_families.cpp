@@ -56,8 +56,9 @@ const scalar_spec kScalars[] = {
      [](const engine_health& h) { return as_double(h.active_case_actors); }},
     {"casework_case_actor_restarts_total", "Case actors restarted by their supervisor after a failure.",
      MetricType::Counter, [](const engine_health& h) { return as_double(h.restarts_total); }},
-    {"casework_recovery_failures_total", "Cases whose history could not be read or folded when the engine opened.",
-     MetricType::Counter, [](const engine_health& h) { return as_double(h.recovery_failures_total); }},
+    {"casework_recovery_failures_total",
+     "Cases whose history could not be read or folded when the engine opened.", MetricType::Counter,
+     [](const engine_health& h) { return as_double(h.recovery_failures_total); }},
     {"casework_recovering", "1 while the engine is still rebuilding its figures from the log after opening.",
      MetricType::Gauge, [](const engine_health& h) { return h.recovering ? 1.0 : 0.0; }},
 };

@@ -30,9 +30,9 @@ std::vector<prometheus::MetricFamily> metrics_collector::Collect() const {
   detail::add_gauge(info, {{"version", version_}}, 1);
   out.push_back(std::move(info));
 
-  auto errors = detail::family("casework_metrics_provider_errors_total",
-                               "Scrapes in which a metrics provider threw, so that its metrics were left out.",
-                               MetricType::Counter);
+  auto errors = detail::family(
+      "casework_metrics_provider_errors_total",
+      "Scrapes in which a metrics provider threw, so that its metrics were left out.", MetricType::Counter);
   detail::add_counter(errors, {{"provider", "figures"}}, static_cast<double>(figures_errors_.load()));
   detail::add_counter(errors, {{"provider", "health"}}, static_cast<double>(health_errors_.load()));
   out.push_back(std::move(errors));
@@ -52,7 +52,8 @@ void metrics_collector::collect_figures(std::vector<prometheus::MetricFamily>& o
     }
   }
   snapshots.erase(std::remove(snapshots.begin(), snapshots.end(), nullptr), snapshots.end());
-  std::sort(snapshots.begin(), snapshots.end(), [](const auto& a, const auto& b) { return a->agency < b->agency; });
+  std::sort(snapshots.begin(), snapshots.end(),
+            [](const auto& a, const auto& b) { return a->agency < b->agency; });
   detail::append_figures_families(out, snapshots, now, static_cast<bool>(sources_.now));
 }
 
@@ -74,6 +75,8 @@ std::string text_exposition(const prometheus::Collectable& c) {
   return out.str();
 }
 
-const char* casework_version() noexcept { return CASEWORK_VERSION; }
+const char* casework_version() noexcept {
+  return CASEWORK_VERSION;
+}
 
 }  // namespace casework

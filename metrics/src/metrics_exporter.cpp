@@ -31,7 +31,8 @@ status check_address(const std::string& address) {
 
 status check_path(const std::string& path) {
   if (path.empty() || path[0] != '/' || path.find_first_of(" ?#") != std::string::npos)
-    return error(errc::invalid_argument, "'" + path + "' is not an absolute URI path (e.g. /metrics)", "metrics.path");
+    return error(errc::invalid_argument, "'" + path + "' is not an absolute URI path (e.g. /metrics)",
+                 "metrics.path");
   return {};
 }
 
@@ -44,15 +45,18 @@ expected<std::unique_ptr<metrics_exporter>> metrics_exporter::open(metrics_optio
   if (!options.address.empty()) {
     if (auto st = check_address(options.address); !st) return st.error();
     try {
-      p->exposer = std::make_unique<prometheus::Exposer>(options.address, options.threads == 0 ? 1 : options.threads);
+      p->exposer =
+          std::make_unique<prometheus::Exposer>(options.address, options.threads == 0 ? 1 : options.threads);
       p->exposer->RegisterCollectable(p->collector, options.path);
       p->exposer->RegisterCollectable(p->registry, options.path);
       auto ports = p->exposer->GetListeningPorts();
-      if (ports.empty()) return error(errc::unavailable, "listening on " + options.address + ": no port bound",
-                                      "metrics.address");
+      if (ports.empty())
+        return error(errc::unavailable, "listening on " + options.address + ": no port bound",
+                     "metrics.address");
       p->port = ports.front();
     } catch (const std::exception& e) {
-      return error(errc::unavailable, "cannot listen on " + options.address + ": " + e.what(), "metrics.address");
+      return error(errc::unavailable, "cannot listen on " + options.address + ": " + e.what(),
+                   "metrics.address");
     }
   }
   return std::unique_ptr<metrics_exporter>(new metrics_exporter(std::move(p)));
@@ -62,7 +66,9 @@ metrics_exporter::metrics_exporter(std::unique_ptr<impl> p) : impl_(std::move(p)
 
 metrics_exporter::~metrics_exporter() = default;
 
-int metrics_exporter::port() const { return impl_->port; }
+int metrics_exporter::port() const {
+  return impl_->port;
+}
 
 std::string metrics_exporter::text() const {
   auto families = impl_->collector->Collect();
@@ -72,6 +78,8 @@ std::string metrics_exporter::text() const {
   return out.str();
 }
 
-std::shared_ptr<prometheus::Registry> metrics_exporter::registry() const { return impl_->registry; }
+std::shared_ptr<prometheus::Registry> metrics_exporter::registry() const {
+  return impl_->registry;
+}
 
 }  // namespace casework

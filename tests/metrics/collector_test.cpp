@@ -73,13 +73,17 @@ engine_health some_health() {
 
 metrics_sources full_sources() {
   metrics_sources s;
-  s.figures = [] { return std::vector<std::shared_ptr<const agency_figures>>{pwd_figures(), nullptr, dot_figures()}; };
+  s.figures = [] {
+    return std::vector<std::shared_ptr<const agency_figures>>{pwd_figures(), nullptr, dot_figures()};
+  };
   s.health = [] { return some_health(); };
   s.now = [] { return t0 + std::chrono::hours(5); };
   return s;
 }
 
-std::string scrape(metrics_sources s) { return text_exposition(metrics_collector(std::move(s))); }
+std::string scrape(metrics_sources s) {
+  return text_exposition(metrics_collector(std::move(s)));
+}
 
 TEST(MetricsCollector, ExportsEveryFamilyOfFiguresAndHealthWithItsType) {
   auto types = testing::declared_types(scrape(full_sources()));
@@ -88,20 +92,30 @@ TEST(MetricsCollector, ExportsEveryFamilyOfFiguresAndHealthWithItsType) {
 
 TEST(MetricsCollector, AgencyGaugesAndCountersCarryEveryKeyOfTheFigures) {
   auto s = parse_exposition(scrape(full_sources()));
-  auto v = [&](const char* name, std::map<std::string, std::string> labels) { return value_of(s, name, labels); };
+  auto v = [&](const char* name, std::map<std::string, std::string> labels) {
+    return value_of(s, name, labels);
+  };
   EXPECT_EQ(v("casework_open_cases", {{"agency", "pwd"}, {"workflow", "dispatch"}, {"state", "overdue"}}), 2);
   EXPECT_EQ(v("casework_open_cases", {{"agency", "pwd"}, {"workflow", "dispatch"}, {"state", "created"}}), 0);
-  EXPECT_EQ(v("casework_open_cases", {{"agency", "dot"}, {"workflow", "dispatch"}, {"state", "stage-one"}}), 1);
-  EXPECT_EQ(v("casework_open_cases_by_item", {{"agency", "pwd"}, {"workflow", "dispatch"}, {"item", "road-pothole"}}), 2);
+  EXPECT_EQ(v("casework_open_cases", {{"agency", "dot"}, {"workflow", "dispatch"}, {"state", "stage-one"}}),
+            1);
+  EXPECT_EQ(v("casework_open_cases_by_item",
+              {{"agency", "pwd"}, {"workflow", "dispatch"}, {"item", "road-pothole"}}),
+            2);
   EXPECT_EQ(v("casework_open_cases_by_item", {{"agency", "pwd"}, {"workflow", "petition"}, {"item", ""}}), 1);
   EXPECT_EQ(v("casework_overdue_cases", {{"agency", "pwd"}, {"stage", "1"}}), 2);
   EXPECT_EQ(v("casework_cases_opened_total", {{"agency", "pwd"}, {"workflow", "dispatch"}}), 5);
   EXPECT_EQ(v("casework_cases_closed_total", {{"agency", "pwd"}, {"workflow", "dispatch"}}), 3);
   EXPECT_EQ(v("casework_case_transitions_total",
-              {{"agency", "pwd"}, {"workflow", "dispatch"}, {"from_state", ""}, {"to_state", "created"}}), 5);
-  EXPECT_EQ(v("casework_case_transitions_total",
-              {{"agency", "pwd"}, {"workflow", "dispatch"}, {"from_state", "created"}, {"to_state", "signed"}}), 4);
-  EXPECT_EQ(v("casework_notifications_total", {{"agency", "pwd"}, {"kind", "sign-reminder"}, {"channel", "sms"}}), 7);
+              {{"agency", "pwd"}, {"workflow", "dispatch"}, {"from_state", ""}, {"to_state", "created"}}),
+            5);
+  EXPECT_EQ(
+      v("casework_case_transitions_total",
+        {{"agency", "pwd"}, {"workflow", "dispatch"}, {"from_state", "created"}, {"to_state", "signed"}}),
+      4);
+  EXPECT_EQ(
+      v("casework_notifications_total", {{"agency", "pwd"}, {"kind", "sign-reminder"}, {"channel", "sms"}}),
+      7);
   std::map<std::string, std::string> c{
       {"agency", "pwd"}, {"workflow", "dispatch"}, {"item", "road-pothole"}, {"deadline", "stage-one"}};
   c["outcome"] = "met";
@@ -112,7 +126,8 @@ TEST(MetricsCollector, AgencyGaugesAndCountersCarryEveryKeyOfTheFigures) {
 
 TEST(MetricsCollector, OldestOpenCaseIsATimestampAndAnAgeByTheEngineClock) {
   auto s = parse_exposition(scrape(full_sources()));
-  EXPECT_EQ(value_of(s, "casework_oldest_open_case_created_timestamp_seconds", {{"agency", "pwd"}}), 1772413200.0);
+  EXPECT_EQ(value_of(s, "casework_oldest_open_case_created_timestamp_seconds", {{"agency", "pwd"}}),
+            1772413200.0);
   EXPECT_EQ(value_of(s, "casework_oldest_open_case_age_seconds", {{"agency", "pwd"}}), 5 * 3600.0);
   EXPECT_EQ(value_of(s, "casework_oldest_open_case_age_seconds", {{"agency", "dot"}}), 5 * 3600.0);
 
@@ -121,7 +136,8 @@ TEST(MetricsCollector, OldestOpenCaseIsATimestampAndAnAgeByTheEngineClock) {
   src.now = nullptr;
   auto text = scrape(src);
   EXPECT_EQ(testing::declared_types(text).count("casework_oldest_open_case_age_seconds"), 0u);
-  EXPECT_EQ(value_of(parse_exposition(text), "casework_oldest_open_case_created_timestamp_seconds", {{"agency", "dot"}}),
+  EXPECT_EQ(value_of(parse_exposition(text), "casework_oldest_open_case_created_timestamp_seconds",
+                     {{"agency", "dot"}}),
             1772413200.0);
 }
 
@@ -154,12 +170,18 @@ TEST(MetricsCollector, NonCumulativeBucketsBecomeCumulativeLeBucketsEndingInInfE
 
 TEST(MetricsCollector, EngineHealthCountersAndGauges) {
   auto s = parse_exposition(scrape(full_sources()));
-  const std::map<std::string, double> expected{
-      {"casework_commands_total", 11},     {"casework_command_errors_total", 2},   {"casework_store_errors_total", 1},
-      {"casework_timers_fired_total", 9},  {"casework_pending_timers", 4},         {"casework_active_case_actors", 3},
-      {"casework_case_actor_restarts_total", 5}, {"casework_recovery_failures_total", 6}, {"casework_recovering", 1},
-      {"casework_command_duration_seconds_count", 2}, {"casework_store_write_duration_seconds_count", 1},
-      {"casework_timer_lateness_seconds_count", 1}};
+  const std::map<std::string, double> expected{{"casework_commands_total", 11},
+                                               {"casework_command_errors_total", 2},
+                                               {"casework_store_errors_total", 1},
+                                               {"casework_timers_fired_total", 9},
+                                               {"casework_pending_timers", 4},
+                                               {"casework_active_case_actors", 3},
+                                               {"casework_case_actor_restarts_total", 5},
+                                               {"casework_recovery_failures_total", 6},
+                                               {"casework_recovering", 1},
+                                               {"casework_command_duration_seconds_count", 2},
+                                               {"casework_store_write_duration_seconds_count", 1},
+                                               {"casework_timer_lateness_seconds_count", 1}};
   for (const auto& [name, value] : expected) EXPECT_EQ(value_of(s, name, {}), value) << name;
   EXPECT_EQ(testing::buckets(s, "casework_command_duration_seconds", {}).at(0.0005), 1);
   EXPECT_EQ(testing::buckets(s, "casework_timer_lateness_seconds", {}).at(0.005), 1);
@@ -181,7 +203,9 @@ TEST(MetricsCollector, EveryLabelNameIsOneOfTheBoundedNames) {
 
 TEST(MetricsCollector, AProviderThatThrowsLeavesItsMetricsOutAndIsCounted) {
   metrics_sources src = full_sources();
-  src.figures = []() -> std::vector<std::shared_ptr<const agency_figures>> { throw std::runtime_error("board gone"); };
+  src.figures = []() -> std::vector<std::shared_ptr<const agency_figures>> {
+    throw std::runtime_error("board gone");
+  };
   metrics_collector c(src);
   (void)c.Collect();
   auto text = text_exposition(c);
@@ -211,7 +235,9 @@ TEST(MetricsExporter, TextWithoutHttpIncludesTheEmbeddersRegistry) {
                        .Register(*(*ex)->registry());
   requests.Add({{"route", "/cases/{id}"}, {"method", "GET"}, {"code", "200"}}).Increment(3);
   auto s = parse_exposition((*ex)->text());
-  EXPECT_EQ(value_of(s, "casework_http_requests_total", {{"route", "/cases/{id}"}, {"method", "GET"}, {"code", "200"}}), 3);
+  EXPECT_EQ(value_of(s, "casework_http_requests_total",
+                     {{"route", "/cases/{id}"}, {"method", "GET"}, {"code", "200"}}),
+            3);
   EXPECT_EQ(value_of(s, "casework_overdue_cases", {{"agency", "pwd"}, {"stage", "1"}}), 2);
 }
 

@@ -1,12 +1,12 @@
-// What metrics/deploy/ ships for operations agrees with what the exporter exports: the Grafana dashboard and the
-// alert rules use only metrics that exist (casework's, or the server's documented ones), docs/metrics.md
+// What metrics/deploy/ ships for operations agrees with what the exporter exports: the Grafana dashboard and
+// the alert rules use only metrics that exist (casework's, or the server's documented ones), docs/metrics.md
 // documents every one, every alert carries severity, summary and description, and alerts_test.yml makes every
 // alert both fire and stay silent. (promtool itself runs the rule tests: ctest metrics.alerts.*.)
 #include <regex>
 #include <set>
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include "metrics_expectations.hpp"
 #include "metrics_support.hpp"
@@ -31,7 +31,8 @@ std::set<std::string> families_named_in(const std::string& text) {
       if (n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0) {
         std::string base = n.substr(0, n.size() - s.size());
         auto f = families.find(base);
-        if ((f != families.end() && f->second == "histogram") || base == "casework_http_request_duration_seconds")
+        if ((f != families.end() && f->second == "histogram") ||
+            base == "casework_http_request_duration_seconds")
           n = base;
       }
     }
@@ -63,7 +64,8 @@ TEST(Deploy, MetricsDocDocumentsEveryMetricAndNoOther) {
   ASSERT_FALSE(doc.empty()) << CASEWORK_METRICS_DOC;
   for (const auto& [name, type] : testing::expected_families()) {
     EXPECT_NE(doc.find("`" + name + "`"), std::string::npos) << name << " is not in docs/metrics.md";
-    EXPECT_NE(doc.find("| `" + name + "` | " + type + " |"), std::string::npos) << name << " has no table row with its type";
+    EXPECT_NE(doc.find("| `" + name + "` | " + type + " |"), std::string::npos)
+        << name << " has no table row with its type";
   }
   for (const auto& name : testing::server_families())
     EXPECT_NE(doc.find("`" + name + "`"), std::string::npos) << name << " is not in docs/metrics.md";
@@ -78,11 +80,17 @@ TEST(Deploy, DashboardHasAnAgencySelectorAndFiltersEveryAgencyPanelByIt) {
   EXPECT_TRUE(has_agency);
 
   // A family with an agency label, per the collector: those of agency_figures.
-  const std::set<std::string> per_agency{
-      "casework_open_cases", "casework_open_cases_by_item", "casework_overdue_cases",
-      "casework_oldest_open_case_age_seconds", "casework_cases_opened_total", "casework_cases_closed_total",
-      "casework_case_transitions_total", "casework_notifications_total", "casework_deadline_compliance_total",
-      "casework_signature_latency_seconds", "casework_stage_duration_seconds"};
+  const std::set<std::string> per_agency{"casework_open_cases",
+                                         "casework_open_cases_by_item",
+                                         "casework_overdue_cases",
+                                         "casework_oldest_open_case_age_seconds",
+                                         "casework_cases_opened_total",
+                                         "casework_cases_closed_total",
+                                         "casework_case_transitions_total",
+                                         "casework_notifications_total",
+                                         "casework_deadline_compliance_total",
+                                         "casework_signature_latency_seconds",
+                                         "casework_stage_duration_seconds"};
   std::set<std::string> used;
   for (const auto& expr : dashboard_exprs(dash)) {
     auto named = families_named_in(expr);
@@ -94,7 +102,8 @@ TEST(Deploy, DashboardHasAnAgencySelectorAndFiltersEveryAgencyPanelByIt) {
   }
   // Every exported family has a panel, except the raw timestamp (the age is shown) and the provider errors.
   for (const auto& [name, type] : testing::expected_families()) {
-    if (name == "casework_oldest_open_case_created_timestamp_seconds" || name == "casework_metrics_provider_errors_total")
+    if (name == "casework_oldest_open_case_created_timestamp_seconds" ||
+        name == "casework_metrics_provider_errors_total")
       continue;
     EXPECT_TRUE(used.count(name)) << "no dashboard panel shows " << name;
   }
@@ -108,9 +117,12 @@ std::map<std::string, std::string> alert_blocks() {
   static const std::regex alert(R"(^\s*- alert:\s*(\S+)\s*$)"), other(R"(^\s*- (name|record):)");
   std::smatch m;
   for (std::string line; std::getline(in, line);) {
-    if (std::regex_match(line, m, alert)) current = m[1];
-    else if (std::regex_search(line, other)) current.clear();
-    else if (!current.empty()) out[current] += line + "\n";
+    if (std::regex_match(line, m, alert))
+      current = m[1];
+    else if (std::regex_search(line, other))
+      current.clear();
+    else if (!current.empty())
+      out[current] += line + "\n";
   }
   return out;
 }

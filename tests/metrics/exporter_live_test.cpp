@@ -1,5 +1,5 @@
-// The exporter on a live embedded engine (virtual clock, real CAF threads): Public Works dispatch cases go past
-// their limits (live_engine.hpp), /metrics is scraped over a real socket on 127.0.0.1, checked by
+// The exporter on a live embedded engine (virtual clock, real CAF threads): Public Works dispatch cases go
+// past their limits (live_engine.hpp), /metrics is scraped over a real socket on 127.0.0.1, checked by
 // `promtool check metrics`, compared with the supervisors' figures, and searched for personal data (R9.2).
 #include <gtest/gtest.h>
 
@@ -32,7 +32,8 @@ class ExporterOnLiveEngine : public ::testing::Test {
       auto overdue = f.overdue_by_stage.find(1);
       return closed != f.closed_total.end() && closed->second == 2 && overdue != f.overdue_by_stage.end() &&
              overdue->second == 1;
-    })) << "pwd's figures: " << (live.eng->figures("pwd") ? to_string(*live.eng->figures("pwd")) : "none");
+    })) << "pwd's figures: "
+        << (live.eng->figures("pwd") ? to_string(*live.eng->figures("pwd")) : "none");
 
     metrics_options o;
     o.sources = live.sources();
@@ -56,18 +57,22 @@ TEST_F(ExporterOnLiveEngine, ScrapeOverHttpPassesPromtoolCheckMetrics) {
   ASSERT_NE(r.body.find("casework_overdue_cases{"), std::string::npos) << r.body;
 
   testing::write_file(dir.str("scrape.txt"), r.body);
-  auto check = testing::run_program(CASEWORK_PROMTOOL, {"check", "metrics"}, dir.str(), dir.str("scrape.txt"));
+  auto check =
+      testing::run_program(CASEWORK_PROMTOOL, {"check", "metrics"}, dir.str(), dir.str("scrape.txt"));
   EXPECT_EQ(check.code, 0) << "promtool check metrics:\n" << check.out << check.err;
   // promtool lints what it finds on stdout/stderr; casework's families must draw no remark at all. (The
   // exposer_* families are prometheus-cpp's own, see docs/metrics.md.)
-  for (const auto& line : {check.out, check.err}) EXPECT_EQ(line.find("casework_"), std::string::npos) << line;
+  for (const auto& line : {check.out, check.err})
+    EXPECT_EQ(line.find("casework_"), std::string::npos) << line;
   EXPECT_EQ(testing::histogram_problems(parse_exposition(r.body)), std::vector<std::string>{});
 }
 
 TEST_F(ExporterOnLiveEngine, PromtoolCheckMetricsFailsOnABrokenExposition) {
   // The check above can fail: a counter without _total and a malformed line make promtool exit non-zero.
-  testing::write_file(dir.str("broken.txt"), "# TYPE casework_things counter\ncasework_things 1\nnot a metric line\n");
-  auto check = testing::run_program(CASEWORK_PROMTOOL, {"check", "metrics"}, dir.str(), dir.str("broken.txt"));
+  testing::write_file(dir.str("broken.txt"),
+                      "# TYPE casework_things counter\ncasework_things 1\nnot a metric line\n");
+  auto check =
+      testing::run_program(CASEWORK_PROMTOOL, {"check", "metrics"}, dir.str(), dir.str("broken.txt"));
   EXPECT_NE(check.code, 0) << check.out << check.err;
 }
 
@@ -78,11 +83,15 @@ TEST_F(ExporterOnLiveEngine, ScrapedValuesAreThePwdSupervisorsFigures) {
   auto f = live.eng->figures("pwd");
   ASSERT_TRUE(f);
 
-  // What the day must show (live_engine.hpp): one case overdue in stage one (c3), two closed, stage one met by
-  // c1 and missed by c2, both signatures of those in time, two re-notifications (c3, c4; R6.3).
+  // What the day must show (live_engine.hpp): one case overdue in stage one (c3), two closed, stage one met
+  // by c1 and missed by c2, both signatures of those in time, two re-notifications (c3, c4; R6.3).
   EXPECT_EQ(value_of(s, "casework_overdue_cases", {{"agency", "pwd"}, {"stage", "1"}}), 1);
-  EXPECT_EQ(value_of(s, "casework_open_cases", {{"agency", "pwd"}, {"workflow", "dispatch"}, {"state", "overdue"}}), 1);
-  EXPECT_EQ(value_of(s, "casework_open_cases", {{"agency", "pwd"}, {"workflow", "dispatch"}, {"state", "signed"}}), 1);
+  EXPECT_EQ(
+      value_of(s, "casework_open_cases", {{"agency", "pwd"}, {"workflow", "dispatch"}, {"state", "overdue"}}),
+      1);
+  EXPECT_EQ(
+      value_of(s, "casework_open_cases", {{"agency", "pwd"}, {"workflow", "dispatch"}, {"state", "signed"}}),
+      1);
   EXPECT_EQ(value_of(s, "casework_cases_closed_total", {{"agency", "pwd"}, {"workflow", "dispatch"}}), 2);
   EXPECT_EQ(value_of(s, "casework_cases_opened_total", {{"agency", "pwd"}, {"workflow", "dispatch"}}), 4);
   std::map<std::string, std::string> c{
@@ -95,7 +104,9 @@ TEST_F(ExporterOnLiveEngine, ScrapedValuesAreThePwdSupervisorsFigures) {
   EXPECT_EQ(value_of(s, "casework_deadline_compliance_total", c), 0);
   c["outcome"] = "met";
   EXPECT_EQ(value_of(s, "casework_deadline_compliance_total", c), 2);
-  EXPECT_EQ(value_of(s, "casework_notifications_total", {{"agency", "pwd"}, {"kind", "sign-reminder"}, {"channel", "sms"}}), 2);
+  EXPECT_EQ(value_of(s, "casework_notifications_total",
+                     {{"agency", "pwd"}, {"kind", "sign-reminder"}, {"channel", "sms"}}),
+            2);
   // c1 signed after 5 minutes, c2 after 5, c4 after 20: two under 10 minutes (R6.3).
   auto sig = testing::buckets(s, "casework_signature_latency_seconds", {{"agency", "pwd"}});
   EXPECT_EQ(sig.at(300), 2);
@@ -106,8 +117,10 @@ TEST_F(ExporterOnLiveEngine, ScrapedValuesAreThePwdSupervisorsFigures) {
 
   // And every key of the snapshot is exported with its value.
   for (const auto& [key, n] : f->open_by_state)
-    EXPECT_EQ(value_of(s, "casework_open_cases", {{"agency", "pwd"}, {"workflow", key.first}, {"state", key.second}}),
-              static_cast<double>(n)) << key.first << "/" << key.second;
+    EXPECT_EQ(value_of(s, "casework_open_cases",
+                       {{"agency", "pwd"}, {"workflow", key.first}, {"state", key.second}}),
+              static_cast<double>(n))
+        << key.first << "/" << key.second;
   for (const auto& [key, n] : f->transitions_total)
     EXPECT_EQ(value_of(s, "casework_case_transitions_total",
                        {{"agency", "pwd"},
@@ -116,8 +129,10 @@ TEST_F(ExporterOnLiveEngine, ScrapedValuesAreThePwdSupervisorsFigures) {
                         {"to_state", std::get<2>(key)}}),
               static_cast<double>(n));
   for (const auto& [key, n] : f->notifications_total)
-    EXPECT_EQ(value_of(s, "casework_notifications_total", {{"agency", "pwd"}, {"kind", key.first}, {"channel", key.second}}),
-              static_cast<double>(n)) << key.first << "/" << key.second;
+    EXPECT_EQ(value_of(s, "casework_notifications_total",
+                       {{"agency", "pwd"}, {"kind", key.first}, {"channel", key.second}}),
+              static_cast<double>(n))
+        << key.first << "/" << key.second;
 }
 
 TEST_F(ExporterOnLiveEngine, NoCaseIdOrReporterDataReachesTheMetrics) {
@@ -127,8 +142,10 @@ TEST_F(ExporterOnLiveEngine, NoCaseIdOrReporterDataReachesTheMetrics) {
   // Nowhere in the scrape: not in a label, not in a help text.
   for (const auto& id : live.ids) EXPECT_EQ(r.body.find(id), std::string::npos) << "case id " << id;
   for (const auto& rep : testing::kReporters)
-    for (const char* data : {rep.name, rep.phone, rep.address}) EXPECT_EQ(r.body.find(data), std::string::npos) << data;
-  // And every label value is a name from the rules (or a bucket bound, the version), so nothing else can leak.
+    for (const char* data : {rep.name, rep.phone, rep.address})
+      EXPECT_EQ(r.body.find(data), std::string::npos) << data;
+  // And every label value is a name from the rules (or a bucket bound, the version), so nothing else can
+  // leak.
   auto vocabulary = testing::rules_vocabulary(*testing::taipei_bundle());
   std::size_t checked = 0;
   for (const auto& smp : parse_exposition(r.body)) {

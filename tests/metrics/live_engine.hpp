@@ -1,11 +1,12 @@
-// Test support: an embedded engine on the virtual clock (real CAF threads, the Taipei rules) whose Public Works
-// dispatch cases go past their limits, and the providers an embedder wires into the metrics exporter.
+// Test support: an embedded engine on the virtual clock (real CAF threads, the Taipei rules) whose Public
+// Works dispatch cases go past their limits, and the providers an embedder wires into the metrics exporter.
 //
 // The day (Monday 2026-03-02, Taipei), four pwd dispatch cases established at 09:00:
 //   c1 road-debris-oil (stage one 4 h)  signed 09:05, assigned, reported 10:00: closed, every deadline met
 //   c2 road-debris-oil                  signed 09:05, assigned; overdue at 13:00 (R6.4); reported 15:00:
 //                                       closed with stage one missed
-//   c3 road-debris-oil                  never signed: re-notified 09:10 (R6.3), overdue 13:00, escalated 14:00
+//   c3 road-debris-oil                  never signed: re-notified 09:10 (R6.3), overdue 13:00, escalated
+//   14:00
 //                                       (R6.5), still overdue
 //   c4 road-pothole (stage one 24 h)    signed late at 09:20 (after its 09:10 re-notification); open
 #pragma once
@@ -16,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include "casework/engine.hpp"
 #include "casework/metrics_collector.hpp"
@@ -52,8 +53,9 @@ class live_engine {
     if (e) eng = std::move(*e);
   }
 
-  // What an embedder wires into metrics_options::sources until engine::health() exists: the figures snapshots,
-  // the engine clock, and the health figures the engine API already offers (actors, restarts, recovery).
+  // What an embedder wires into metrics_options::sources until engine::health() exists: the figures
+  // snapshots, the engine clock, and the health figures the engine API already offers (actors, restarts,
+  // recovery).
   metrics_sources sources() const {
     engine* e = eng.get();
     metrics_sources s;
@@ -79,8 +81,10 @@ class live_engine {
     ids.clear();
     const char* items[] = {"road-debris-oil", "road-debris-oil", "road-debris-oil", "road-pothole"};
     for (int i = 0; i < 4; ++i) {
-      boost::json::object in{{"item", items[i]}, {"district", "daan"}, {"description", "on the road"}, {"reply", "sms"}};
-      in["location"] = boost::json::object{{"address", kReporters[i].address}, {"lat", 25.02 + 0.01 * i}, {"lng", 121.53}};
+      boost::json::object in{
+          {"item", items[i]}, {"district", "daan"}, {"description", "on the road"}, {"reply", "sms"}};
+      in["location"] =
+          boost::json::object{{"address", kReporters[i].address}, {"lat", 25.02 + 0.01 * i}, {"lng", 121.53}};
       in["reporter"] = boost::json::object{{"name", kReporters[i].name}, {"phone", kReporters[i].phone}};
       auto r = get(eng->create_case("dispatch", {"create", "call_taker", "cc-ct-1", in}), "create");
       ASSERT_TRUE(r) << r.error().to_string();

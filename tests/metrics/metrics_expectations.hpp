@@ -1,5 +1,5 @@
-// What the metrics tests expect of any scrape: the families casework exports (docs/metrics.md), the bounded label
-// names, and the shape of a Prometheus histogram.
+// What the metrics tests expect of any scrape: the families casework exports (docs/metrics.md), the bounded
+// label names, and the shape of a Prometheus histogram.
 #pragma once
 
 #include <cmath>
@@ -54,8 +54,8 @@ inline std::set<std::string> server_families() {
 
 // The only label names a casework metric may carry (le: histogram buckets).
 inline std::set<std::string> bounded_label_names() {
-  return {"agency", "workflow", "item",    "state",   "from_state", "to_state", "stage",
-          "deadline", "kind",   "channel", "outcome", "version",    "provider", "le"};
+  return {"agency",   "workflow", "item",    "state",   "from_state", "to_state", "stage",
+          "deadline", "kind",     "channel", "outcome", "version",    "provider", "le"};
 }
 
 // The cumulative buckets of one histogram series, by upper bound (le parsed as a number; +Inf as infinity).
@@ -74,8 +74,8 @@ inline std::map<double, double> buckets(const std::vector<sample>& samples, cons
   return out;
 }
 
-// What is wrong with the histograms of a scrape: buckets that decrease, a +Inf bucket missing or different from
-// _count. Empty when every histogram is well-formed.
+// What is wrong with the histograms of a scrape: buckets that decrease, a +Inf bucket missing or different
+// from _count. Empty when every histogram is well-formed.
 inline std::vector<std::string> histogram_problems(const std::vector<sample>& samples) {
   std::map<std::pair<std::string, std::map<std::string, std::string>>, std::map<double, double>> series;
   std::map<std::pair<std::string, std::map<std::string, std::string>>, double> counts;
@@ -102,7 +102,8 @@ inline std::vector<std::string> histogram_problems(const std::vector<sample>& sa
       if (n < last) problems.push_back(key.first + ": bucket le=" + std::to_string(bound) + " decreases");
       last = n;
     }
-    if (!b.count(INFINITY)) problems.push_back(key.first + ": no +Inf bucket");
+    if (!b.count(INFINITY))
+      problems.push_back(key.first + ": no +Inf bucket");
     else if (!counts.count(key) || counts.at(key) != b.at(INFINITY))
       problems.push_back(key.first + ": +Inf bucket differs from _count");
   }

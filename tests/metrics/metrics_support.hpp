@@ -1,5 +1,6 @@
-// Test support for the metrics tests: a plain HTTP/1.0 GET over a real socket, child processes (promtool, a real
-// Prometheus server), a parser of the Prometheus text format, and polling with a deadline instead of sleeps.
+// Test support for the metrics tests: a plain HTTP/1.0 GET over a real socket, child processes (promtool, a
+// real Prometheus server), a parser of the Prometheus text format, and polling with a deadline instead of
+// sleeps.
 #pragma once
 
 #include <arpa/inet.h>
@@ -41,18 +42,20 @@ inline void write_file(const std::string& path, const std::string& text) {
 }
 
 struct http_response {
-  int status = 0;        // 0: no answer (connection refused, timeout, malformed)
-  std::string headers;   // the header block, lower-cased names kept as sent
+  int status = 0;       // 0: no answer (connection refused, timeout, malformed)
+  std::string headers;  // the header block, lower-cased names kept as sent
   std::string body;
-  std::string error;     // why status is 0
+  std::string error;  // why status is 0
 };
 
 // GET http://127.0.0.1:port/target with HTTP/1.0 (no keep-alive, no chunking: the body ends at EOF).
-inline http_response http_get(int port, const std::string& target, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+inline http_response http_get(int port, const std::string& target,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
   http_response r;
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return r.error = "socket failed", r;
-  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_in addr{};
@@ -190,12 +193,12 @@ struct run_result {
 };
 
 // Runs a program to completion, stdin from `in_path` (no time limit of its own: ctest's applies).
-inline run_result run_program(const std::string& exe, const std::vector<std::string>& args, const std::string& scratch,
-                              const std::string& in_path = "/dev/null") {
+inline run_result run_program(const std::string& exe, const std::vector<std::string>& args,
+                              const std::string& scratch, const std::string& in_path = "/dev/null") {
   static int n = 0;
   ++n;
-  child_process p(exe, args, scratch + "/run-" + std::to_string(n) + ".out", scratch + "/run-" + std::to_string(n) + ".err",
-                  in_path);
+  child_process p(exe, args, scratch + "/run-" + std::to_string(n) + ".out",
+                  scratch + "/run-" + std::to_string(n) + ".err", in_path);
   run_result r;
   if (!p.started()) return r.err = "cannot start " + exe, r;
   while (p.running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));

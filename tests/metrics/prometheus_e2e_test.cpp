@@ -1,9 +1,9 @@
-// End to end with a real Prometheus server (Debian's prometheus 2.42): it scrapes the exporter of a live engine
-// every second and loads the shipped alert rules, while the virtual clock drives Public Works dispatch cases
-// overdue (live_engine.hpp). Its HTTP API must then answer the agency's overdue and compliance figures as they
-// move, and run every query of the shipped Grafana dashboard.
-#include <boost/json.hpp>
+// End to end with a real Prometheus server (Debian's prometheus 2.42): it scrapes the exporter of a live
+// engine every second and loads the shipped alert rules, while the virtual clock drives Public Works dispatch
+// cases overdue (live_engine.hpp). Its HTTP API must then answer the agency's overdue and compliance figures
+// as they move, and run every query of the shipped Grafana dashboard.
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include "casework/metrics_exporter.hpp"
 #include "live_engine.hpp"
@@ -21,7 +21,8 @@ using namespace std::chrono_literals;
 // bound), so the test retries on another when the server cannot start.
 class prometheus_server {
  public:
-  prometheus_server(const testing::temp_dir& dir, int target_port, int attempt) : port_(testing::free_port()) {
+  prometheus_server(const testing::temp_dir& dir, int target_port, int attempt)
+      : port_(testing::free_port()) {
     const std::string tsdb = dir.str("tsdb-" + std::to_string(attempt));
     testing::write_file(dir.str("prometheus.yml"),
                         "global:\n"
@@ -29,24 +30,28 @@ class prometheus_server {
                         "  scrape_timeout: 900ms\n"
                         "  evaluation_interval: 1s\n"
                         "rule_files:\n"
-                        "  - " CASEWORK_DEPLOY_DIR "/alerts.yml\n"
+                        "  - " CASEWORK_DEPLOY_DIR
+                        "/alerts.yml\n"
                         "scrape_configs:\n"
                         "  - job_name: caseworkd\n"
                         "    static_configs:\n"
-                        "      - targets: ['127.0.0.1:" + std::to_string(target_port) + "']\n");
+                        "      - targets: ['127.0.0.1:" +
+                            std::to_string(target_port) + "']\n");
     proc_ = std::make_unique<testing::child_process>(
         CASEWORK_PROMETHEUS,
         std::vector<std::string>{"--config.file=" + dir.str("prometheus.yml"), "--storage.tsdb.path=" + tsdb,
-                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"},
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+                                 "--log.level=warn"},
         dir.str("prometheus.out"), dir.str("prometheus-" + std::to_string(attempt) + ".err"));
   }
 
   // Ready to answer queries within 20 s; false (with the server's log in `why`) otherwise.
   bool wait_ready(std::string& why) {
-    bool ok = testing::poll_until(20s, [&] { return !proc_->running() || testing::http_get(port_, "/-/ready").status == 200; });
+    bool ok = testing::poll_until(
+        20s, [&] { return !proc_->running() || testing::http_get(port_, "/-/ready").status == 200; });
     if (ok && proc_->running()) return true;
-    why = "prometheus is not ready on 127.0.0.1:" + std::to_string(port_) + " (running: " +
-          (proc_->running() ? "yes" : "no") + ")\n" + proc_->err();
+    why = "prometheus is not ready on 127.0.0.1:" + std::to_string(port_) +
+          " (running: " + (proc_->running() ? "yes" : "no") + ")\n" + proc_->err();
     return false;
   }
 
@@ -137,13 +142,15 @@ TEST(PrometheusEndToEnd, ARealPrometheusSeesThePwdCasesGoOverdueAndTheirComplian
   EXPECT_EQ(prom.await(kOverdue, 1), 1);
   EXPECT_EQ(prom.await(kStageOneMissed, 1), 1);
   EXPECT_EQ(prom.await(kStageOneMet, 1), 1);
-  EXPECT_EQ(prom.await(R"(sum(casework_deadline_compliance_total{agency="pwd",deadline="stage-one",outcome="met"})
+  EXPECT_EQ(
+      prom.await(R"(sum(casework_deadline_compliance_total{agency="pwd",deadline="stage-one",outcome="met"})
                           / sum(casework_deadline_compliance_total{agency="pwd",deadline="stage-one"}))",
-                       0.5),
-            0.5);
+                 0.5),
+      0.5);
   EXPECT_EQ(prom.await(R"(casework_oldest_open_case_age_seconds{agency="pwd"})", 6 * 3600), 6 * 3600);
   // R6.3: c3 and c4 were re-notified (once each, by SMS among others).
-  EXPECT_EQ(prom.await(R"(casework_notifications_total{agency="pwd",kind="sign-reminder",channel="sms"})", 2), 2);
+  EXPECT_EQ(prom.await(R"(casework_notifications_total{agency="pwd",kind="sign-reminder",channel="sms"})", 2),
+            2);
 
   // The shipped alert rules are loaded and evaluate without error.
   auto rules = prom.api("rules");
@@ -164,10 +171,13 @@ TEST(PrometheusEndToEnd, ARealPrometheusSeesThePwdCasesGoOverdueAndTheirComplian
     if (!targets) continue;
     for (const auto& t : targets->as_array()) {
       std::string q(t.at("expr").as_string());
-      for (auto [var, value] : {std::pair<std::string, std::string>{"$agency", "pwd|dot"}, {"$workflow", ".*"},
-                                {"$__rate_interval", "1m"}, {"$__interval", "1m"}})
+      for (auto [var, value] : {std::pair<std::string, std::string>{"$agency", "pwd|dot"},
+                                {"$workflow", ".*"},
+                                {"$__rate_interval", "1m"},
+                                {"$__interval", "1m"}})
         for (std::size_t at; (at = q.find(var)) != std::string::npos;) q.replace(at, var.size(), value);
-      EXPECT_TRUE(prom.api("query?query=" + testing::url_encode(q)).is_object()) << p.at("title") << ": " << q;
+      EXPECT_TRUE(prom.api("query?query=" + testing::url_encode(q)).is_object())
+          << p.at("title") << ": " << q;
       ++queries;
     }
   }

@@ -1,6 +1,6 @@
-// Test support: every value a bounded label may take, read from the rules themselves (directory agencies, item
-// codes, workflow names, states, deadlines, notification kinds and channels). A label value outside it could be
-// anything, personal data included (R9.2).
+// Test support: every value a bounded label may take, read from the rules themselves (directory agencies,
+// item codes, workflow names, states, deadlines, notification kinds and channels). A label value outside it
+// could be anything, personal data included (R9.2).
 #pragma once
 
 #include <map>

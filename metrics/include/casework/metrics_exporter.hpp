@@ -1,5 +1,5 @@
-// casework/metrics_exporter.hpp: the engine's metrics over HTTP for Prometheus (GET /metrics), and as text for
-// embedders that serve or log them themselves.
+// casework/metrics_exporter.hpp: the engine's metrics over HTTP for Prometheus (GET /metrics), and as text
+// for embedders that serve or log them themselves.
 //
 //   metrics_options o;
 //   o.sources.figures = [&] { ... };            // see metrics_collector.hpp
@@ -9,8 +9,8 @@
 //   (*ex)->port();                              // the bound port (useful with port 0)
 //   (*ex)->text();                              // the same families, without HTTP
 //
-// The exporter owns a metrics_collector and a prometheus::Registry for the embedder's own metrics (the server's
-// HTTP requests and webhook deliveries), served with it. The HTTP server is prometheus-cpp's Exposer
+// The exporter owns a metrics_collector and a prometheus::Registry for the embedder's own metrics (the
+// server's HTTP requests and webhook deliveries), served with it. The HTTP server is prometheus-cpp's Exposer
 // (civetweb); it also serves prometheus-cpp's own exposer_* metrics about scrapes.
 #pragma once
 
@@ -29,7 +29,7 @@ namespace casework {
 inline constexpr const char* kDefaultMetricsAddress = "127.0.0.1:9464";
 
 struct metrics_options {
-  metrics_sources sources;        // what is exported (metrics_collector.hpp); default: build info only
+  metrics_sources sources;  // what is exported (metrics_collector.hpp); default: build info only
   // "ip:port" to listen on, an IP literal ("127.0.0.1:9464", "0.0.0.0:9464", "[::1]:9464"; port 0: any free
   // port). Default (empty): no HTTP server; text() only.
   std::string address;
@@ -49,8 +49,8 @@ class metrics_exporter {
 
   // The bound TCP port; 0 without an HTTP server.
   int port() const;
-  // The exposition of the collector and the registry, as a scrape of `path` returns it (without prometheus-cpp's
-  // exposer_* metrics).
+  // The exposition of the collector and the registry, as a scrape of `path` returns it (without
+  // prometheus-cpp's exposer_* metrics).
   std::string text() const;
   // For the embedder's own metrics, e.g. prometheus::BuildCounter().Name("casework_http_requests_total")
   // .Register(*ex->registry()); exported with casework's. Follow docs/metrics.md's naming.
