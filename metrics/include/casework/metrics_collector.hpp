@@ -31,8 +31,9 @@
 
 namespace casework {
 
-// Where the collector reads, once per scrape. Providers run on the scraping thread: they must be cheap and
-// must not wait for actors (return published snapshots). An exception a provider throws is caught; that
+// Where the collector reads, once per scrape. Providers run on the scraping threads, possibly two at once: they
+// must be thread-safe, cheap, and must not wait for actors (return published snapshots). They must not outlive
+// what they read: destroy the collector (or exporter) before the engine. An exception a provider throws is caught; that
 // scrape then lacks the provider's metrics and casework_metrics_provider_errors_total counts it.
 struct metrics_sources {
   // Every agency's figures, one snapshot per agency (engine::figures for each engine::agencies()).
