@@ -1,6 +1,9 @@
 // The exporter on a live embedded engine (virtual clock, real CAF threads): Public Works dispatch cases go
 // past their limits (live_engine.hpp), /metrics is scraped over a real socket on 127.0.0.1, checked by
 // `promtool check metrics`, compared with the supervisors' figures, and searched for personal data (R9.2).
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "casework/metrics_exporter.hpp"
@@ -174,6 +177,59 @@ TEST_F(ExporterOnLiveEngine, TextWithoutHttpMatchesTheScrape) {
   EXPECT_EQ(casework_lines(exporter->text()), casework_lines(r.body));
   auto missing = testing::http_get(exporter->port(), "/nothing-here");
   EXPECT_EQ(missing.status, 404);
+}
+
+}  // namespace
+}  // namespace casework
+
+namespace casework {
+namespace {
+
+// Prometheus scrapes while cases move: every scrape is answered at once from the published snapshots, never
+// waiting for the actors, and is well-formed whatever the supervisors are publishing at that moment.
+TEST(ExporterWhileCasesMove, ScrapesDuringTheDayAreAnsweredPromptlyAndWellFormed) {
+  testing::live_engine live;
+  ASSERT_TRUE(live.eng);
+  metrics_options o;
+  o.sources = live.sources();
+  o.address = "127.0.0.1:0";
+  auto ex = metrics_exporter::open(o);
+  ASSERT_TRUE(ex) << ex.error().to_string();
+  const int port = (*ex)->port();
+
+  std::atomic<bool> stop{false};
+  std::vector<std::string> problems;
+  std::atomic<std::size_t> scrapes{0};
+  std::chrono::steady_clock::duration slowest{};
+  std::thread scraper([&] {
+    while (!stop) {
+      auto t = std::chrono::steady_clock::now();
+      auto r = testing::http_get(port, "/metrics");
+      slowest = std::max(slowest, std::chrono::steady_clock::now() - t);
+      ++scrapes;
+      if (r.status != 200) problems.push_back("status " + std::to_string(r.status) + ": " + r.error);
+      for (auto& p : testing::histogram_problems(parse_exposition(r.body))) problems.push_back(p);
+    }
+  });
+  struct joiner {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~joiner() {
+      stop = true;
+      t.join();
+    }
+  };
+  {
+    joiner j{stop, scraper};
+    live.establish();
+    live.morning();
+    live.afternoon();
+    EXPECT_TRUE(live.wait_for_pwd([](const agency_figures& f) { return f.overdue_by_stage.count(1); }));
+    EXPECT_TRUE(testing::poll_until(std::chrono::seconds(10), [&] { return scrapes >= 20; }))
+        << scrapes << " scrapes";
+  }
+  EXPECT_EQ(problems, std::vector<std::string>{});
+  EXPECT_LT(slowest, std::chrono::seconds(1));
 }
 
 }  // namespace
