@@ -84,4 +84,8 @@ case "$output" in
   *"stage-one deadline "*) ;;
   *) fail "the consumer printed no stage-one deadline" ;;
 esac
+case "$output" in
+  *'casework_open_cases{agency="pwd-parks-lights",workflow="dispatch",state="created"} 1'*) ;;
+  *) fail "the consumer printed no casework_open_cases metric for the new case" ;;
+esac
 echo "run-install-test: OK"

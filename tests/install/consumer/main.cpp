@@ -1,11 +1,14 @@
 // casework_consumer: loads the installed Taipei rules, establishes one dispatch case at a fixed instant and
-// prints its stage-one deadline (R6.4). Exits 1, naming the error, when any step fails.
+// prints its stage-one deadline (R6.4), then the agency's open cases as the installed metrics library exports
+// them. Exits 1, naming the error, when any step fails.
 #include <iostream>
+#include <sstream>
 
 #include <boost/json.hpp>
 
 #include "casework/bundle.hpp"
 #include "casework/interpreter.hpp"
+#include "casework/metrics_collector.hpp"
 
 int main() {
   using namespace casework;
@@ -36,5 +39,12 @@ int main() {
   const deadline& d = s->deadlines.at("stage-one");
   std::cout << "stage-one deadline " << b.calendar.format_local(d.at) << " (" << d.rule << "): " << d.basis
             << "\n";
+
+  auto figures = std::make_shared<agency_figures>(recount(s->agency, b.definitions, {*events}));
+  metrics_sources sources;
+  sources.figures = [figures] { return std::vector<std::shared_ptr<const agency_figures>>{figures}; };
+  std::istringstream text(text_exposition(metrics_collector(sources)));
+  for (std::string line; std::getline(text, line);)
+    if (line.rfind("casework_open_cases{", 0) == 0) std::cout << line << "\n";
   return 0;
 }
