@@ -21,7 +21,7 @@ test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
 
 demo: build
-	@$(BUILD)/examples/dispatch_deadlines
+	@scripts/demo $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
