@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -27,15 +28,22 @@ struct http_answer {
   unsigned status = 0;
   std::map<std::string, std::string> headers;   // lower-case names
   std::string body;
-  boost::json::value json() const {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(body, ec);
-    return ec ? boost::json::value() : v;
+  // The body parsed (null when it is not JSON); a reference into this answer, parsed once.
+  const boost::json::value& json() const {
+    if (!parsed_) {
+      boost::system::error_code ec;
+      auto v = boost::json::parse(body, ec);
+      parsed_ = ec ? boost::json::value() : std::move(v);
+    }
+    return *parsed_;
   }
   std::string header(const std::string& name) const {
     auto it = headers.find(name);
     return it == headers.end() ? std::string() : it->second;
   }
+
+ private:
+  mutable std::optional<boost::json::value> parsed_;
 };
 
 // One request on a fresh connection.
