@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -93,6 +94,33 @@ inline std::shared_ptr<const bundle> taipei_rules() {
 // The first instant of the scenarios: Monday 2026-03-02 09:00 in Taipei.
 inline instant monday_9am() { return *parse_instant("2026-03-02T09:00:00+08:00"); }
 
+// A log sink the test can read while the server writes to it.
+class locked_log : public std::streambuf {
+ public:
+  std::string text() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return text_;
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      text_.push_back(static_cast<char>(c));
+    }
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    text_.append(s, static_cast<std::size_t>(n));
+    return n;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string text_;
+};
+
 class running_server {
  public:
   // Tokens: "admin", "auditor", and for each agency A in `agencies` and role R: "R@A" (e.g. "handler@pwd-parks-lights").
@@ -142,7 +170,7 @@ class running_server {
   std::uint16_t port() const { return port_cache(); }
   const std::string& token(const std::string& name) const { return tokens_.at(name); }
   server& srv() { return *srv_; }
-  std::string log_text() const { return log_.str(); }
+  std::string log_text() const { return log_buf_.text(); }
   const temp_dir& dir() const { return dir_; }
 
   http_answer call(const std::string& method, const std::string& target, const std::string& who,
@@ -168,7 +196,8 @@ class running_server {
   temp_dir dir_;
   std::string tokens_file_;
   std::map<std::string, std::string> tokens_;
-  std::ostringstream log_;   // written under the server's log mutex; read after shutdown or between calls
+  locked_log log_buf_;
+  std::ostream log_{&log_buf_};
   std::unique_ptr<server> srv_;
   std::thread thread_;
 };
