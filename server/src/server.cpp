@@ -21,20 +21,24 @@ namespace casework {
 namespace asio = boost::asio;
 using namespace server_detail;
 
+// Members are destroyed in reverse order: the io_context (and with it any session cut off by the drain
+// timeout) before the session bookkeeping it calls back into; the routes before the engine they subscribe to;
+// the engine (whose notifier wakes the webhook sender) before the sender; the store last.
 struct server::impl {
   server_options opt;
   std::unique_ptr<server_log> log;
   std::shared_ptr<rocksdb_store> store;
-  std::unique_ptr<engine> eng;
   std::unique_ptr<webhook_sender> webhooks;
+  std::unique_ptr<engine> eng;
   std::unique_ptr<api> routes;
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor{io};
-  asio::steady_timer drain_timer{io};
   session_host host;
   std::mutex mu;
   std::map<session*, std::weak_ptr<session>> sessions;
   std::atomic<bool> stop_requested{false};
+  std::uint16_t port = 0;   // the bound port, kept: the acceptor closes on stop()
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor{io};
+  asio::steady_timer drain_timer{io};
 
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [this](boost::system::error_code ec, asio::ip::tcp::socket s) {
@@ -52,7 +56,7 @@ struct server::impl {
   void session_ended(session* s) {
     std::lock_guard<std::mutex> lock(mu);
     sessions.erase(s);
-    if (host.stopping && sessions.empty()) asio::post(io, [this] { drain_timer.cancel(); });
+    if (host.stopping && sessions.empty() && !io.stopped()) asio::post(io, [this] { drain_timer.cancel(); });
   }
 };
 
@@ -124,13 +128,14 @@ expected<std::unique_ptr<server>> server::open(server_options options) {
   if (!ec) p->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return error(errc::invalid_argument, "cannot listen: " + ec.message(), "listen");
 
+  p->port = p->acceptor.local_endpoint().port();
   p->host.routes = p->routes.get();
   p->host.limits = &p->opt.limits;
   p->host.log = p->log.get();
   impl* raw = p.get();
   p->host.on_session_end = [raw](session* s) { raw->session_ended(s); };
   if (p->webhooks) p->webhooks->start();
-  p->log->write("info", "listening", {{"port", p->acceptor.local_endpoint().port()},
+  p->log->write("info", "listening", {{"port", p->port},
                                       {"clock", p->opt.clock == clock_mode::virtual_time ? "virtual" : "real"}});
   return std::unique_ptr<server>(new server(std::move(p)));
 }
@@ -148,7 +153,7 @@ server::~server() {
   impl_->log->write("info", "stopped");
 }
 
-std::uint16_t server::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t server::port() const { return impl_->port; }
 
 engine& server::core() { return *impl_->eng; }
 
