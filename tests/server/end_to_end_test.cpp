@@ -141,3 +141,28 @@ TEST(ServerEndToEnd, R6_10_ReleaseBeforeTheLimitIsRecorded) {
 }
 
 }  // namespace casework::testing
+
+namespace casework::testing {
+
+TEST(ServerEndToEnd, R5_5_ATyphoonClosureMovesAWorkingDayDeadlineAndCannotBeAddedTwice) {
+  running_server s;
+  auto report = streetlight_report();
+  report["item"] = "bulky-waste-pickup";   // stage one: 1 working day (dep)
+  auto c = s.call_json("POST", "/v1/cases", "call-taker@call-centre", report);
+  ASSERT_EQ(c.status, 201u) << c.body;
+  const std::string at = "/v1/cases/" + std::string(c.json().at("id").as_string());
+  const std::string before(c.json().at("deadlines").at("stage-one").as_string());
+  auto closure = s.call_json("POST", "/v1/calendar/closures", "admin",
+                             {{"day", "2026-03-03"}, {"reason", "Typhoon Test"}});
+  ASSERT_EQ(closure.status, 201u) << closure.body;
+  EXPECT_EQ(closure.json().at("calendar_version"), 1);
+  const auto after = s.call("GET", at, "supervisor@dep");
+  ASSERT_EQ(after.status, 200u);
+  EXPECT_NE(after.json().at("deadlines").at("stage-one").as_string(), before);
+  EXPECT_EQ(after.json().at("deadlines").at("stage-one"), "2026-03-04T16:00:00Z");   // end of Wednesday, Taipei
+  auto twice = s.call_json("POST", "/v1/calendar/closures", "admin", {{"day", "2026-03-03"}, {"reason", "again"}});
+  EXPECT_EQ(twice.status, 409u) << twice.body;
+  EXPECT_EQ(twice.json().at("code"), "already_exists");
+}
+
+}  // namespace casework::testing
