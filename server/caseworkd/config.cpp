@@ -40,9 +40,23 @@ flight are answered, the engine stops and the store closes.
 }
 
 namespace {
-const char* const value_options[] = {"data", "listen", "tokens", "clock", "start", "definitions", "city",
-                                     "hotline-agency", "io-threads", "webhook-url", "webhook-attempts",
-                                     "webhook-backoff-ms", "config", "make-token", "agency", "person", "token-id"};
+const char* const value_options[] = {"data",
+                                     "listen",
+                                     "tokens",
+                                     "clock",
+                                     "start",
+                                     "definitions",
+                                     "city",
+                                     "hotline-agency",
+                                     "io-threads",
+                                     "webhook-url",
+                                     "webhook-attempts",
+                                     "webhook-backoff-ms",
+                                     "config",
+                                     "make-token",
+                                     "agency",
+                                     "person",
+                                     "token-id"};
 
 bool known(const std::string& name) {
   for (const char* o : value_options)
@@ -50,7 +64,8 @@ bool known(const std::string& name) {
   return false;
 }
 
-expected<long> number(const std::map<std::string, std::string>& v, const char* name, long dflt, long min, long max) {
+expected<long> number(const std::map<std::string, std::string>& v, const char* name, long dflt, long min,
+                      long max) {
   auto it = v.find(name);
   if (it == v.end()) return dflt;
   try {
@@ -59,7 +74,8 @@ expected<long> number(const std::map<std::string, std::string>& v, const char* n
     if (used == it->second.size() && n >= min && n <= max) return n;
   } catch (...) {
   }
-  return error(errc::invalid_argument, "must be a number from " + std::to_string(min) + " to " + std::to_string(max),
+  return error(errc::invalid_argument,
+               "must be a number from " + std::to_string(min) + " to " + std::to_string(max),
                std::string("--") + name);
 }
 
@@ -75,10 +91,13 @@ status read_config_file(const std::string& path, std::map<std::string, std::stri
     std::string k(kv.key());
     if (!known(k) || k == "config") return error(errc::invalid_argument, "unknown option", "--config: " + k);
     std::string text;
-    if (kv.value().is_string()) text = std::string(kv.value().get_string());
-    else if (kv.value().is_int64()) text = std::to_string(kv.value().get_int64());
-    else return error(errc::invalid_argument, "must be a string or an integer", "--config: " + k);
-    values.emplace(k, text);   // the command line, read first, wins
+    if (kv.value().is_string())
+      text = std::string(kv.value().get_string());
+    else if (kv.value().is_int64())
+      text = std::to_string(kv.value().get_int64());
+    else
+      return error(errc::invalid_argument, "must be a string or an integer", "--config: " + k);
+    values.emplace(k, text);  // the command line, read first, wins
   }
   return {};
 }
@@ -93,13 +112,17 @@ expected<config> parse_args(const std::vector<std::string>& args, const std::str
       c.help = true;
       return c;
     }
-    if (a.rfind("--", 0) != 0 || !known(a.substr(2))) return error(errc::invalid_argument, "unknown option", a);
+    if (a.rfind("--", 0) != 0 || !known(a.substr(2)))
+      return error(errc::invalid_argument, "unknown option", a);
     if (i + 1 >= args.size()) return error(errc::invalid_argument, "needs a value", a);
     v[a.substr(2)] = args[++i];
   }
   if (auto it = v.find("config"); it != v.end())
     if (auto st = read_config_file(it->second, v); !st) return st.error();
-  auto get = [&](const char* k, const std::string& dflt) { auto it = v.find(k); return it == v.end() ? dflt : it->second; };
+  auto get = [&](const char* k, const std::string& dflt) {
+    auto it = v.find(k);
+    return it == v.end() ? dflt : it->second;
+  };
   auto& s = c.server;
   s.data_dir = get("data", "./var/caseworkd");
   s.listen = get("listen", "127.0.0.1:8080");
@@ -107,14 +130,19 @@ expected<config> parse_args(const std::vector<std::string>& args, const std::str
   s.hotline_agency = get("hotline-agency", "call-centre");
   c.definitions = get("definitions", default_definitions);
   c.city = get("city", "taipei");
-  if (c.city != "taipei" && c.city != "nyc") return error(errc::invalid_argument, "must be taipei or nyc", "--city");
+  if (c.city != "taipei" && c.city != "nyc")
+    return error(errc::invalid_argument, "must be taipei or nyc", "--city");
   const std::string clock = get("clock", "real");
-  if (clock == "real") s.clock = clock_mode::real;
-  else if (clock == "virtual") s.clock = clock_mode::virtual_time;
-  else return error(errc::invalid_argument, "must be real or virtual", "--clock");
+  if (clock == "real")
+    s.clock = clock_mode::real;
+  else if (clock == "virtual")
+    s.clock = clock_mode::virtual_time;
+  else
+    return error(errc::invalid_argument, "must be real or virtual", "--clock");
   c.start_text = get("start", "");
   if (!c.start_text.empty()) {
-    if (s.clock != clock_mode::virtual_time) return error(errc::invalid_argument, "only with --clock virtual", "--start");
+    if (s.clock != clock_mode::virtual_time)
+      return error(errc::invalid_argument, "only with --clock virtual", "--start");
     auto t = parse_instant(c.start_text);
     if (!t) return error(errc::invalid_argument, t.error().message(), "--start");
     s.start = *t;

@@ -10,10 +10,10 @@
 namespace casework::daemon {
 
 struct config {
-  server_options server;              // rules are loaded by main from `definitions` and `city`
-  std::string definitions;            // the workflows root (definitions/, taipei/, nyc/, calendars/)
-  std::string city = "taipei";        // taipei or nyc
-  std::string start_text;             // --start, kept for the log
+  server_options server;        // rules are loaded by main from `definitions` and `city`
+  std::string definitions;      // the workflows root (definitions/, taipei/, nyc/, calendars/)
+  std::string city = "taipei";  // taipei or nyc
+  std::string start_text;       // --start, kept for the log
   bool help = false;
   // --make-token ROLE: append a new token to --tokens and print its secret, then exit.
   std::string make_token_role, make_token_agency, make_token_person, make_token_id;

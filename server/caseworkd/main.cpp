@@ -17,7 +17,8 @@ namespace {
 std::string default_workflows_root() {
   if (const char* env = std::getenv("CASEWORK_WORKFLOWS_DIR"); env && *env) return env;
   std::error_code ec;
-  if (std::filesystem::is_directory(std::filesystem::path(CASEWORK_INSTALLED_WORKFLOWS_DIR) / "definitions", ec))
+  if (std::filesystem::is_directory(std::filesystem::path(CASEWORK_INSTALLED_WORKFLOWS_DIR) / "definitions",
+                                    ec))
     return CASEWORK_INSTALLED_WORKFLOWS_DIR;
   return CASEWORK_SOURCE_WORKFLOWS_DIR;
 }
@@ -45,14 +46,15 @@ int main(int argc, char** argv) {
     std::cout << daemon::usage();
     return 0;
   }
-  auto paths = cfg->city == "nyc" ? bundle_paths::nyc(cfg->definitions) : bundle_paths::taipei(cfg->definitions);
+  auto paths =
+      cfg->city == "nyc" ? bundle_paths::nyc(cfg->definitions) : bundle_paths::taipei(cfg->definitions);
   auto rules = load_bundle(paths);
   if (!rules) return fail(rules.error());
 
   if (!cfg->make_token_role.empty()) {
     if (cfg->server.tokens_file.empty()) return fail(error(errc::invalid_argument, "required", "--tokens"));
-    token_spec spec{cfg->make_token_id.empty() ? cfg->make_token_role : cfg->make_token_id, cfg->make_token_role,
-                    cfg->make_token_agency, cfg->make_token_person};
+    token_spec spec{cfg->make_token_id.empty() ? cfg->make_token_role : cfg->make_token_id,
+                    cfg->make_token_role, cfg->make_token_agency, cfg->make_token_person};
     auto secret = add_token(cfg->server.tokens_file, spec, (*rules)->people);
     if (!secret) return fail(secret.error());
     std::cout << *secret << "\n";
@@ -69,6 +71,6 @@ int main(int argc, char** argv) {
     s->stop();
   }).detach();
   s->run();
-  srv->reset();   // engine stopped, store closed
+  srv->reset();  // engine stopped, store closed
   return 0;
 }

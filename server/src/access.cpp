@@ -5,8 +5,8 @@
 #include <fstream>
 #include <set>
 
-#include <boost/json.hpp>
 #include <openssl/crypto.h>
+#include <boost/json.hpp>
 
 #include "casework/bundle.hpp"
 #include "casework/server.hpp"
@@ -17,8 +17,8 @@ namespace json = boost::json;
 
 namespace {
 constexpr std::pair<role, const char*> role_names[] = {
-    {role::call_taker, "call-taker"}, {role::duty_officer, "duty-officer"}, {role::handler, "handler"},
-    {role::supervisor, "supervisor"}, {role::auditor, "auditor"},           {role::admin, "admin"},
+    {role::call_taker, "call-taker"},        {role::duty_officer, "duty-officer"}, {role::handler, "handler"},
+    {role::supervisor, "supervisor"},        {role::auditor, "auditor"},           {role::admin, "admin"},
     {role::open311_client, "open311-client"}};
 
 error bad(const std::string& source, const std::string& field, const std::string& message) {
@@ -123,7 +123,9 @@ bool access_policy::sees_personal_data(const principal& p) {
   return p.r == role::call_taker || p.r == role::handler || p.r == role::supervisor;
 }
 
-bool access_policy::reads_cases(const principal& p) { return p.r != role::open311_client; }
+bool access_policy::reads_cases(const principal& p) {
+  return p.r != role::open311_client;
+}
 
 bool access_policy::issues_commands(const principal& p) {
   return p.r == role::call_taker || p.r == role::duty_officer || p.r == role::handler ||
@@ -132,13 +134,18 @@ bool access_policy::issues_commands(const principal& p) {
 
 std::vector<std::string> access_policy::engine_roles(const principal& p) {
   switch (p.r) {
-    case role::call_taker: return {"call_taker"};
-    case role::duty_officer: return {"duty_officer"};
-    case role::handler: return {"handler"};
+    case role::call_taker:
+      return {"call_taker"};
+    case role::duty_officer:
+      return {"duty_officer"};
+    case role::handler:
+      return {"handler"};
     case role::supervisor:  // the agency's management: its windows and intake (R2.1, R2.2, R5.2)
       return {"supervisor", "dispatch_manager", "dispatch_operator", "intake_clerk", "liaison"};
-    case role::open311_client: return {"call_taker"};   // a report through Open311 is a call taken
-    default: return {};
+    case role::open311_client:
+      return {"call_taker"};  // a report through Open311 is a call taken
+    default:
+      return {};
   }
 }
 
@@ -146,7 +153,8 @@ std::vector<std::string> access_policy::engine_roles(const principal& p) {
 
 namespace casework {
 
-expected<std::string> add_token(const std::string& tokens_file, const token_spec& spec, const directory& people) {
+expected<std::string> add_token(const std::string& tokens_file, const token_spec& spec,
+                                const directory& people) {
   namespace json = boost::json;
   json::object doc{{"tokens", json::array{}}};
   if (std::filesystem::exists(tokens_file)) {
@@ -156,7 +164,8 @@ expected<std::string> add_token(const std::string& tokens_file, const token_spec
     doc = std::move(cur->get_object());
   }
   auto* list = doc.if_contains("tokens");
-  if (!list || !list->is_array()) return error(errc::invalid_argument, "required: an array", tokens_file + ": tokens");
+  if (!list || !list->is_array())
+    return error(errc::invalid_argument, "required: an array", tokens_file + ": tokens");
   auto secret = generate_token();
   json::object e{{"id", spec.id}, {"sha256", secret.sha256}, {"role", spec.role}};
   if (!spec.agency.empty()) e["agency"] = spec.agency;

@@ -17,14 +17,14 @@ namespace casework::server_detail {
 
 enum class role { call_taker, duty_officer, handler, supervisor, auditor, admin, open311_client };
 
-const char* to_string(role r);                        // "call-taker"
+const char* to_string(role r);  // "call-taker"
 std::optional<role> role_from_string(std::string_view s);
 
 struct principal {
-  std::string id;             // the token's id (never the secret), for logs and the access record
+  std::string id;  // the token's id (never the secret), for logs and the access record
   role r = role::auditor;
-  std::string agency;         // empty for admin and auditor
-  std::string person;         // a directory person id, or empty (then commands are issued as the token id)
+  std::string agency;  // empty for admin and auditor
+  std::string person;  // a directory person id, or empty (then commands are issued as the token id)
 
   // The actor id commands are recorded under.
   const std::string& actor_id() const { return person.empty() ? id : person; }
@@ -42,7 +42,7 @@ class token_table {
  private:
   struct entry {
     principal p;
-    std::string sha256;   // 32 raw bytes
+    std::string sha256;  // 32 raw bytes
   };
   std::vector<entry> entries_;
 };

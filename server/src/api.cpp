@@ -59,7 +59,9 @@ api::api(const server_options& options, engine& eng, rocksdb_store& store, token
   });
 }
 
-api::~api() { eng_.unsubscribe(subscription_); }
+api::~api() {
+  eng_.unsubscribe(subscription_);
+}
 
 std::optional<principal> api::authenticate(const request& req, const std::string* api_key) const {
   auto h = req.find(http::field::authorization);
@@ -75,14 +77,16 @@ std::optional<principal> api::authenticate(const request& req, const std::string
 response api::handle(const request& req) {
   try {
     if (req.target().size() > opt_.limits.target_bytes)
-      return problem(req, http::status::uri_too_long, "invalid_argument",
-                     "the request target is longer than " + std::to_string(opt_.limits.target_bytes) + " bytes",
-                     "target");
+      return problem(
+          req, http::status::uri_too_long, "invalid_argument",
+          "the request target is longer than " + std::to_string(opt_.limits.target_bytes) + " bytes",
+          "target");
     auto t = parse_target(std::string_view(req.target().data(), req.target().size()));
     if (!t) return problem(req, t.error());
     for (const auto& kv : t->query)
       if (kv.second.size() > opt_.limits.string_bytes || kv.first.size() > 64)
-        return problem(req, http::status::bad_request, "invalid_argument", "query parameter too long", kv.first);
+        return problem(req, http::status::bad_request, "invalid_argument", "query parameter too long",
+                       kv.first);
     return route(req, *t);
   } catch (const std::exception& e) {
     log_.write("error", "unexpected exception", {{"what", e.what()}});
@@ -119,7 +123,8 @@ response api::route(const request& req, const target& t) {
     if (!plain_segment(parts[2]))
       return problem(req, http::status::bad_request, "invalid_argument", "not a case id", "id");
     if (n == 3) return get ? get_case(req, *p, parts[2]) : not_allowed(req, "GET");
-    if (n == 4 && parts[3] == "history") return get ? case_history(req, *p, parts[2]) : not_allowed(req, "GET");
+    if (n == 4 && parts[3] == "history")
+      return get ? case_history(req, *p, parts[2]) : not_allowed(req, "GET");
     if (n == 4) {
       if (!plain_segment(parts[3]))
         return problem(req, http::status::bad_request, "invalid_argument", "not a command name", "command");
@@ -138,8 +143,7 @@ response api::route(const request& req, const target& t) {
 }
 
 response api::readyz(const request& req) {
-  if (draining_)
-    return problem(req, http::status::service_unavailable, "unavailable", "shutting down");
+  if (draining_) return problem(req, http::status::service_unavailable, "unavailable", "shutting down");
   return json_answer(req, http::status::ok,
                      json::object{{"status", "ready"}, {"recovery_failures", eng_.recovery_failures()}});
 }

@@ -43,7 +43,8 @@ class api {
   // api_cases.cpp
   response create_case(const request& req, const principal& p);
   response get_case(const request& req, const principal& p, const std::string& id);
-  response case_command(const request& req, const principal& p, const std::string& id, const std::string& cmd);
+  response case_command(const request& req, const principal& p, const std::string& id,
+                        const std::string& cmd);
   response list_cases(const request& req, const principal& p, const target& t);
   response case_history(const request& req, const principal& p, const std::string& id);
   // The case if the principal may see it; not_found (as for a case that does not exist) otherwise.
@@ -60,7 +61,7 @@ class api {
   response add_closure(const request& req, const principal& p);
   response dead_letters(const request& req, const principal& p);
   response readyz(const request& req);
-  std::string agency_of(const std::string& case_id);   // the case's agency (cached), empty when unknown
+  std::string agency_of(const std::string& case_id);  // the case's agency (cached), empty when unknown
 
   // open311.cpp
   response open311(const request& req, const target& t);
@@ -82,7 +83,7 @@ class api {
   std::atomic<bool> draining_{false};
   std::uint64_t subscription_ = 0;
   std::mutex agencies_mu_;
-  std::map<std::string, std::string> case_agency_;   // case id -> agency, kept by a subscription
+  std::map<std::string, std::string> case_agency_;  // case id -> agency, kept by a subscription
 };
 
 // A path segment that can be a case id or a command name: 1..64 of [A-Za-z0-9_-].

@@ -50,7 +50,8 @@ response api::notifications(const request& req, const principal& p, const target
   if (*limit == 0) return problem(req, error(errc::invalid_argument, "at least 1", "limit"));
   std::string only_case;
   if (auto it = t.query.find("case"); it != t.query.end()) {
-    if (!plain_segment(it->second)) return problem(req, error(errc::invalid_argument, "not a case id", "case"));
+    if (!plain_segment(it->second))
+      return problem(req, error(errc::invalid_argument, "not a case id", "case"));
     only_case = it->second;
   }
   // Scan forward from `since` until `limit` visible records are found (or the outbox ends).
@@ -63,11 +64,15 @@ response api::notifications(const request& req, const principal& p, const target
     std::size_t used = 0;
     for (const auto& n : batch) {
       if (items.size() >= *limit) break;
-      const std::size_t position = pos + used++;   // the record's position in the outbox
+      const std::size_t position = pos + used++;  // the record's position in the outbox
       if (!only_case.empty() && n.case_id != only_case) continue;
       if (!policy_.sees_every_agency(p) && !policy_.sees_agency(p, agency_of(n.case_id))) continue;
-      json::object o{{"position", position},  {"key", n.key},   {"case", n.case_id},
-                     {"kind", n.kind},        {"rule", n.rule}, {"due", format_utc(n.due)},
+      json::object o{{"position", position},
+                     {"key", n.key},
+                     {"case", n.case_id},
+                     {"kind", n.kind},
+                     {"rule", n.rule},
+                     {"due", format_utc(n.due)},
                      {"recorded_at", format_utc(n.recorded_at)}};
       json::array ch;
       for (const auto& c : n.channels) ch.push_back(json::value(c));
@@ -115,7 +120,8 @@ response api::advance_clock(const request& req, const principal& p) {
     target = *t;
   }
   if (opt_.clock != clock_mode::virtual_time)
-    return problem(req, error(errc::failed_precondition, "the clock moves only under --clock virtual", "clock"));
+    return problem(req,
+                   error(errc::failed_precondition, "the clock moves only under --clock virtual", "clock"));
   auto st = eng_.advance_to(target).get();
   if (!st) return problem(req, st.error());
   log_.write("info", "clock advanced", {{"to", format_utc(target)}, {"token", p.id}});

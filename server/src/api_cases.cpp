@@ -39,7 +39,9 @@ json::array event_list(const std::vector<event>& events, const redactor* r) {
   return out;
 }
 
-std::size_t count_personal(const redactor& r, json::object copy) { return r.redact_fields(copy); }
+std::size_t count_personal(const redactor& r, json::object copy) {
+  return r.redact_fields(copy);
+}
 }  // namespace
 
 status api::record_personal_read(const principal& p, const std::string& case_id, const char* endpoint) {
@@ -85,10 +87,12 @@ expected<json::object> api::case_json(const principal& p, const case_view& v, co
   if (auto def = opt_.rules->definitions.find(s.workflow, s.definition_version))
     for (const auto& role : access_policy::engine_roles(p))
       for (const auto& c : allowed_commands(*def, s, role))
-        if (std::find(allowed.begin(), allowed.end(), json::value(c)) == allowed.end()) allowed.push_back(json::value(c));
+        if (std::find(allowed.begin(), allowed.end(), json::value(c)) == allowed.end())
+          allowed.push_back(json::value(c));
   o["allowed_commands"] = std::move(allowed);
   json::array links;
-  for (const auto& [relation, other] : s.links) links.push_back(json::object{{"relation", relation}, {"case", other}});
+  for (const auto& [relation, other] : s.links)
+    links.push_back(json::object{{"relation", relation}, {"case", other}});
   o["links"] = std::move(links);
   json::object fields = s.fields;
   if (access_policy::sees_personal_data(p)) {
@@ -131,8 +135,9 @@ response api::create_case(const request& req, const principal& p) {
   auto o = case_json(p, *created, "POST /v1/cases");
   if (!o) return problem(req, o.error());
   (*o)["merged"] = created->merged;
-  log_.write("info", "case created", {{"case", created->state.id}, {"workflow", workflow},
-                                      {"merged", created->merged}, {"token", p.id}});
+  log_.write(
+      "info", "case created",
+      {{"case", created->state.id}, {"workflow", workflow}, {"merged", created->merged}, {"token", p.id}});
   auto res = json_answer(req, created->merged ? http::status::ok : http::status::created, *o);
   res.set(http::field::location, "/v1/cases/" + created->state.id);
   return res;
@@ -165,20 +170,30 @@ response api::case_command(const request& req, const principal& p, const std::st
   if (!v) return problem(req, v.error());
   auto def = opt_.rules->definitions.find(v->state.workflow, v->state.definition_version);
   const command_def* c = def ? def->find_command(name) : nullptr;
-  if (!c) return problem(req, error(errc::not_found, "no such command in workflow " + v->state.workflow, "command"));
+  if (!c)
+    return problem(req,
+                   error(errc::not_found, "no such command in workflow " + v->state.workflow, "command"));
   command cmd{name, pick_role(access_policy::engine_roles(p), c), p.actor_id(), std::move(input)};
   auto done = eng_.issue(id, std::move(cmd)).get();
   if (!done) {
-    log_.write("info", "command refused", {{"case", id}, {"command", name}, {"code", to_string(done.error().code())},
-                                           {"field", done.error().field()}, {"rule", done.error().rule()},
-                                           {"token", p.id}});
+    log_.write("info", "command refused",
+               {{"case", id},
+                {"command", name},
+                {"code", to_string(done.error().code())},
+                {"field", done.error().field()},
+                {"rule", done.error().rule()},
+                {"token", p.id}});
     return problem(req, done.error());
   }
   auto o = case_json(p, *done, "POST /v1/cases/{id}/{command}");
   if (!o) return problem(req, o.error());
   (*o)["recorded"] = event_list(done->recorded, access_policy::sees_personal_data(p) ? nullptr : &redactor_);
-  log_.write("info", "command recorded", {{"case", id}, {"command", name}, {"events", done->recorded.size()},
-                                          {"state", done->state.state}, {"token", p.id}});
+  log_.write("info", "command recorded",
+             {{"case", id},
+              {"command", name},
+              {"events", done->recorded.size()},
+              {"state", done->state.state},
+              {"token", p.id}});
   return json_answer(req, http::status::ok, *o);
 }
 
@@ -187,7 +202,10 @@ response api::list_cases(const request& req, const principal& p, const target& t
   if (auto u = t.unknown_param({"agency", "state", "item", "workflow", "overdue", "cursor", "limit"}))
     return problem(req, error(errc::invalid_argument, "unknown query parameter", *u));
   case_query q;
-  auto param = [&](const char* k) { auto it = t.query.find(k); return it == t.query.end() ? std::string() : it->second; };
+  auto param = [&](const char* k) {
+    auto it = t.query.find(k);
+    return it == t.query.end() ? std::string() : it->second;
+  };
   q.agency = param("agency");
   q.state = param("state");
   q.item = param("item");
@@ -212,7 +230,8 @@ response api::list_cases(const request& req, const principal& p, const target& t
   }
   if (!policy_.sees_every_agency(p)) {
     if (!q.agency.empty() && q.agency != p.agency)
-      return json_answer(req, http::status::ok, json::object{{"cases", json::array{}}, {"next_cursor", nullptr}});
+      return json_answer(req, http::status::ok,
+                         json::object{{"cases", json::array{}}, {"next_cursor", nullptr}});
     q.agency = p.agency;
   }
   const std::size_t want = q.limit;
@@ -220,8 +239,13 @@ response api::list_cases(const request& req, const principal& p, const target& t
   if (!rows) return problem(req, rows.error());
   json::array out;
   for (const auto& r : *rows)
-    out.push_back(json::object{{"id", r.id}, {"workflow", r.workflow}, {"agency", r.agency}, {"item", r.item},
-                               {"state", r.state}, {"stage", r.stage}, {"terminal", r.terminal},
+    out.push_back(json::object{{"id", r.id},
+                               {"workflow", r.workflow},
+                               {"agency", r.agency},
+                               {"item", r.item},
+                               {"state", r.state},
+                               {"stage", r.stage},
+                               {"terminal", r.terminal},
                                {"created_at", format_utc(r.created_at)}});
   json::value next = nullptr;
   if (rows->size() == want && !rows->empty()) next = json::value(rows->back().id);
@@ -236,7 +260,8 @@ response api::case_history(const request& req, const principal& p, const std::st
   if (!chain) return problem(req, chain.error());
   const bool personal = access_policy::sees_personal_data(p);
   if (personal)
-    if (auto st = record_personal_read(p, id, "GET /v1/cases/{id}/history"); !st) return problem(req, st.error());
+    if (auto st = record_personal_read(p, id, "GET /v1/cases/{id}/history"); !st)
+      return problem(req, st.error());
   json::array events;
   for (const auto& se : *chain) {
     auto o = to_json(se.e);

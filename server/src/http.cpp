@@ -43,7 +43,8 @@ expected<std::map<std::string, std::string>> parse_pairs(std::string_view text, 
     auto eq = pair.find('=');
     auto name = percent_decode(pair.substr(0, eq), true);
     if (!name) return error(errc::invalid_argument, "bad percent-encoding in a parameter name", what);
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+    auto value =
+        percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
     if (!value) return error(errc::invalid_argument, "bad percent-encoding", *name);
     out[*name] = *value;
   }
@@ -52,18 +53,30 @@ expected<std::map<std::string, std::string>> parse_pairs(std::string_view text, 
 
 const char* title_of(http::status s) {
   switch (s) {
-    case http::status::bad_request: return "Bad Request";
-    case http::status::unauthorized: return "Unauthorized";
-    case http::status::forbidden: return "Forbidden";
-    case http::status::not_found: return "Not Found";
-    case http::status::method_not_allowed: return "Method Not Allowed";
-    case http::status::conflict: return "Conflict";
-    case http::status::payload_too_large: return "Content Too Large";
-    case http::status::unsupported_media_type: return "Unsupported Media Type";
-    case http::status::request_header_fields_too_large: return "Request Header Fields Too Large";
-    case http::status::uri_too_long: return "URI Too Long";
-    case http::status::service_unavailable: return "Service Unavailable";
-    default: return "Error";
+    case http::status::bad_request:
+      return "Bad Request";
+    case http::status::unauthorized:
+      return "Unauthorized";
+    case http::status::forbidden:
+      return "Forbidden";
+    case http::status::not_found:
+      return "Not Found";
+    case http::status::method_not_allowed:
+      return "Method Not Allowed";
+    case http::status::conflict:
+      return "Conflict";
+    case http::status::payload_too_large:
+      return "Content Too Large";
+    case http::status::unsupported_media_type:
+      return "Unsupported Media Type";
+    case http::status::request_header_fields_too_large:
+      return "Request Header Fields Too Large";
+    case http::status::uri_too_long:
+      return "URI Too Long";
+    case http::status::service_unavailable:
+      return "Service Unavailable";
+    default:
+      return "Error";
   }
 }
 }  // namespace
@@ -97,15 +110,21 @@ expected<std::map<std::string, std::string>> parse_form(std::string_view body) {
 
 http::status status_of(errc code) {
   switch (code) {
-    case errc::invalid_argument: return http::status::bad_request;
-    case errc::not_found: return http::status::not_found;
+    case errc::invalid_argument:
+      return http::status::bad_request;
+    case errc::not_found:
+      return http::status::not_found;
     case errc::already_exists:
     case errc::failed_precondition:
-    case errc::rule_violation: return http::status::conflict;
-    case errc::permission_denied: return http::status::forbidden;
+    case errc::rule_violation:
+      return http::status::conflict;
+    case errc::permission_denied:
+      return http::status::forbidden;
     case errc::storage:
-    case errc::unavailable: return http::status::service_unavailable;
-    default: return http::status::internal_server_error;
+    case errc::unavailable:
+      return http::status::service_unavailable;
+    default:
+      return http::status::internal_server_error;
   }
 }
 

@@ -31,12 +31,20 @@ bool strip_json(const std::string& s, std::string& out) {
 }
 
 // Open311 form parameter -> engine input path. Anything else is refused (unknown fields are rejected).
-const std::pair<const char*, const char*> form_fields[] = {
-    {"service_code", "item"},          {"attribute[district]", "district"}, {"address_string", "location.address"},
-    {"lat", "location.lat"},           {"long", "location.lng"},            {"description", "description"},
-    {"email", "reporter.email"},       {"phone", "reporter.phone"},         {"first_name", ""},
-    {"last_name", ""},                 {"api_key", ""},                     {"jurisdiction_id", ""},
-    {"device_id", ""},                 {"account_id", ""}};
+const std::pair<const char*, const char*> form_fields[] = {{"service_code", "item"},
+                                                           {"attribute[district]", "district"},
+                                                           {"address_string", "location.address"},
+                                                           {"lat", "location.lat"},
+                                                           {"long", "location.lng"},
+                                                           {"description", "description"},
+                                                           {"email", "reporter.email"},
+                                                           {"phone", "reporter.phone"},
+                                                           {"first_name", ""},
+                                                           {"last_name", ""},
+                                                           {"api_key", ""},
+                                                           {"jurisdiction_id", ""},
+                                                           {"device_id", ""},
+                                                           {"account_id", ""}};
 }  // namespace
 
 response api::open311(const request& req, const target& t) {
@@ -44,7 +52,8 @@ response api::open311(const request& req, const target& t) {
   const std::string rest = t.path.size() < plen ? std::string() : t.path.substr(plen);
   const bool get = req.method() == http::verb::get, post = req.method() == http::verb::post;
   std::string code;
-  if (rest == "services.json") return get ? open311_services(req) : o311_error(req, http::status::method_not_allowed, "GET only");
+  if (rest == "services.json")
+    return get ? open311_services(req) : o311_error(req, http::status::method_not_allowed, "GET only");
   if (rest.rfind("services/", 0) == 0 && strip_json(rest.substr(9), code)) {
     if (!get) return o311_error(req, http::status::method_not_allowed, "GET only");
     return open311_service(req, code);
@@ -56,7 +65,8 @@ response api::open311(const request& req, const target& t) {
   }
   if (rest.rfind("requests/", 0) == 0 && strip_json(rest.substr(9), code)) {
     if (!get) return o311_error(req, http::status::method_not_allowed, "GET only");
-    if (!plain_segment(code)) return o311_error(req, http::status::bad_request, "service_request_id: not an id");
+    if (!plain_segment(code))
+      return o311_error(req, http::status::bad_request, "service_request_id: not an id");
     return open311_requests(req, t, &code);
   }
   return o311_error(req, http::status::not_found, "no such resource");
@@ -79,7 +89,8 @@ response api::open311_services(const request& req) {
 
 response api::open311_service(const request& req, const std::string& code) {
   const auto* it = opt_.rules->items.find(code);
-  if (!it || it->workflow != "dispatch") return o311_error(req, http::status::not_found, "service_code: no such service");
+  if (!it || it->workflow != "dispatch")
+    return o311_error(req, http::status::not_found, "service_code: no such service");
   json::array attrs{json::object{{"variable", true},
                                  {"code", "district"},
                                  {"datatype", "string"},
@@ -87,17 +98,20 @@ response api::open311_service(const request& req, const std::string& code) {
                                  {"datatype_description", "the district of the place, e.g. daan"},
                                  {"order", 1},
                                  {"description", "District"}}};
-  return json_answer(req, http::status::ok, json::object{{"service_code", code}, {"attributes", std::move(attrs)}});
+  return json_answer(req, http::status::ok,
+                     json::object{{"service_code", code}, {"attributes", std::move(attrs)}});
 }
 
 response api::open311_create(const request& req) {
   auto ct = req[http::field::content_type];
   if (std::string_view(ct.data(), ct.size()).substr(0, 33) != "application/x-www-form-urlencoded")
-    return o311_error(req, http::status::unsupported_media_type, "the body must be application/x-www-form-urlencoded");
+    return o311_error(req, http::status::unsupported_media_type,
+                      "the body must be application/x-www-form-urlencoded");
   auto form = parse_form(req.body());
   if (!form) return o311_error(req, form.error());
   for (const auto& kv : *form)
-    if (kv.second.size() > opt_.limits.string_bytes) return o311_error(req, http::status::bad_request, kv.first + ": too long");
+    if (kv.second.size() > opt_.limits.string_bytes)
+      return o311_error(req, http::status::bad_request, kv.first + ": too long");
   const std::string* key = nullptr;
   if (auto it = form->find("api_key"); it != form->end()) key = &it->second;
   auto p = authenticate(req, key);
@@ -115,7 +129,8 @@ response api::open311_create(const request& req) {
     if (target == "location.lat" || target == "location.lng") {
       char* end = nullptr;
       double d = std::strtod(kv.second.c_str(), &end);
-      if (kv.second.empty() || *end) return o311_error(req, http::status::bad_request, kv.first + ": must be a number");
+      if (kv.second.empty() || *end)
+        return o311_error(req, http::status::bad_request, kv.first + ": must be a number");
       set_path(input, target, d);
     } else {
       set_path(input, target, json::value(kv.second));
@@ -128,7 +143,8 @@ response api::open311_create(const request& req) {
   if (!name.empty()) set_path(input, "reporter.name", json::value(name));
   set_path(input, "reply", json::value(find_path(input, "reporter.phone") ? "sms" : "none"));
   const json::value* item = input.if_contains("item");
-  const auto* it = item && item->is_string() ? opt_.rules->items.find(std::string(item->get_string())) : nullptr;
+  const auto* it =
+      item && item->is_string() ? opt_.rules->items.find(std::string(item->get_string())) : nullptr;
   if (!it) return o311_error(req, http::status::bad_request, "service_code: no such service");
   if (!policy_.sees_agency(*p, it->agency))
     return o311_error(req, http::status::forbidden, "service_code: not a service of this key's agency");
@@ -142,7 +158,8 @@ response api::open311_create(const request& req) {
   }
   json::object r{{"service_request_id", created->state.id}};
   if (created->merged) r["service_notice"] = "merged into an open request at the same place (R6.12)";
-  log_.write("info", "open311 request", {{"case", created->state.id}, {"merged", created->merged}, {"token", p->id}});
+  log_.write("info", "open311 request",
+             {{"case", created->state.id}, {"merged", created->merged}, {"token", p->id}});
   return json_answer(req, created->merged ? http::status::ok : http::status::created, json::array{r});
 }
 
@@ -159,9 +176,12 @@ expected<json::object> api::open311_request_json(const principal& p, const case_
                  {"updated_datetime", format_utc(s.updated_at)}};
   auto d = s.fields.if_contains("description");
   r["description"] = d && d->is_string() ? *d : json::value(nullptr);
-  if (auto dl = s.deadlines.find("stage-one"); dl != s.deadlines.end()) r["expected_datetime"] = format_utc(dl->second.at);
-  if (auto* lat = find_path(s.fields, "location.lat"); lat && lat->is_number()) r["lat"] = lat->to_number<double>();
-  if (auto* lng = find_path(s.fields, "location.lng"); lng && lng->is_number()) r["long"] = lng->to_number<double>();
+  if (auto dl = s.deadlines.find("stage-one"); dl != s.deadlines.end())
+    r["expected_datetime"] = format_utc(dl->second.at);
+  if (auto* lat = find_path(s.fields, "location.lat"); lat && lat->is_number())
+    r["lat"] = lat->to_number<double>();
+  if (auto* lng = find_path(s.fields, "location.lng"); lng && lng->is_number())
+    r["long"] = lng->to_number<double>();
   auto* addr = find_path(s.fields, "location.address");
   if (addr && addr->is_string() && access_policy::sees_personal_data(p)) {
     if (auto st = record_personal_read(p, s.id, "GET /open311/v2/requests"); !st) return st.error();
@@ -178,15 +198,20 @@ response api::open311_requests(const request& req, const target& t, const std::s
   if (auto u = t.unknown_param({"api_key", "jurisdiction_id", "service_request_id", "service_code", "status",
                                 "start_date", "end_date"}))
     return o311_error(req, http::status::bad_request, *u + ": unknown parameter");
-  auto param = [&](const char* k) { auto it = t.query.find(k); return it == t.query.end() ? std::string() : it->second; };
+  auto param = [&](const char* k) {
+    auto it = t.query.find(k);
+    return it == t.query.end() ? std::string() : it->second;
+  };
   std::vector<std::string> ids;
   if (only_id) ids.push_back(*only_id);
   for (std::string list = param("service_request_id"); !list.empty();) {
     auto comma = list.find(',');
     ids.push_back(list.substr(0, comma));
     list = comma == std::string::npos ? "" : list.substr(comma + 1);
-    if (!plain_segment(ids.back())) return o311_error(req, http::status::bad_request, "service_request_id: not an id");
-    if (ids.size() > opt_.limits.page_max) return o311_error(req, http::status::bad_request, "service_request_id: too many");
+    if (!plain_segment(ids.back()))
+      return o311_error(req, http::status::bad_request, "service_request_id: not an id");
+    if (ids.size() > opt_.limits.page_max)
+      return o311_error(req, http::status::bad_request, "service_request_id: too many");
   }
   const std::string status_filter = param("status");
   if (!status_filter.empty() && status_filter != "open" && status_filter != "closed")
@@ -195,7 +220,8 @@ response api::open311_requests(const request& req, const target& t, const std::s
   for (auto [name, slot] : {std::pair{"start_date", &from}, std::pair{"end_date", &to}})
     if (auto v = param(name); !v.empty()) {
       auto i = parse_instant(v);
-      if (!i) return o311_error(req, http::status::bad_request, std::string(name) + ": " + i.error().message());
+      if (!i)
+        return o311_error(req, http::status::bad_request, std::string(name) + ": " + i.error().message());
       *slot = *i;
     }
   if (ids.empty()) {  // a search: the dispatch cases the key may see, newest limited to one page

@@ -35,22 +35,23 @@ struct server::impl {
   std::mutex mu;
   std::map<session*, std::weak_ptr<session>> sessions;
   std::atomic<bool> stop_requested{false};
-  std::uint16_t port = 0;   // the bound port, kept: the acceptor closes on stop()
+  std::uint16_t port = 0;  // the bound port, kept: the acceptor closes on stop()
   asio::io_context io;
   asio::ip::tcp::acceptor acceptor{io};
   asio::steady_timer drain_timer{io};
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(io), [this](boost::system::error_code ec, asio::ip::tcp::socket s) {
-      if (ec) return;   // closed by stop()
-      auto sp = std::make_shared<session>(std::move(s), host);
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        sessions[sp.get()] = sp;
-      }
-      sp->start();
-      accept();
-    });
+    acceptor.async_accept(asio::make_strand(io),
+                          [this](boost::system::error_code ec, asio::ip::tcp::socket s) {
+                            if (ec) return;  // closed by stop()
+                            auto sp = std::make_shared<session>(std::move(s), host);
+                            {
+                              std::lock_guard<std::mutex> lock(mu);
+                              sessions[sp.get()] = sp;
+                            }
+                            sp->start();
+                            accept();
+                          });
   }
 
   void session_ended(session* s) {
@@ -119,7 +120,8 @@ expected<std::unique_ptr<server>> server::open(server_options options) {
     webhook_sender* raw = p->webhooks.get();
     p->eng->on_notification([raw](const notification_record&) { raw->wake(); });
   }
-  p->routes = std::make_unique<api>(p->opt, *p->eng, *p->store, std::move(tokens), *p->log, p->webhooks.get());
+  p->routes =
+      std::make_unique<api>(p->opt, *p->eng, *p->store, std::move(tokens), *p->log, p->webhooks.get());
 
   boost::system::error_code ec;
   p->acceptor.open(ep->protocol(), ec);
@@ -135,8 +137,9 @@ expected<std::unique_ptr<server>> server::open(server_options options) {
   impl* raw = p.get();
   p->host.on_session_end = [raw](session* s) { raw->session_ended(s); };
   if (p->webhooks) p->webhooks->start();
-  p->log->write("info", "listening", {{"port", p->port},
-                                      {"clock", p->opt.clock == clock_mode::virtual_time ? "virtual" : "real"}});
+  p->log->write(
+      "info", "listening",
+      {{"port", p->port}, {"clock", p->opt.clock == clock_mode::virtual_time ? "virtual" : "real"}});
   return std::unique_ptr<server>(new server(std::move(p)));
 }
 
@@ -147,15 +150,19 @@ server::~server() {
   impl_->io.stop();
   if (impl_->webhooks) impl_->webhooks->stop();
   impl_->routes.reset();
-  impl_->eng.reset();     // stops the actors; commands not answered yet are answered unavailable
+  impl_->eng.reset();  // stops the actors; commands not answered yet are answered unavailable
   impl_->webhooks.reset();
-  impl_->store.reset();   // closes RocksDB
+  impl_->store.reset();  // closes RocksDB
   impl_->log->write("info", "stopped");
 }
 
-std::uint16_t server::port() const { return impl_->port; }
+std::uint16_t server::port() const {
+  return impl_->port;
+}
 
-engine& server::core() { return *impl_->eng; }
+engine& server::core() {
+  return *impl_->eng;
+}
 
 void server::run() {
   auto& p = *impl_;
@@ -186,7 +193,7 @@ void server::stop() {
     for (auto& s : live) s->close_if_idle();
     p.drain_timer.expires_after(p.opt.drain_timeout);
     p.drain_timer.async_wait([&p](boost::system::error_code e) {
-      if (!e) p.io.stop();   // timed out: the busy sessions are cut off
+      if (!e) p.io.stop();  // timed out: the busy sessions are cut off
     });
     if (live.empty()) p.drain_timer.cancel();
   });

@@ -25,7 +25,8 @@ std::string loggable_path(beast::string_view target) {
 }
 }  // namespace
 
-session::session(asio::ip::tcp::socket socket, session_host& host) : stream_(std::move(socket)), host_(host) {}
+session::session(asio::ip::tcp::socket socket, session_host& host)
+    : stream_(std::move(socket)), host_(host) {}
 
 session::~session() {
   if (host_.on_session_end) host_.on_session_end(this);
@@ -53,8 +54,8 @@ void session::read() {
 }
 
 void session::on_read(beast::error_code ec) {
-  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-      ec == asio::error::connection_reset || ec == asio::error::eof)
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == asio::error::operation_aborted || ec == asio::error::connection_reset || ec == asio::error::eof)
     return close();
   busy_ = true;
   if (ec) {  // a request we will not read further: answer once and close
@@ -63,20 +64,23 @@ void session::on_read(beast::error_code ec) {
     head.keep_alive(false);
     if (ec == http::error::body_limit) {
       answer(problem(head, http::status::payload_too_large, "invalid_argument",
-                     "the body is larger than " + std::to_string(host_.limits->body_bytes) + " bytes", "body"));
+                     "the body is larger than " + std::to_string(host_.limits->body_bytes) + " bytes",
+                     "body"));
     } else if (ec == http::error::header_limit) {
       answer(problem(head, http::status::request_header_fields_too_large, "invalid_argument",
                      "the headers are larger than " + std::to_string(host_.limits->header_bytes) + " bytes",
                      "headers"));
     } else {
-      answer(problem(head, http::status::bad_request, "invalid_argument", "malformed HTTP request", "request"));
+      answer(
+          problem(head, http::status::bad_request, "invalid_argument", "malformed HTTP request", "request"));
     }
     return;
   }
   const auto started = std::chrono::steady_clock::now();
   request req = parser_->release();
   response res = host_.routes->handle(req);
-  const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  const auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   host_.log->write("info", "request",
                    {{"method", std::string(req.method_string())},
                     {"path", loggable_path(req.target())},

@@ -13,7 +13,9 @@
 
 #include "api.hpp"
 
-namespace casework::server_detail { class session; }
+namespace casework::server_detail {
+class session;
+}
 
 namespace casework::server_detail {
 
@@ -23,7 +25,7 @@ struct session_host {
   const server_limits* limits = nullptr;
   server_log* log = nullptr;
   std::atomic<bool> stopping{false};
-  std::function<void(session*)> on_session_end;   // called (any thread) as a session is destroyed
+  std::function<void(session*)> on_session_end;  // called (any thread) as a session is destroyed
 };
 
 class session : public std::enable_shared_from_this<session> {
@@ -31,7 +33,7 @@ class session : public std::enable_shared_from_this<session> {
   session(boost::asio::ip::tcp::socket socket, session_host& host);
   ~session();
   void start();
-  void close_if_idle();   // during shutdown: idle keep-alive connections are closed, busy ones finish
+  void close_if_idle();  // during shutdown: idle keep-alive connections are closed, busy ones finish
 
  private:
   void read();

@@ -17,7 +17,9 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr const char* dead_key = "webhook/dead-letters";
-std::string delivered_key(const std::string& key) { return "webhook/delivered/" + key; }
+std::string delivered_key(const std::string& key) {
+  return "webhook/delivered/" + key;
+}
 }  // namespace
 
 json::object cloud_event(const notification_record& n, const std::string& source) {
@@ -61,9 +63,13 @@ expected<std::unique_ptr<webhook_sender>> webhook_sender::create(engine& eng, ev
 webhook_sender::webhook_sender(engine& eng, event_log& meta, webhook_options opt, server_log& log)
     : eng_(eng), meta_(meta), opt_(std::move(opt)), log_(log) {}
 
-webhook_sender::~webhook_sender() { stop(); }
+webhook_sender::~webhook_sender() {
+  stop();
+}
 
-void webhook_sender::start() { thread_ = std::thread([this] { run(); }); }
+void webhook_sender::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void webhook_sender::stop() {
   {
@@ -102,7 +108,8 @@ void webhook_sender::run() {
     auto dead = dead_letters();
     if (dead)
       for (const auto& d : *dead)
-        if (auto* k = d.as_object().if_contains("key"); k && k->is_string()) done_.insert(std::string(k->get_string()));
+        if (auto* k = d.as_object().if_contains("key"); k && k->is_string())
+          done_.insert(std::string(k->get_string()));
   }
   std::size_t pos = 0;
   while (true) {
@@ -122,7 +129,7 @@ void webhook_sender::run() {
       if (!delivered(n.key)) deliver(n);
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (stopping_ && !done_.count(n.key)) return;   // interrupted: the record stays pending
+        if (stopping_ && !done_.count(n.key)) return;  // interrupted: the record stays pending
       }
       ++pos;
     }
@@ -135,7 +142,8 @@ void webhook_sender::deliver(const notification_record& n) {
   for (int attempt = 1; attempt <= opt_.max_attempts; ++attempt) {
     if (post(n, why)) {
       if (auto st = meta_.put_meta(delivered_key(n.key), format_utc(eng_.now())); !st)
-        log_.write("warn", "webhook delivered but not recorded", {{"key", n.key}, {"code", to_string(st.error().code())}});
+        log_.write("warn", "webhook delivered but not recorded",
+                   {{"key", n.key}, {"code", to_string(st.error().code())}});
       done_.insert(n.key);
       log_.write("info", "webhook delivered", {{"key", n.key}, {"attempt", attempt}});
       return;
@@ -145,16 +153,19 @@ void webhook_sender::deliver(const notification_record& n) {
     if (!wait_for(backoff)) return;
     backoff = std::min(backoff * 2, opt_.backoff_max);
   }
-  std::lock_guard<std::mutex> lock(mu_);   // one writer of the dead letters: this thread; readers lock too
+  std::lock_guard<std::mutex> lock(mu_);  // one writer of the dead letters: this thread; readers lock too
   json::array dead;
   if (auto cur = meta_.get_meta(dead_key))
     if (auto v = json::parse(*cur); v.is_array()) dead = std::move(v.get_array());
-  dead.push_back(json::object{{"key", n.key}, {"case", n.case_id}, {"kind", n.kind},
-                              {"attempts", opt_.max_attempts}, {"last_error", why},
+  dead.push_back(json::object{{"key", n.key},
+                              {"case", n.case_id},
+                              {"kind", n.kind},
+                              {"attempts", opt_.max_attempts},
+                              {"last_error", why},
                               {"event", cloud_event(n, opt_.source)}});
   if (auto st = meta_.put_meta(dead_key, json::serialize(dead)); !st) {
     log_.write("error", "dead letter not recorded", {{"key", n.key}});
-    return;   // not marked done: retried by the next process
+    return;  // not marked done: retried by the next process
   }
   done_.insert(n.key);
   log_.write("error", "webhook dead letter", {{"key", n.key}, {"attempts", opt_.max_attempts}});

@@ -24,11 +24,11 @@ class webhook_sender {
   // Errors: invalid_argument naming webhook.url when it is not http://host[:port][/path].
   static expected<std::unique_ptr<webhook_sender>> create(engine& eng, event_log& meta, webhook_options opt,
                                                           server_log& log);
-  ~webhook_sender();   // stop()
+  ~webhook_sender();  // stop()
 
   void start();
-  void stop();         // interrupts a backoff wait; a POST in flight finishes (bounded by the timeout)
-  void wake();         // new records are in the outbox
+  void stop();  // interrupts a backoff wait; a POST in flight finishes (bounded by the timeout)
+  void wake();  // new records are in the outbox
 
   expected<boost::json::array> dead_letters() const;
 
@@ -38,14 +38,14 @@ class webhook_sender {
   bool post(const notification_record& n, std::string& why) const;
   bool delivered(const std::string& key);
   void deliver(const notification_record& n);
-  bool wait_for(duration d);   // false when stopping
+  bool wait_for(duration d);  // false when stopping
 
   engine& eng_;
   event_log& meta_;
   webhook_options opt_;
   server_log& log_;
   std::string host_, port_, path_;
-  std::set<std::string> done_;   // delivered or dead, known to this process
+  std::set<std::string> done_;  // delivered or dead, known to this process
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

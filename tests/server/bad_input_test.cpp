@@ -1,5 +1,6 @@
 // Fuzz-style bad input: truncated JSON, deep nesting, huge strings and bodies, wrong types, unknown fields,
-// bad ids, bad query parameters. Every one is a 4xx problem document naming the field, and none changes state.
+// bad ids, bad query parameters. Every one is a 4xx problem document naming the field, and none changes
+// state.
 #include <gtest/gtest.h>
 
 #include "server_fixture.hpp"
@@ -12,7 +13,7 @@ struct bad_case {
   const char* name;
   std::string method, target, body;
   unsigned status;
-  std::string field;   // expected "field" of the problem ("" = not checked)
+  std::string field;  // expected "field" of the problem ("" = not checked)
 };
 
 // The observable state: every case's history length, and the outbox size.
@@ -27,7 +28,8 @@ std::string state_of(const running_server& s) {
 }
 
 std::string nested(int depth) {
-  std::string s = R"({"item":"streetlight-out","district":"daan","reporter":{"name":"A","phone":"1"},"description":)";
+  std::string s =
+      R"({"item":"streetlight-out","district":"daan","reporter":{"name":"A","phone":"1"},"description":)";
   for (int i = 0; i < depth; ++i) s += "[";
   for (int i = 0; i < depth; ++i) s += "]";
   return s + "}";
@@ -48,13 +50,14 @@ TEST(ServerBadInput, EveryMalformedRequestIsA4xxProblemAndChangesNothing) {
       {"deep nesting", "POST", "/v1/cases", nested(40), 400, "body"},
       {"huge string", "POST", "/v1/cases",
        R"({"item":"streetlight-out","district":"daan","description":")" + std::string(5000, 'x') +
-           R"(","reporter":{"name":"A","phone":"1"}})", 400, "description"},
+           R"(","reporter":{"name":"A","phone":"1"}})",
+       400, "description"},
       {"huge body", "POST", "/v1/cases", std::string(70 * 1024, ' '), 413, "body"},
       {"wrong type", "POST", "/v1/cases",
        R"({"item":"streetlight-out","district":42,"reporter":{"name":"A","phone":"1"}})", 400, "district"},
       {"unknown field", "POST", "/v1/cases",
-       R"({"item":"streetlight-out","district":"daan","colour":"red","reporter":{"name":"A","phone":"1"}})", 400,
-       "colour"},
+       R"({"item":"streetlight-out","district":"daan","colour":"red","reporter":{"name":"A","phone":"1"}})",
+       400, "colour"},
       {"unknown nested field", "POST", "/v1/cases",
        R"({"item":"streetlight-out","district":"daan","reporter":{"name":"A","phone":"1","age":3}})", 400,
        "reporter.age"},
@@ -68,8 +71,10 @@ TEST(ServerBadInput, EveryMalformedRequestIsA4xxProblemAndChangesNothing) {
       {"id with spaces", "GET", "/v1/cases/a%20b", "", 400, "id"},
       {"unknown id", "GET", "/v1/cases/2099010100001", "", 404, "id"},
       {"unknown command", "POST", "/v1/cases/" + id + "/explode", "{}", 404, "command"},
-      {"command input wrong type", "POST", "/v1/cases/" + id + "/assign", R"({"handler": 7})", 400, "handler"},
-      {"command unknown field", "POST", "/v1/cases/" + id + "/assign", R"({"handler": "h", "when": "now"})", 400, "when"},
+      {"command input wrong type", "POST", "/v1/cases/" + id + "/assign", R"({"handler": 7})", 400,
+       "handler"},
+      {"command unknown field", "POST", "/v1/cases/" + id + "/assign", R"({"handler": "h", "when": "now"})",
+       400, "when"},
       {"command truncated JSON", "POST", "/v1/cases/" + id + "/sign", R"({"a":)", 400, "body"},
       {"bad query parameter", "GET", "/v1/cases?colour=red", "", 400, "colour"},
       {"bad limit", "GET", "/v1/cases?limit=100000", "", 400, "limit"},
@@ -77,21 +82,24 @@ TEST(ServerBadInput, EveryMalformedRequestIsA4xxProblemAndChangesNothing) {
       {"bad since", "GET", "/v1/notifications?since=-1", "", 400, "since"},
       {"bad percent-encoding", "GET", "/v1/cases?state=%zz", "", 400, "state"},
       {"advance: unknown field", "POST", "/v1/clock/advance", R"({"by":"PT1H","why":"x"})", 400, "why"},
-      {"advance: both", "POST", "/v1/clock/advance", R"({"by":"PT1H","to":"2026-03-03T00:00:00Z"})", 400, "by"},
+      {"advance: both", "POST", "/v1/clock/advance", R"({"by":"PT1H","to":"2026-03-03T00:00:00Z"})", 400,
+       "by"},
       {"advance: bad duration", "POST", "/v1/clock/advance", R"({"by":"1 hour"})", 400, "by"},
       {"advance: backwards", "POST", "/v1/clock/advance", R"({"by":"-PT1H"})", 400, "by"},
-      {"closure: bad day", "POST", "/v1/calendar/closures", R"({"day":"2026-02-30","reason":"x"})", 400, "day"},
+      {"closure: bad day", "POST", "/v1/calendar/closures", R"({"day":"2026-02-30","reason":"x"})", 400,
+       "day"},
       {"closure: no reason", "POST", "/v1/calendar/closures", R"({"day":"2026-03-04"})", 400, "reason"},
       {"wrong method", "DELETE", "/v1/cases/" + id, "", 405, "method"},
       {"no such route", "GET", "/v1/everything", "", 404, "path"},
   };
   const std::string before = state_of(s);
   for (const auto& c : cases) {
-    const std::string who = c.target.rfind("/v1/c", 0) == 0 && c.target.find("clock") == std::string::npos &&
-                                    c.target.find("calendar") == std::string::npos
-                                ? (c.method == "POST" && c.target != "/v1/cases" ? "duty-officer@pwd-parks-lights"
-                                                                                  : "call-taker@call-centre")
-                                : "admin";
+    const std::string who =
+        c.target.rfind("/v1/c", 0) == 0 && c.target.find("clock") == std::string::npos &&
+                c.target.find("calendar") == std::string::npos
+            ? (c.method == "POST" && c.target != "/v1/cases" ? "duty-officer@pwd-parks-lights"
+                                                             : "call-taker@call-centre")
+            : "admin";
     auto a = s.call(c.method, c.target, who, c.body);
     EXPECT_EQ(a.status, c.status) << c.name << ": " << a.body;
     EXPECT_EQ(a.header("content-type"), "application/problem+json") << c.name;

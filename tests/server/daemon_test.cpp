@@ -55,7 +55,8 @@ TEST(Caseworkd, HelpListsTheOptionsAndBadOptionsFailNamingThem) {
     EXPECT_NE(slurp(d.str("out")).find(o), std::string::npos) << o;
   pid_t bad = spawn({"--clock", "sideways"}, d.str("out"), d.str("err"));
   EXPECT_EQ(wait_exit(bad), 2);
-  EXPECT_NE(slurp(d.str("err")).find("--clock: must be real or virtual"), std::string::npos) << slurp(d.str("err"));
+  EXPECT_NE(slurp(d.str("err")).find("--clock: must be real or virtual"), std::string::npos)
+      << slurp(d.str("err"));
 }
 
 TEST(Caseworkd, SigtermAnswersRequestsInFlightThenClosesTheStore) {
@@ -63,33 +64,37 @@ TEST(Caseworkd, SigtermAnswersRequestsInFlightThenClosesTheStore) {
   const std::string tokens = d.str("tokens.json");
   auto secret = add_token(tokens, {"ct", "call-taker", "call-centre", "cc-ct-1"}, taipei_rules()->people);
   ASSERT_TRUE(secret);
-  std::ofstream(d.str("config.json")) << R"({"listen": "127.0.0.1:0", "clock": "virtual", "start": "2026-03-02T09:00:00+08:00"})";
+  std::ofstream(d.str("config.json"))
+      << R"({"listen": "127.0.0.1:0", "clock": "virtual", "start": "2026-03-02T09:00:00+08:00"})";
   pid_t pid = spawn({"--data", d.str("store"), "--tokens", tokens, "--config", d.str("config.json"),
                      "--definitions", CASEWORK_WORKFLOWS_DIR},
                     d.str("out"), d.str("err"));
   std::uint16_t port = 0;
-  for (int i = 0; i < 200 && !port; ++i) {   // the "listening" log line carries the bound port
+  for (int i = 0; i < 200 && !port; ++i) {  // the "listening" log line carries the bound port
     std::smatch m;
     std::string log = slurp(d.str("err"));
-    if (std::regex_search(log, m, std::regex("\"port\":([0-9]+)"))) port = static_cast<std::uint16_t>(std::stoi(m[1]));
-    else std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (std::regex_search(log, m, std::regex("\"port\":([0-9]+)")))
+      port = static_cast<std::uint16_t>(std::stoi(m[1]));
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_NE(port, 0) << slurp(d.str("err"));
 
   std::vector<std::string> acknowledged;
   std::atomic<bool> go{true};
-  std::atomic<std::size_t> count{0};   // acknowledged.size(), readable while the client runs
+  std::atomic<std::size_t> count{0};  // acknowledged.size(), readable while the client runs
   std::thread client([&] {
     for (int i = 0; go && i < 2000; ++i) {
       try {
-        auto a = http_call(port, "POST", "/v1/cases",
-                           boost::json::serialize(streetlight_report("No. " + std::to_string(i) + " Term Rd")), *secret);
+        auto a = http_call(
+            port, "POST", "/v1/cases",
+            boost::json::serialize(streetlight_report("No. " + std::to_string(i) + " Term Rd")), *secret);
         if (a.status == 201) {
           acknowledged.emplace_back(a.json().at("id").as_string());
           ++count;
         }
       } catch (const std::exception&) {
-        break;   // refused: the server has stopped listening
+        break;  // refused: the server has stopped listening
       }
     }
   });
@@ -102,7 +107,9 @@ TEST(Caseworkd, SigtermAnswersRequestsInFlightThenClosesTheStore) {
   EXPECT_NE(log.find("\"msg\":\"stopping\""), std::string::npos);
   EXPECT_NE(log.find("\"msg\":\"stopped\""), std::string::npos);
 
-  auto store = rocksdb_store::open({d.str("store")});   // the lock is released: the store closed cleanly
+  store_options so;
+  so.path = d.str("store");
+  auto store = rocksdb_store::open(so);  // the lock is released: the store closed cleanly
   ASSERT_TRUE(store) << store.error().to_string();
   for (const auto& id : acknowledged) EXPECT_TRUE((*store)->read(id)) << id;
   auto report = (*store)->verify();

@@ -1,5 +1,5 @@
-// The whole streetlight case through caseworkd over real sockets (issue 5, "Must show"): create, sign, assign,
-// the virtual clock past the stage-one limit (R6.4 overdue, R6.5 escalation), report both stages, the
+// The whole streetlight case through caseworkd over real sockets (issue 5, "Must show"): create, sign,
+// assign, the virtual clock past the stage-one limit (R6.4 overdue, R6.5 escalation), report both stages, the
 // citizen's result SMS (R6.8), and the full hash-chained history.
 #include <fstream>
 #include <set>
@@ -28,7 +28,7 @@ TEST(ServerEndToEnd, StreetlightCaseFromReportToCitizenSmsWithOverdueAndR6_5Esca
   EXPECT_EQ(created.header("location"), "/v1/cases/" + id);
   EXPECT_EQ(created.json().at("state"), "created");
   EXPECT_EQ(created.json().at("agency"), "pwd-parks-lights");
-  EXPECT_EQ(created.json().at("deadlines").at("stage-one"), "2026-03-03T01:00:00Z");   // PT24H (R6.4)
+  EXPECT_EQ(created.json().at("deadlines").at("stage-one"), "2026-03-03T01:00:00Z");  // PT24H (R6.4)
 
   // A repeat report at the same place joins the open case (R6.12).
   auto again = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report());
@@ -81,7 +81,9 @@ TEST(ServerEndToEnd, StreetlightCaseFromReportToCitizenSmsWithOverdueAndR6_5Esca
   for (std::size_t i = 0; i < events.size(); ++i) {
     const auto& e = events[i].as_object();
     EXPECT_EQ(e.at("seq").to_number<std::uint64_t>(), i + 1);
-    if (i > 0) EXPECT_EQ(e.at("previous_hash").as_string(), previous);
+    if (i > 0) {
+      EXPECT_EQ(e.at("previous_hash").as_string(), previous);
+    }
     previous = std::string(e.at("hash").as_string());
     types.insert(std::string(e.at("type").as_string()));
   }
@@ -101,7 +103,8 @@ TEST(ServerEndToEnd, StreetlightCaseFromReportToCitizenSmsWithOverdueAndR6_5Esca
   s.shutdown();
   const std::string log = s.log_text();
   EXPECT_NE(log.find("\"msg\":\"case created\""), std::string::npos);
-  for (const char* personal : {"0912345678", "Chen Mei-Ling", "Xinyi"}) EXPECT_EQ(log.find(personal), std::string::npos) << personal;
+  for (const char* personal : {"0912345678", "Chen Mei-Ling", "Xinyi"})
+    EXPECT_EQ(log.find(personal), std::string::npos) << personal;
 }
 
 TEST(ServerEndToEnd, R6_10_ReleaseMoreThan2DaysIntoStageTwoIsAConflictNamingTheRule) {
@@ -109,23 +112,30 @@ TEST(ServerEndToEnd, R6_10_ReleaseMoreThan2DaysIntoStageTwoIsAConflictNamingTheR
   auto created = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report());
   const std::string at = "/v1/cases/" + std::string(created.json().at("id").as_string());
   ASSERT_EQ(s.call("POST", at + "/sign", "duty-officer@pwd-parks-lights").status, 200u);
-  ASSERT_EQ(s.call_json("POST", at + "/assign", "duty-officer@pwd-parks-lights", {{"handler", "pwd-parks-lights-h-1"}}).status, 200u);
-  auto one = s.call_json("POST", at + "/report", "handler@pwd-parks-lights", {{"result", "done"}, {"finding", "fixed"}});
+  ASSERT_EQ(s.call_json("POST", at + "/assign", "duty-officer@pwd-parks-lights",
+                        {{"handler", "pwd-parks-lights-h-1"}})
+                .status,
+            200u);
+  auto one = s.call_json("POST", at + "/report", "handler@pwd-parks-lights",
+                         {{"result", "done"}, {"finding", "fixed"}});
   ASSERT_EQ(one.json().at("state"), "stage-two");
   ASSERT_EQ(s.call_json("POST", "/v1/clock/advance", "admin", {{"by", "P3D"}}).status, 200u);
-  auto release = s.call_json("POST", at + "/release", "supervisor@pwd-parks-lights", {{"reason", "not_agency_business"}});
+  auto release = s.call_json("POST", at + "/release", "supervisor@pwd-parks-lights",
+                             {{"reason", "not_agency_business"}});
   EXPECT_EQ(release.status, 409u) << release.body;
   EXPECT_EQ(release.header("content-type"), "application/problem+json");
   EXPECT_EQ(release.json().at("code"), "rule_violation");
   EXPECT_EQ(release.json().at("rule"), "R6.10");
-  EXPECT_EQ(s.call("GET", at, "supervisor@pwd-parks-lights").json().at("state"), "stage-two");   // nothing recorded
+  EXPECT_EQ(s.call("GET", at, "supervisor@pwd-parks-lights").json().at("state"),
+            "stage-two");  // nothing recorded
 }
 
 TEST(ServerEndToEnd, ACommandTheStateForbidsIsAConflictNamingTheState) {
   running_server s;
   auto created = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report());
   const std::string at = "/v1/cases/" + std::string(created.json().at("id").as_string());
-  auto report = s.call_json("POST", at + "/report", "handler@pwd-parks-lights", {{"result", "x"}, {"finding", "fixed"}});
+  auto report = s.call_json("POST", at + "/report", "handler@pwd-parks-lights",
+                            {{"result", "x"}, {"finding", "fixed"}});
   EXPECT_EQ(report.status, 409u) << report.body;
   EXPECT_EQ(report.json().at("code"), "failed_precondition");
   EXPECT_EQ(report.json().at("field"), "state");
@@ -135,7 +145,8 @@ TEST(ServerEndToEnd, R6_10_ReleaseBeforeTheLimitIsRecorded) {
   running_server s;
   auto created = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report());
   const std::string at = "/v1/cases/" + std::string(created.json().at("id").as_string());
-  auto release = s.call_json("POST", at + "/release", "supervisor@pwd-parks-lights", {{"reason", "not_agency_business"}});
+  auto release = s.call_json("POST", at + "/release", "supervisor@pwd-parks-lights",
+                             {{"reason", "not_agency_business"}});
   ASSERT_EQ(release.status, 200u) << release.body;
   EXPECT_EQ(release.json().at("state"), "released");
 }
@@ -147,7 +158,7 @@ namespace casework::testing {
 TEST(ServerEndToEnd, R5_5_ATyphoonClosureMovesAWorkingDayDeadlineAndCannotBeAddedTwice) {
   running_server s;
   auto report = streetlight_report();
-  report["item"] = "bulky-waste-pickup";   // stage one: 1 working day (dep)
+  report["item"] = "bulky-waste-pickup";  // stage one: 1 working day (dep)
   auto c = s.call_json("POST", "/v1/cases", "call-taker@call-centre", report);
   ASSERT_EQ(c.status, 201u) << c.body;
   const std::string at = "/v1/cases/" + std::string(c.json().at("id").as_string());
@@ -159,8 +170,10 @@ TEST(ServerEndToEnd, R5_5_ATyphoonClosureMovesAWorkingDayDeadlineAndCannotBeAdde
   const auto after = s.call("GET", at, "supervisor@dep");
   ASSERT_EQ(after.status, 200u);
   EXPECT_NE(after.json().at("deadlines").at("stage-one").as_string(), before);
-  EXPECT_EQ(after.json().at("deadlines").at("stage-one"), "2026-03-04T16:00:00Z");   // end of Wednesday, Taipei
-  auto twice = s.call_json("POST", "/v1/calendar/closures", "admin", {{"day", "2026-03-03"}, {"reason", "again"}});
+  EXPECT_EQ(after.json().at("deadlines").at("stage-one"),
+            "2026-03-04T16:00:00Z");  // end of Wednesday, Taipei
+  auto twice =
+      s.call_json("POST", "/v1/calendar/closures", "admin", {{"day", "2026-03-03"}, {"reason", "again"}});
   EXPECT_EQ(twice.status, 409u) << twice.body;
   EXPECT_EQ(twice.json().at("code"), "already_exists");
 }

@@ -16,8 +16,8 @@ int validate(const std::string& schema, const std::string& doc) {
   temp_dir d;
   std::ofstream(d.str("doc.json")) << doc;
   const std::string cmd = "NODE_PATH='" CASEWORK_NPM_TOOLS "/node_modules' node '" CASEWORK_SERVER_TEST_DIR
-                          "/validate.js' '" CASEWORK_SERVER_TEST_DIR "/open311-schema' '" + schema + "' '" +
-                          d.str("doc.json") + "' 1>&2";
+                          "/validate.js' '" CASEWORK_SERVER_TEST_DIR "/open311-schema' '" +
+                          schema + "' '" + d.str("doc.json") + "' 1>&2";
   int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
@@ -28,7 +28,8 @@ http_answer submit(const running_server& s, const std::string& key, const std::s
 }
 
 const char* report_form =
-    "service_code=streetlight-out&attribute%5Bdistrict%5D=daan&address_string=No.+7+Open+Rd&lat=25.03&long=121.56"
+    "service_code=streetlight-out&attribute%5Bdistrict%5D=daan&address_string=No.+7+Open+Rd&lat=25.03&long="
+    "121.56"
     "&first_name=Lin&last_name=Ya-Ting&phone=0922333444&description=lamp+dark";
 }  // namespace
 
@@ -37,7 +38,8 @@ TEST(ServerOpen311, TheValidatorRejectsADocumentThatBreaksTheSchema) {
   EXPECT_EQ(validate("requests.json", R"([{"service_request_id": "1", "status": "pending"}])"), 1);
   EXPECT_EQ(validate("services.json", R"([{"service_code": "x"}])"), 1);
   EXPECT_EQ(validate("requests.json", R"([{"service_request_id": "1", "status": "open", "service_code": "x",
-                                           "requested_datetime": "2026-03-02T01:00:00Z"}])"), 0);
+                                           "requested_datetime": "2026-03-02T01:00:00Z"}])"),
+            0);
 }
 
 TEST(ServerOpen311, ServicesAreTheDispatchItemsAndValidate) {
@@ -46,7 +48,8 @@ TEST(ServerOpen311, ServicesAreTheDispatchItemsAndValidate) {
   ASSERT_EQ(services.status, 200u);
   EXPECT_EQ(validate("services.json", services.body), 0) << services.body;
   bool streetlight = false;
-  for (const auto& sv : services.json().as_array()) streetlight = streetlight || sv.at("service_code") == "streetlight-out";
+  for (const auto& sv : services.json().as_array())
+    streetlight = streetlight || sv.at("service_code") == "streetlight-out";
   EXPECT_TRUE(streetlight);
   auto def = s.call("GET", "/open311/v2/services/streetlight-out.json", "");
   ASSERT_EQ(def.status, 200u);
@@ -69,7 +72,7 @@ TEST(ServerOpen311, ARequestIsADispatchCaseAndEveryAnswerValidates) {
   EXPECT_EQ(c.json().at("fields").at("reporter").at("name"), "Lin Ya-Ting");
   EXPECT_EQ(c.json().at("fields").at("reply"), "sms");
 
-  auto again = submit(s, key, report_form);   // the same place: joins the open case (R6.12)
+  auto again = submit(s, key, report_form);  // the same place: joins the open case (R6.12)
   ASSERT_EQ(again.status, 200u) << again.body;
   EXPECT_EQ(validate("request-response.json", again.body), 0);
   EXPECT_EQ(again.json().at(0).at("service_request_id").as_string(), id);
@@ -80,7 +83,8 @@ TEST(ServerOpen311, ARequestIsADispatchCaseAndEveryAnswerValidates) {
   EXPECT_EQ(validate("requests.json", one.body), 0) << one.body;
   EXPECT_EQ(one.json().at(0).at("status"), "open");
   EXPECT_EQ(one.json().at(0).as_object().count("address"), 0u) << "an Open311 client sees no personal data";
-  auto list = s.call("GET", "/open311/v2/requests.json?status=open&service_code=streetlight-out&api_key=" + key, "");
+  auto list =
+      s.call("GET", "/open311/v2/requests.json?status=open&service_code=streetlight-out&api_key=" + key, "");
   ASSERT_EQ(list.status, 200u);
   EXPECT_EQ(validate("requests.json", list.body), 0) << list.body;
   EXPECT_EQ(list.json().as_array().size(), 1u);
@@ -91,11 +95,18 @@ TEST(ServerOpen311, ARequestIsADispatchCaseAndEveryAnswerValidates) {
 TEST(ServerOpen311, ErrorsUseTheSpecsFormatAndNameTheField) {
   running_server s;
   const std::string key = s.token("open311-client@call-centre");
-  struct bad { const char* name; std::string form; unsigned status; const char* says; };
+  struct bad {
+    const char* name;
+    std::string form;
+    unsigned status;
+    const char* says;
+  };
   const std::vector<bad> cases = {
       {"unknown field", std::string(report_form) + "&colour=red", 400, "colour: unknown field"},
-      {"no name (R6.2)", "service_code=streetlight-out&attribute%5Bdistrict%5D=daan&phone=1", 400, "first_name"},
-      {"no contact (R6.2)", "service_code=streetlight-out&attribute%5Bdistrict%5D=daan&first_name=A", 400, "R6.2"},
+      {"no name (R6.2)", "service_code=streetlight-out&attribute%5Bdistrict%5D=daan&phone=1", 400,
+       "first_name"},
+      {"no contact (R6.2)", "service_code=streetlight-out&attribute%5Bdistrict%5D=daan&first_name=A", 400,
+       "R6.2"},
       {"bad lat", std::string(report_form) + "&lat=north", 400, "lat: must be a number"},
       {"no such service", "service_code=moon-landing&first_name=A&phone=1", 400, "service_code"},
   };
@@ -107,9 +118,11 @@ TEST(ServerOpen311, ErrorsUseTheSpecsFormatAndNameTheField) {
     EXPECT_NE(std::string(a.json().at(0).at("description").as_string()).find(c.says), std::string::npos)
         << c.name << ": " << a.body;
   }
-  auto nokey = http_call(s.port(), "POST", "/open311/v2/requests.json", report_form, {}, "application/x-www-form-urlencoded");
+  auto nokey = http_call(s.port(), "POST", "/open311/v2/requests.json", report_form, {},
+                         "application/x-www-form-urlencoded");
   EXPECT_EQ(nokey.status, 401u);
-  EXPECT_EQ(s.call("GET", "/v1/cases", "admin").json().at("cases").as_array().size(), 0u);   // nothing recorded
+  EXPECT_EQ(s.call("GET", "/v1/cases", "admin").json().at("cases").as_array().size(),
+            0u);  // nothing recorded
 }
 
 }  // namespace casework::testing

@@ -16,7 +16,8 @@ request get(const char* target) {
 }  // namespace
 
 TEST(ServerProblems, AStorageErrorIsInDoubt503WithRetryAfter) {
-  auto res = problem(get("/v1/cases/2026030200001/sign"), error(errc::storage, "write failed: No space left on device"));
+  auto res = problem(get("/v1/cases/2026030200001/sign"),
+                     error(errc::storage, "write failed: No space left on device"));
   EXPECT_EQ(res.result(), http::status::service_unavailable);
   EXPECT_EQ(res[http::field::retry_after], "1");
   EXPECT_EQ(res[http::field::content_type], "application/problem+json");

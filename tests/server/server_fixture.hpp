@@ -11,12 +11,12 @@
 #include <string>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "casework/bundle.hpp"
 #include "casework/server.hpp"
@@ -27,7 +27,7 @@ namespace casework::testing {
 
 struct http_answer {
   unsigned status = 0;
-  std::map<std::string, std::string> headers;   // lower-case names
+  std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   // The body parsed (null when it is not JSON); a reference into this answer, parsed once.
   const boost::json::value& json() const {
@@ -92,7 +92,9 @@ inline std::shared_ptr<const bundle> taipei_rules() {
 }
 
 // The first instant of the scenarios: Monday 2026-03-02 09:00 in Taipei.
-inline instant monday_9am() { return *parse_instant("2026-03-02T09:00:00+08:00"); }
+inline instant monday_9am() {
+  return *parse_instant("2026-03-02T09:00:00+08:00");
+}
 
 // A log sink the test can read while the server writes to it.
 class locked_log : public std::streambuf {
@@ -123,7 +125,8 @@ class locked_log : public std::streambuf {
 
 class running_server {
  public:
-  // Tokens: "admin", "auditor", and for each agency A in `agencies` and role R: "R@A" (e.g. "handler@pwd-parks-lights").
+  // Tokens: "admin", "auditor", and for each agency A in `agencies` and role R: "R@A" (e.g.
+  // "handler@pwd-parks-lights").
   explicit running_server(std::function<void(server_options&)> tweak = {},
                           std::vector<std::string> agencies = {"call-centre", "pwd-parks-lights", "dep"}) {
     tokens_file_ = dir_.str("tokens.json");
@@ -132,7 +135,8 @@ class running_server {
     add("auditor", "auditor", "", "");
     const std::map<std::string, std::map<std::string, std::string>> persons = {
         {"pwd-parks-lights",
-         {{"duty-officer", "pwd-parks-lights-do-1"}, {"handler", "pwd-parks-lights-h-1"},
+         {{"duty-officer", "pwd-parks-lights-do-1"},
+          {"handler", "pwd-parks-lights-h-1"},
           {"supervisor", "pwd-parks-lights-dm-1"}}},
         {"call-centre", {{"call-taker", "cc-ct-1"}, {"supervisor", "cc-sup-1"}}}};
     for (const auto& a : agencies)
@@ -184,7 +188,8 @@ class running_server {
 
  private:
   std::uint16_t port_cache() const { return srv_->port(); }
-  void add(const std::string& name, const std::string& role, const std::string& agency, const std::string& person) {
+  void add(const std::string& name, const std::string& role, const std::string& agency,
+           const std::string& person) {
     std::string id = name;
     for (auto& c : id)
       if (c == '@') c = '.';
@@ -206,7 +211,9 @@ class running_server {
 inline boost::json::object streetlight_report(const std::string& address = "No. 100 Xinyi Rd Sec 3") {
   return boost::json::parse(R"({"item": "streetlight-out", "district": "daan", "description": "lamp dark",
       "reporter": {"name": "Chen Mei-Ling", "phone": "0912345678"}, "reply": "sms",
-      "location": {"address": ")" + address + R"("}})").as_object();
+      "location": {"address": ")" +
+                            address + R"("}})")
+      .as_object();
 }
 
 }  // namespace casework::testing

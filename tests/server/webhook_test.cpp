@@ -89,11 +89,11 @@ class receiver {
 std::uint16_t free_port() {
   asio::io_context io;
   asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();   // closed on return: nobody listens there until the receiver starts
+  return a.local_endpoint().port();  // closed on return: nobody listens there until the receiver starts
 }
 
 bool eventually(const std::function<bool()>& done) {
-  for (int i = 0; i < 500; ++i) {   // up to 10 s
+  for (int i = 0; i < 500; ++i) {  // up to 10 s
     if (done()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -122,14 +122,17 @@ std::function<void(server_options&)> webhook_to(std::uint16_t port, int attempts
 TEST(ServerWebhooks, AReceiverDownAtFirstGetsEveryNotificationOnceWhenItComesUp) {
   const std::uint16_t port = free_port();
   receiver r(port);
-  temp_dir keep;   // the store outlives the first server: a restart must not re-send
+  temp_dir keep;  // the store outlives the first server: a restart must not re-send
   std::string store;
   {
     running_server s(webhook_to(port, 1000));
     for (int i = 0; i < 3; ++i)
       ASSERT_EQ(s.call_json("POST", "/v1/cases", "call-taker@call-centre",
-                            streetlight_report("No. " + std::to_string(i) + " Hook Rd")).status, 201u);
-    ASSERT_EQ(s.call_json("POST", "/v1/clock/advance", "admin", {{"by", "PT15M"}}).status, 200u);   // R6.3 reminders
+                            streetlight_report("No. " + std::to_string(i) + " Hook Rd"))
+                    .status,
+                201u);
+    ASSERT_EQ(s.call_json("POST", "/v1/clock/advance", "admin", {{"by", "PT15M"}}).status,
+              200u);  // R6.3 reminders
     const auto expected = outbox_keys(s);
     ASSERT_EQ(expected.size(), 6u);
     // Down: the sender is failing and backing off.
@@ -145,7 +148,7 @@ TEST(ServerWebhooks, AReceiverDownAtFirstGetsEveryNotificationOnceWhenItComesUp)
       EXPECT_EQ(e.at("type"), "org.casework.notification");
       EXPECT_TRUE(expected.count(std::string(e.at("id").as_string())));
       EXPECT_EQ(e.at("data").at("key"), e.at("id"));
-      EXPECT_EQ(json::serialize(e).find("0912345678"), std::string::npos);   // no contact details
+      EXPECT_EQ(json::serialize(e).find("0912345678"), std::string::npos);  // no contact details
     }
     // A restart on the same store: a new notification arrives, the old ones are not sent again.
     s.shutdown();
@@ -156,7 +159,10 @@ TEST(ServerWebhooks, AReceiverDownAtFirstGetsEveryNotificationOnceWhenItComesUp)
     webhook_to(port, 1000)(o);
     o.data_dir = store;
   });
-  ASSERT_EQ(again.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report("No. 9 Hook Rd")).status, 201u);
+  ASSERT_EQ(
+      again.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report("No. 9 Hook Rd"))
+          .status,
+      201u);
   ASSERT_TRUE(eventually([&] { return r.keys().size() >= 7; }));
   const auto keys = r.keys();
   EXPECT_EQ(keys.size(), 7u);
@@ -179,7 +185,7 @@ TEST(ServerWebhooks, AReceiverThatKeepsFailingTurnsNotificationsIntoDeadLettersA
   EXPECT_EQ(dead[0].at("key").as_string(), *expected.begin());
   EXPECT_EQ(dead[0].at("attempts"), 3);
   EXPECT_EQ(dead[0].at("last_error"), "HTTP 500");
-  EXPECT_EQ(r.keys().size(), 3u);   // exactly N attempts, all with the same idempotency key
+  EXPECT_EQ(r.keys().size(), 3u);  // exactly N attempts, all with the same idempotency key
   for (const auto& k : r.keys()) EXPECT_EQ(k, *expected.begin());
 }
 
