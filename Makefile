@@ -20,7 +20,8 @@ build: configure
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
 
-demo: build
+demo: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target caseworkd
 	@scripts/demo $(BUILD)
 
 clean:
