@@ -24,8 +24,9 @@ test: build
 long-test: build
 	@tests/long/run $(BUILD)
 
-demo: build
-	@$(BUILD)/examples/dispatch_deadlines
+demo: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target caseworkd
+	@scripts/demo $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
