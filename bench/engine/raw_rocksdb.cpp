@@ -1,0 +1,123 @@
+// Includes RocksDB directly: the raw baselines are what the benchmarks compare casework with (raw_rocksdb.hpp).
+#include "raw_rocksdb.hpp"
+
+#include <openssl/evp.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+
+#include "latency.hpp"
+#include "process.hpp"
+
+namespace casework::bench {
+
+namespace {
+
+void check(const rocksdb::Status& s, const std::string& what) {
+  if (!s.ok()) throw std::runtime_error(what + ": " + s.ToString());
+}
+
+struct opened {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::ColumnFamilyHandle* events = nullptr;
+  ~opened() {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  }
+};
+
+std::unique_ptr<opened> open_read_only(const std::string& path) {
+  std::vector<std::string> names;
+  check(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names), "list column families of " + path);
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  auto o = std::make_unique<opened>();
+  rocksdb::DB* db = nullptr;
+  check(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, cfs, &o->handles, &db), "open " + path);
+  o->db.reset(db);
+  for (auto* h : o->handles)
+    if (h->GetName() == "events") o->events = h;
+  if (!o->events) throw std::runtime_error(path + " has no events column family");
+  return o;
+}
+
+}  // namespace
+
+raw_records read_event_records(const std::string& path) {
+  auto o = open_read_only(path);
+  raw_records out;
+  std::unique_ptr<rocksdb::Iterator> it(o->db->NewIterator(rocksdb::ReadOptions(), o->events));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    out.key_bytes += it->key().size();
+    out.value_bytes += it->value().size();
+    out.kv.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  check(it->status(), "scan " + path);
+  return out;
+}
+
+double write_synced_batches(const std::string& path, const raw_records& records, std::size_t per_write) {
+  rocksdb::Options opt;
+  opt.create_if_missing = true;
+  opt.max_background_jobs = 2;   // as the store (docs/storage-format.md)
+  rocksdb::DB* raw = nullptr;
+  check(rocksdb::DB::Open(opt, path, &raw), "open " + path);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions w;
+  w.sync = true;
+  if (per_write == 0) per_write = 1;
+  stopwatch watch;
+  for (std::size_t i = 0; i < records.kv.size(); i += per_write) {
+    rocksdb::WriteBatch batch;
+    for (std::size_t k = i; k < std::min(records.kv.size(), i + per_write); ++k)
+      batch.Put(records.kv[k].first, records.kv[k].second);
+    check(db->Write(w, &batch), "write " + path);
+  }
+  return watch.seconds();
+}
+
+scan_result scan_events(const std::string& path, bool hash) {
+  auto o = open_read_only(path);
+  scan_result out;
+  stopwatch watch;
+  std::unique_ptr<rocksdb::Iterator> it(o->db->NewIterator(rocksdb::ReadOptions(), o->events));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  unsigned char sink = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();   // the store's own way of hashing (persistence/src/encoding.cpp)
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto v = it->value();
+    ++out.records;
+    out.bytes += it->key().size() + v.size();
+    if (hash && v.size() > 33) {   // record: version (1) | previous hash (32) | hash (32) | payload
+      EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+      EVP_DigestUpdate(ctx, v.data() + 1, 32);
+      if (v.size() > 65) EVP_DigestUpdate(ctx, v.data() + 65, v.size() - 65);
+      EVP_DigestFinal_ex(ctx, digest, &len);
+      sink ^= digest[0];
+    }
+  }
+  EVP_MD_CTX_free(ctx);
+  check(it->status(), "scan " + path);
+  out.seconds = watch.seconds();
+  if (sink == 0xff) std::cerr << "";   // keep the hashing from being optimised away
+  return out;
+}
+
+double open_seconds(const std::string& path) {
+  stopwatch watch;
+  { auto o = open_read_only(path); }
+  return watch.seconds();
+}
+
+std::uint64_t open_resident_bytes(const std::string& path) {
+  auto before = resident_bytes_trimmed();
+  auto o = open_read_only(path);
+  auto after = resident_bytes_trimmed();
+  return after > before ? after - before : 0;
+}
+
+}  // namespace casework::bench
