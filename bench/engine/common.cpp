@@ -10,6 +10,10 @@ instant bench_start(const bundle& rules) {
   return rules.calendar.at(*parse_day("2026-03-02"), *parse_time_of_day("09:00"));
 }
 
+instant due_backlog_start(std::size_t n) {
+  return real_clock().now() - std::chrono::minutes(11) - std::chrono::milliseconds(n);
+}
+
 void wait_recovered(engine& eng) {
   case_query q;
   q.limit = 1;

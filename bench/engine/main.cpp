@@ -1,5 +1,6 @@
 // casework-bench: whole-engine benchmarks, each printed beside its physical baseline measured in the same run
 // (raw RocksDB synced batches, bare CAF actors), with the ratio and the target; also written as JSON.
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -21,7 +22,7 @@ scenarios (default: all, in this order):
   lifecycle        durable create/sign/assign/report/report vs raw RocksDB synced batches of the same records
   command-path     the same lifecycle on a memory log vs bare CAF request/response
   timer-lateness   steady real-time load: lateness of timers due 1 s after creation vs CAF delayed_send
-  memory-active    resident bytes per active case actor vs a bare CAF actor
+  memory-active    resident bytes per active case actor (stored cases activated) vs a bare CAF actor
   audit            verify events/s over the stored cases vs a raw scan + SHA-256
   memory-stored    resident memory over the stored cases vs RocksDB alone
   timer-backlog    --timers due timers made due by one clock jump: fires/s vs raw synced writes of their records

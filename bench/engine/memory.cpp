@@ -1,6 +1,7 @@
 // Memory: resident bytes per active case actor (against a bare CAF actor), and the engine's resident memory
 // over a store of many cases with passivation on (against RocksDB's own for the same store).
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "bare_caf.hpp"
@@ -15,68 +16,66 @@
 
 namespace casework::bench {
 
+// Activates n stored cases (get_case starts each case's actor from its history and records nothing) with
+// passivation off, and divides the resident growth by n: what an active case actor costs beyond what the
+// engine keeps for every known case, which is already there after recovery.
 void run_memory_active(const run_options& o, bench_report& rep) {
   auto rules = taipei_rules();
-  lifecycle work(rules);
+  const std::size_t n = o.active;
   scratch_dir dir(o.scratch);
-  const std::size_t n = std::min<std::size_t>(o.active, 99999);
-  note(o, "memory.active: " + std::to_string(n) + " cases created and kept active, then passivated");
-  std::uint64_t rss0 = 0, rss_active = 0, rss_passive = 0;
-  std::size_t active = 0, after = 0;
+  note(o, "memory.active: " + std::to_string(n) + " stored cases activated by get_case, passivation off");
   {
     store_options so;
     so.path = dir.sub("store");
-    so.sync = false;   // the histories live on disk, not in this process; syncing is not what is measured
+    so.sync = false;   // set-up
+    auto store = rocksdb_store::open(so);
+    if (!store) throw std::runtime_error(store.error().to_string());
+    auto f = fill_store(**store, *rules, fill_plan{n, bench_start(*rules), 1000});
+    if (!f) throw std::runtime_error(f.error().to_string());
+  }
+  std::uint64_t rss0 = 0, rss1 = 0;
+  std::size_t active = 0;
+  {
+    store_options so;
+    so.path = dir.sub("store");
     auto store = rocksdb_store::open(so);
     if (!store) throw std::runtime_error(store.error().to_string());
     engine_options opt;
     opt.rules = rules;
     opt.mode = clock_mode::virtual_time;
-    opt.start = bench_start(*rules);
+    opt.start = bench_start(*rules) + std::chrono::minutes(5);   // no timer due: nothing is recorded
     opt.log = std::shared_ptr<rocksdb_store>(std::move(*store));
     opt.worker_threads = o.workers;
-    opt.passivate_after = std::chrono::seconds(20);   // wall time (CAF's idle timeout)
+    opt.passivate_after = duration(0);   // never: every activated actor stays
     auto eng = engine::open(opt);
     if (!eng) throw std::runtime_error(eng.error().to_string());
     wait_recovered(**eng);
+    std::this_thread::sleep_for(std::chrono::seconds(1));   // supervisors and notifier finish recovery's messages
     rss0 = resident_bytes_trimmed();
-    stopwatch watch;
-    auto run = run_clients(o.clients, n, [&](std::size_t i, latency_sample&, std::size_t& commands) -> std::string {
-      auto r = (*eng)->create_case("dispatch", work.create(i)).get();
+    auto ids = opt.log->case_ids();
+    auto run = run_clients(o.clients, ids.size(), [&](std::size_t i, latency_sample&, std::size_t& commands) -> std::string {
+      auto r = (*eng)->get_case(ids[i]).get();
       if (!r) return r.error().to_string();
       ++commands;
       return "";
     });
-    if (run.failures) throw std::runtime_error("create: " + run.first_failure);
+    if (run.failures) throw std::runtime_error("get_case: " + run.first_failure);
+    std::this_thread::sleep_for(std::chrono::seconds(1));   // each activation re-sends its timers: let them land
     active = (*eng)->active_case_actors();
-    rss_active = resident_bytes_trimmed();
-    note(o, "  " + std::to_string(active) + " active actors after " + std::to_string(watch.seconds()) +
-                " s; waiting for passivation");
-    while ((*eng)->active_case_actors() > 0 && watch.seconds() < 300)
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-    after = (*eng)->active_case_actors();
-    rss_passive = resident_bytes_trimmed();
+    rss1 = resident_bytes_trimmed();
   }
-  double per_actor = active ? static_cast<double>(rss_active - std::min(rss_active, rss_passive)) / active : 0;
-  double per_case = static_cast<double>(rss_passive - std::min(rss_passive, rss0)) / n;
+  double per_actor = active ? static_cast<double>(rss1 - std::min(rss1, rss0)) / static_cast<double>(active) : 0;
   double bare = bare_actor_bytes(o.workers, n);
   auto& r = rep.add("memory.per_active_case", "bytes", per_actor, "bare CAF actor", bare);
   r.target = "<= 2048 bytes";
-  r.met = per_actor <= 2048;
+  r.met = active == n && per_actor <= 2048;
   r.detail["cases"] = n;
   r.detail["active_actors"] = active;
-  r.detail["active_after_passivation"] = after;
-  r.detail["rss_start"] = rss0;
-  r.detail["rss_active"] = rss_active;
-  r.detail["rss_passivated"] = rss_passive;
-  auto& c = rep.add("memory.per_known_case", "bytes", per_case);
-  c.detail["what"] = "resident growth per created case that stays after its actor passivated (registry directory, "
-                     "place index, timer index, outbox, figures)";
+  r.detail["rss_recovered"] = rss0;
+  r.detail["rss_active"] = rss1;
   rep.print_one(std::cout, r);
-  rep.print_one(std::cout, c);
-  std::cout << "  RSS: start " << mb(rss0) << ", " << active << " active " << mb(rss_active) << ", passivated ("
-            << after << " left) " << mb(rss_passive) << "\n";
+  std::cout << "  " << active << " active case actors: resident " << mb(static_cast<double>(rss0)) << " -> "
+            << mb(static_cast<double>(rss1)) << "\n";
 }
 
 void run_memory_stored(const run_options& o, bench_report& rep) {

@@ -37,6 +37,10 @@ void run_memory_stored(const run_options& o, bench_report& rep);
 
 // Shared by the scenarios.
 instant bench_start(const bundle& rules);   // Monday 2026-03-02 09:00 in the deployment's zone
+// For n cases created 1 ms apart from the returned instant: in the real past, so that the last one was created
+// 11 minutes ago and every case's sign-renotify (R6.3, 10 minutes after creation) is due on the real clock,
+// and nothing else is (the next timer, stage-one-overdue, is 24 hours after creation).
+instant due_backlog_start(std::size_t n);
 // Waits for the engine's recovery to end: list_cases is answered by the registry after its recover step.
 void wait_recovered(engine& eng);
 void note(const run_options& o, const std::string& line);   // progress line on stderr when verbose

@@ -23,7 +23,7 @@ stored_fixture::stored_fixture(const run_options& o) : dir_(o.scratch) {
   so.sync = false;
   auto store = rocksdb_store::open(so);
   if (!store) throw std::runtime_error(store.error().to_string());
-  auto f = fill_store(**store, *rules, fill_plan{o.stored, bench_start(*rules), 1000}, [&](std::size_t n) {
+  auto f = fill_store(**store, *rules, fill_plan{o.stored, due_backlog_start(o.stored), 1000}, [&](std::size_t n) {
     if (n % 100000 == 0) note(o, "  " + std::to_string(n) + " cases stored");
   });
   if (!f) throw std::runtime_error(f.error().to_string());

@@ -1,6 +1,8 @@
 #include "process.hpp"
 
 #include <malloc.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -44,6 +46,46 @@ std::uint64_t scratch_dir::disk_bytes() const {
   for (const auto& e : std::filesystem::recursive_directory_iterator(path_, ec))
     if (e.is_regular_file(ec)) n += e.file_size(ec);
   return n;
+}
+
+}  // namespace casework::bench
+
+extern char** environ;
+
+namespace casework::bench {
+
+std::string run_self(const std::vector<std::string>& args) {
+  char exe[4096];
+  auto len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (len <= 0) throw std::runtime_error("cannot read /proc/self/exe");
+  exe[len] = 0;
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&fa, out[0]);
+  std::vector<std::string> copy = args;
+  std::vector<char*> argv{exe};
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, exe, &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(out[1]);
+  if (rc != 0) {
+    close(out[0]);
+    throw std::runtime_error("cannot start " + std::string(exe));
+  }
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("child '" + (args.empty() ? std::string() : args[0]) + "' failed");
+  return text;
 }
 
 }  // namespace casework::bench

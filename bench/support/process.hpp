@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace casework::bench {
 
@@ -26,5 +27,13 @@ class scratch_dir {
  private:
   std::string path_;
 };
+
+}  // namespace casework::bench
+
+namespace casework::bench {
+
+// Runs this program again with `args` (after argv[0]), waits for it and returns what it printed on stdout;
+// throws when it cannot start or does not exit with 0. Measurements that must not share a heap run this way.
+std::string run_self(const std::vector<std::string>& args);
 
 }  // namespace casework::bench
