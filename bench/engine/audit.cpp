@@ -18,7 +18,7 @@ void run_audit(const run_options& o, bench_report& rep) {
   note(o, "audit: verify over " + std::to_string(fixture.filled().events) + " events");
   store_options so;
   so.path = path;
-  so.read_only = true;
+  so.read_only = false;   // our scratch copy; RocksDB 7.8 read-only opens assert on a non-empty WAL (raw_rocksdb.cpp)
   double verify_s = 0;
   verify_report vr;
   {

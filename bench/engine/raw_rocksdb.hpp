@@ -16,7 +16,7 @@ struct raw_records {
   std::uint64_t key_bytes = 0, value_bytes = 0;
 };
 
-// Every record of the `events` column family of the store at `path` (opened read-only).
+// Every record of the `events` column family of the store at `path` (opened directly by RocksDB).
 raw_records read_event_records(const std::string& path);
 
 // Writes `records` into a fresh database at `path`, `per_write` records per WriteBatch, each written with
@@ -28,14 +28,14 @@ struct scan_result {
   double seconds = 0;
 };
 
-// Reads every record of the store's `events` column family in key order (read-only open); with `hash`, also
+// Reads every record of the store's `events` column family in key order ; with `hash`, also
 // computes SHA-256 over each record's hashed bytes (previous hash || payload), as verification must.
 scan_result scan_events(const std::string& path, bool hash);
 
-// Seconds to open the store at `path` with RocksDB directly (read-only, every column family) and close it.
+// Seconds to open the store at `path` with RocksDB directly (every column family) and close it.
 double open_seconds(const std::string& path);
 
-// Resident bytes this process gains by opening the store read-only and reading nothing.
+// Resident bytes this process gains by opening the store and reading nothing.
 std::uint64_t open_resident_bytes(const std::string& path);
 
 }  // namespace casework::bench

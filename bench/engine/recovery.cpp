@@ -24,12 +24,8 @@ namespace casework::bench {
 
 namespace {
 
-std::string self_exe() {
-  char buf[4096];
-  auto n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw std::runtime_error("cannot read /proc/self/exe");
-  return std::string(buf, static_cast<std::size_t>(n));
-}
+// /proc/self/exe, not the path it links to: that still starts this very program after a rebuild replaced it.
+std::string self_exe() { return "/proc/self/exe"; }
 
 // Starts `casework-bench recovery-child STORE`, waits until it has answered a command, lets it run a moment
 // longer with commands in flight, and kills it with SIGKILL.
@@ -113,7 +109,7 @@ void run_recovery(const run_options& o, bench_report& rep) {
   {   // set-up, not measured: how many cases, and how many reminders the killed engine had not recorded
     store_options so;
     so.path = store_path;
-    so.read_only = true;
+    // opened as primary: our scratch copy (RocksDB 7.8 read-only opens assert on a non-empty WAL)
     auto store = rocksdb_store::open(so);
     if (!store) throw std::runtime_error(store.error().to_string());
     auto ids = (*store)->case_ids();
