@@ -46,7 +46,8 @@ options:
   --seed N              the workload's and the people's random choices (default 1999)
   --resolution D        actions happen at the first step at or after their time, steps on a grid of D
                         (ISO 8601 duration, default PT1M)
-  --tail D              after the last arrival the clock runs on for D, firing reminders (default P7D)
+  --tail D              after the last arrival (nyc311: the last closing) the clock runs on for D, firing
+                        reminders (default P7D)
   --store DIR           record into a RocksDB store at DIR (created; synced writes) instead of memory
   --json PATH           also write the report as JSON
   --workers N           CAF scheduler threads (default: cores)
@@ -193,7 +194,10 @@ int run_simulate(int argc, char** argv) {
   // The engine: virtual clock from midnight of the first arrival's day, a memory log or a store.
   const auto& cal = (*rules)->calendar;
   const instant start = cal.at(cal.day_of(arrivals.front().at), time_of_day(0));
-  const instant end = arrivals.back().at + *tail;
+  instant last = arrivals.back().at;   // a replay runs until its last recorded closing
+  for (const auto& ar : arrivals)
+    if (ar.resolved) last = std::max(last, *ar.resolved);
+  const instant end = last + *tail;
   engine_options opt;
   opt.rules = *rules;
   opt.mode = clock_mode::virtual_time;

@@ -27,7 +27,7 @@ namespace casework::simulation {
 struct simulator_options {
   std::set<std::string> slow_agencies;               // their handlers report at 40%..160% of each limit
   duration resolution = std::chrono::minutes(1);     // actions happen at the first step at or after their time
-  duration max_step = std::chrono::minutes(30);      // the clock moves at least this often
+  duration max_step = std::chrono::hours(24);        // the clock moves at least this often (progress)
   std::uint64_t seed = 1999;
   // Called every `progress_every` steps and at the end: the simulated instant, arrivals taken, arrivals.
   std::function<void(instant, std::size_t, std::size_t)> progress;
