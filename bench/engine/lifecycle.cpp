@@ -91,9 +91,10 @@ void run_lifecycle_durable(const run_options& o, bench_report& rep) {
   auto per_write = static_cast<std::size_t>(std::max(1.0, std::round(n / std::max<double>(1, counts.writes))));
   note(o, "  baseline: " + std::to_string(records.kv.size()) + " records, " + std::to_string(per_write) +
               " per synced write");
-  double raw_seconds = write_synced_batches(dir.sub("raw"), records, per_write);
+  auto raw_runs = best_synced_batches(dir.sub("raw"), records, per_write);
+  double raw_seconds = raw_runs.best;
 
-  auto& r = rep.add("lifecycle.durable", "records/s", n / run.seconds, "raw RocksDB synced batches, same records",
+  auto& r = rep.add("lifecycle.durable", "records/s", n / run.seconds, "raw RocksDB synced batches, same records, best of 2",
                     n / raw_seconds);
   r.target = "ratio >= 0.5";
   r.met = r.ratio() && *r.ratio() >= 0.5;
@@ -104,6 +105,7 @@ void run_lifecycle_durable(const run_options& o, bench_report& rep) {
   r.detail["case_batches"] = counts.batches;
   r.detail["records_per_write"] = per_write;
   r.detail["baseline_seconds"] = raw_seconds;
+  r.detail["baseline_passes_seconds"] = boost::json::value_from(raw_runs.seconds);
   auto& c = rep.add("lifecycle.durable.commands", "commands/s", static_cast<double>(run.commands) / run.seconds);
   add_latency(c, run);
   rep.print_one(std::cout, r);

@@ -23,6 +23,16 @@ raw_records read_event_records(const std::string& path);
 // sync = true (WAL on) from one thread: what the disk allows for that group size. Returns seconds.
 double write_synced_batches(const std::string& path, const raw_records& records, std::size_t per_write);
 
+// The disk's speed changes from one minute to the next on a shared machine: writes the records `passes` times,
+// each into a fresh database (path + "-1", "-2", ...), and returns the fastest pass's seconds (the limit is
+// what the disk was seen to allow) with every pass's seconds.
+struct raw_passes {
+  double best = 0;
+  std::vector<double> seconds;
+};
+raw_passes best_synced_batches(const std::string& path, const raw_records& records, std::size_t per_write,
+                               int passes = 2);
+
 struct scan_result {
   std::uint64_t records = 0, bytes = 0;
   double seconds = 0;

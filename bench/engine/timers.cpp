@@ -91,9 +91,10 @@ void run_timer_backlog(const run_options& o, bench_report& rep) {
   all.kv.clear();
   const double n = static_cast<double>(fire_records.kv.size());
   auto per_write = static_cast<std::size_t>(std::max(1.0, std::round(n / std::max<double>(1, counts.writes))));
-  double raw_s = write_synced_batches(dir.sub("raw"), fire_records, per_write);
+  auto raw_runs = best_synced_batches(dir.sub("raw"), fire_records, per_write);
+  double raw_s = raw_runs.best;
   auto& r = rep.add("timers.backlog", "fires/s", static_cast<double>(fired) / fired_s,
-                    "raw RocksDB synced batches of the fires' records", static_cast<double>(fired) / raw_s);
+                    "raw RocksDB synced batches of the fires' records, best of 2", static_cast<double>(fired) / raw_s);
   r.target = "1,000,000 fired in < 10 s";
   r.met = fired >= 1000000 && fired_s < 10;
   r.detail["timers"] = o.timers;
@@ -105,6 +106,7 @@ void run_timer_backlog(const run_options& o, bench_report& rep) {
   r.detail["synced_writes"] = counts.writes;
   r.detail["records_per_write"] = per_write;
   r.detail["baseline_seconds"] = raw_s;
+  r.detail["baseline_passes_seconds"] = boost::json::value_from(raw_runs.seconds);
   rep.print_one(std::cout, r);
   std::cout << "  " << fired << " of " << o.timers << " due timers fired in " << fired_s
             << " s after a recovery of " << recovered_s << " s; " << fire_records.kv.size() << " records in "

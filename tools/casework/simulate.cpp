@@ -48,6 +48,9 @@ options:
                         (ISO 8601 duration, default PT1M)
   --tail D              after the last arrival (nyc311: the last closing) the clock runs on for D, firing
                         reminders (default P7D)
+  --clock C             deterministic (default): the actors run on this thread under CAF's test coordinator,
+                        step by step, the same run every time; virtual: on CAF's scheduler threads
+                        (--workers), steps waiting for answers across threads
   --store DIR           record into a RocksDB store at DIR (created; synced writes) instead of memory
   --json PATH           also write the report as JSON
   --workers N           CAF scheduler threads (default: cores)
@@ -115,7 +118,7 @@ int run_simulate(int argc, char** argv) {
   const spec s{"simulate",
                {},
                {"--workload", "--months", "--from", "--per-month", "--slow-share", "--slow", "--seed", "--resolution",
-                "--tail", "--store", "--json", "--workers", "--volumes", "--csv", "--definitions"},
+                "--tail", "--clock", "--store", "--json", "--workers", "--volumes", "--csv", "--definitions"},
                {},
                help};
   auto a = parse(s, argc, argv);
@@ -178,8 +181,12 @@ int run_simulate(int argc, char** argv) {
   }
   if (arrivals.empty()) return fail(s.command, "the workload has no arrivals");
 
+  const std::string clock = a->option("--clock").value_or("deterministic");
+  if (clock != "deterministic" && clock != "virtual")
+    return fail(s.command, "--clock: '" + clock + "' is neither deterministic nor virtual");
   sim::simulator_options so;
   so.seed = *seed;
+  so.deterministic = clock == "deterministic";
   so.resolution = *resolution;
   if (auto list = a->option("--slow")) {
     std::stringstream in(*list);
@@ -200,7 +207,7 @@ int run_simulate(int argc, char** argv) {
   const instant end = last + *tail;
   engine_options opt;
   opt.rules = *rules;
-  opt.mode = clock_mode::virtual_time;
+  opt.mode = so.deterministic ? clock_mode::deterministic : clock_mode::virtual_time;
   opt.start = start;
   opt.worker_threads = *workers;
   std::shared_ptr<event_log> log;
@@ -235,7 +242,7 @@ int run_simulate(int argc, char** argv) {
   const double simulated_days = std::chrono::duration<double>(end - start).count() / 86400.0;
 
   std::cout << "casework simulate: " << described << "\n";
-  std::cout << "slow agencies:";
+  std::cout << "clock: " << clock << "; slow agencies:";
   for (const auto& ag : so.slow_agencies) std::cout << " " << ag;
   std::cout << "\n\n";
   sim::print(std::cout, tally);

@@ -6,7 +6,8 @@
 // Intake clerks assign petitions and reply (R5), liaisons call back (R4). A replayed stream's cases are
 // reported done at their recorded closing instant. Time moves in steps: to the next arrival or action,
 // rounded up to `resolution`, at most `max_step` ahead; each step first fires the timers due on the way
-// (engine::advance_to), then does what fell due, all concurrently, and waits for every answer.
+// (engine::advance_to, or advance_time in deterministic mode), then does what fell due, all concurrently, and
+// waits for every answer.
 //
 //   simulator sim(rules, eng, opts);
 //   auto st = sim.run(arrivals, start, end);   // the engine's clock ends at `end`
@@ -29,6 +30,9 @@ struct simulator_options {
   duration resolution = std::chrono::minutes(1);     // actions happen at the first step at or after their time
   duration max_step = std::chrono::hours(24);        // the clock moves at least this often (progress)
   std::uint64_t seed = 1999;
+  // The engine runs in clock_mode::deterministic (CAF's test coordinator: every step runs on the calling
+  // thread, reproducible, no thread hand-offs) rather than clock_mode::virtual_time.
+  bool deterministic = false;
   // Called every `progress_every` steps and at the end: the simulated instant, arrivals taken, arrivals.
   std::function<void(instant, std::size_t, std::size_t)> progress;
   std::size_t progress_every = 200;
