@@ -35,6 +35,7 @@ void run_memory_active(const run_options& o, bench_report& rep) {
   }
   std::uint64_t rss0 = 0, rss1 = 0;
   std::size_t active = 0;
+  double settled_s = 0;
   {
     store_options so;
     so.path = dir.sub("store");
@@ -50,7 +51,7 @@ void run_memory_active(const run_options& o, bench_report& rep) {
     auto eng = engine::open(opt);
     if (!eng) throw std::runtime_error(eng.error().to_string());
     wait_recovered(**eng);
-    std::this_thread::sleep_for(std::chrono::seconds(1));   // supervisors and notifier finish recovery's messages
+    settled_s = wait_figures(**eng, n, 1800);   // the supervisors' recovery work would blur the measure
     rss0 = resident_bytes_trimmed();
     auto ids = opt.log->case_ids();
     auto run = run_clients(o.clients, ids.size(), [&](std::size_t i, latency_sample&, std::size_t& commands) -> std::string {
@@ -72,6 +73,7 @@ void run_memory_active(const run_options& o, bench_report& rep) {
   r.detail["cases"] = n;
   r.detail["active_actors"] = active;
   r.detail["rss_recovered"] = rss0;
+  r.detail["figures_settled_s"] = settled_s;
   r.detail["rss_active"] = rss1;
   rep.print_one(std::cout, r);
   std::cout << "  " << active << " active case actors: resident " << mb(static_cast<double>(rss0)) << " -> "
@@ -87,7 +89,7 @@ void run_memory_stored(const run_options& o, bench_report& rep) {
   note(o, "memory.stored: an engine over " + std::to_string(n) + " stored open cases");
   auto raw = open_resident_bytes(path);
   std::uint64_t before = resident_bytes_trimmed(), after = 0;
-  double recovered_s = 0;
+  double recovered_s = 0, settled_s = 0;
   {
     store_options so;
     so.path = path;
@@ -104,6 +106,7 @@ void run_memory_stored(const run_options& o, bench_report& rep) {
     if (!eng) throw std::runtime_error(eng.error().to_string());
     wait_recovered(**eng);
     recovered_s = watch.seconds();
+    settled_s = wait_figures(**eng, n, 1800);
     after = resident_bytes_trimmed();
   }
   double grown = static_cast<double>(after - std::min(after, before));
@@ -115,11 +118,12 @@ void run_memory_stored(const run_options& o, bench_report& rep) {
   r.detail["bytes_per_stored_case"] = per_case;
   r.detail["extrapolated_10m_bytes"] = per_case * 1e7;
   r.detail["recovered_s"] = recovered_s;
+  r.detail["figures_settled_s_after_recovery"] = settled_s;
   r.detail["store_disk_bytes"] = fixture.disk_bytes();
   rep.print_one(std::cout, r);
   std::cout << "  " << n << " stored cases: engine resident growth " << mb(grown) << " (" << per_case
             << " bytes per case; 10,000,000 cases at that rate: " << mb(per_case * 1e7) << "), recovery "
-            << recovered_s << " s; RocksDB alone: " << mb(static_cast<double>(raw)) << "\n";
+            << recovered_s << " s, figures settled " << settled_s << " s later; RocksDB alone: " << mb(static_cast<double>(raw)) << "\n";
 }
 
 }  // namespace casework::bench

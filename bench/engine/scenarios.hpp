@@ -43,6 +43,10 @@ instant bench_start(const bundle& rules);   // Monday 2026-03-02 09:00 in the de
 instant due_backlog_start(std::size_t n);
 // Waits for the engine's recovery to end: list_cases is answered by the registry after its recover step.
 void wait_recovered(engine& eng);
+// Waits until the agency supervisors' published figures count `open` open cases in all (they learn recovered
+// cases from messages the registry sends during recovery, after it answers). Returns the seconds waited, or
+// a negative number when `limit_s` passed first.
+double wait_figures(const engine& eng, std::size_t open, double limit_s);
 void note(const run_options& o, const std::string& line);   // progress line on stderr when verbose
 std::string mb(double bytes);
 
