@@ -51,6 +51,9 @@ options:
   --clock C             deterministic (default): the actors run on this thread under CAF's test coordinator,
                         step by step, the same run every time; virtual: on CAF's scheduler threads
                         (--workers), steps waiting for answers across threads
+  --passivate-after D   idle case actors stop after D of the engine clock and are read back from the log on
+                        their next command or timer (default: never, the whole run stays in memory; with
+                        the deterministic clock, PT10M makes every daily reminder re-read its case)
   --store DIR           record into a RocksDB store at DIR (created; synced writes) instead of memory
   --json PATH           also write the report as JSON
   --workers N           CAF scheduler threads (default: cores)
@@ -118,7 +121,7 @@ int run_simulate(int argc, char** argv) {
   const spec s{"simulate",
                {},
                {"--workload", "--months", "--from", "--per-month", "--slow-share", "--slow", "--seed", "--resolution",
-                "--tail", "--clock", "--store", "--json", "--workers", "--volumes", "--csv", "--definitions"},
+                "--tail", "--clock", "--passivate-after", "--store", "--json", "--workers", "--volumes", "--csv", "--definitions"},
                {},
                help};
   auto a = parse(s, argc, argv);
@@ -137,6 +140,8 @@ int run_simulate(int argc, char** argv) {
     if (!*e) return fail(s.command, e->error().to_string());
   if (!resolution) return fail(s.command, resolution.error().to_string());
   if (!tail) return fail(s.command, tail.error().to_string());
+  auto passivate = duration_option(*a, "--passivate-after", duration(0));
+  if (!passivate) return fail(s.command, passivate.error().to_string());
   double slow_share = 0.2;
   if (auto t = a->option("--slow-share")) {
     try {
@@ -210,6 +215,7 @@ int run_simulate(int argc, char** argv) {
   opt.mode = so.deterministic ? clock_mode::deterministic : clock_mode::virtual_time;
   opt.start = start;
   opt.worker_threads = *workers;
+  opt.passivate_after = *passivate;
   std::shared_ptr<event_log> log;
   if (auto dir = a->option("--store")) {
     store_options st;
@@ -231,6 +237,7 @@ int run_simulate(int argc, char** argv) {
     shown.show("simulate: " + format_day(cal.day_of(now)) + ", " + std::to_string(taken) + " of " +
                std::to_string(total) + " reports taken, " + fixed(wall(), 1) + " s");
   };
+  so.stop = [] { return interrupted(); };   // SIGINT/SIGTERM: stop stepping, report what was simulated
   sim::simulator people(*rules, **eng, so);
   auto ran = people.run(arrivals, start, end);
   if (!ran.ok()) return fail(s.command, ran.error().to_string());
@@ -242,6 +249,7 @@ int run_simulate(int argc, char** argv) {
   const double simulated_days = std::chrono::duration<double>(end - start).count() / 86400.0;
 
   std::cout << "casework simulate: " << described << "\n";
+  if (interrupted()) std::cout << "INTERRUPTED at " << format_utc((*eng)->now()) << ": the report covers the run so far\n";
   std::cout << "clock: " << clock << "; slow agencies:";
   for (const auto& ag : so.slow_agencies) std::cout << " " << ag;
   std::cout << "\n\n";

@@ -275,6 +275,7 @@ status simulator::run(const std::vector<arrival>& arrivals, instant start, insta
   s.now = start;
   std::size_t next_arrival = 0;
   while (s.now < end) {
+    if (s.o.stop && s.o.stop()) break;
     instant t = s.now + s.o.max_step;
     if (next_arrival < arrivals.size()) t = std::min(t, arrivals[next_arrival].at);
     if (!s.agenda.empty()) t = std::min(t, s.agenda.begin()->first);

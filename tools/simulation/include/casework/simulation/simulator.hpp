@@ -33,6 +33,8 @@ struct simulator_options {
   // The engine runs in clock_mode::deterministic (CAF's test coordinator: every step runs on the calling
   // thread, reproducible, no thread hand-offs) rather than clock_mode::virtual_time.
   bool deterministic = false;
+  // Asked before every step; true stops the run there (an interrupted run still reports what it did).
+  std::function<bool()> stop;
   // Called every `progress_every` steps and at the end: the simulated instant, arrivals taken, arrivals.
   std::function<void(instant, std::size_t, std::size_t)> progress;
   std::size_t progress_every = 200;
