@@ -10,7 +10,6 @@ std::vector<arrival> year_arrivals(const bundle& rules, const std::vector<item_v
   std::vector<arrival> out;
   int y = p.first_year, m = p.first_month;
   for (int k = 0; k < p.months; ++k) {
-    auto first = date::year_month_day{date::year(y), date::month(static_cast<unsigned>(m)), date::day(1)};
     auto last = date::year_month_day_last{date::year(y), date::month_day_last{date::month(static_cast<unsigned>(m))}};
     month_plan mp;
     char day[16];
@@ -22,7 +21,6 @@ std::vector<arrival> year_arrivals(const bundle& rules, const std::vector<item_v
     mp.petitions = static_cast<std::size_t>(p.petition_share * static_cast<double>(p.dispatch_per_month));
     mp.callbacks = static_cast<std::size_t>(p.callback_share * static_cast<double>(p.dispatch_per_month));
     mp.seed = p.seed * 100 + static_cast<std::uint64_t>(k);
-    (void)first;
     auto month = month_arrivals(rules, volumes, mp);
     // Serials restart each month: keep reporters and places distinct across the year.
     for (auto& a : month) {
