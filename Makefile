@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test long-test demo install-test clean format
+.PHONY: all deps configure build test long-test demo bench install-test clean format
 
 all: build
 
@@ -27,6 +27,17 @@ long-test: build
 demo: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target caseworkd
 	@scripts/demo $(BUILD)
+
+# Benchmarks (never part of `make test`): the whole-engine scenarios beside their baselines, then the
+# micro-benchmarks, each writing JSON named after the commit into $(BENCH_OUT). BENCH_FLAGS=--quick for a
+# smoke run; see docs/performance.md.
+BENCH_OUT ?= $(BUILD)/bench-results
+BENCH_FLAGS ?=
+COMMIT = $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+bench: build
+	@mkdir -p $(BENCH_OUT)
+	@$(BUILD)/bin/casework-bench --commit $(COMMIT) --json $(BENCH_OUT)/casework-bench-$(COMMIT).json $(BENCH_FLAGS)
+	@$(BUILD)/bin/casework-micro --benchmark_out=$(BENCH_OUT)/casework-micro-$(COMMIT).json --benchmark_out_format=json
 
 clean:
 	rm -rf $(BUILD)

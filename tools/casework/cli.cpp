@@ -89,7 +89,6 @@ opened_store::~opened_store() {
   if (!secondary_dir_.empty()) fs::remove_all(secondary_dir_, ec);
 }
 
-namespace {
 std::string default_workflows_root() {
   if (const char* env = std::getenv("CASEWORK_WORKFLOWS_DIR"); env && *env) return env;
   std::error_code ec;
@@ -97,7 +96,6 @@ std::string default_workflows_root() {
     return CASEWORK_INSTALLED_WORKFLOWS_DIR;
   return CASEWORK_SOURCE_WORKFLOWS_DIR;
 }
-}  // namespace
 
 expected<std::shared_ptr<bundle>> load_rules(const args& a) {
   std::error_code ec;

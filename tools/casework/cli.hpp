@@ -64,6 +64,9 @@ class opened_store {
   std::unique_ptr<rocksdb_store> store_;
 };
 
+// The shipped workflows folder: $CASEWORK_WORKFLOWS_DIR, else the installed one, else the source tree's.
+std::string default_workflows_root();
+
 // Loads the rules: --definitions DIR if given (a workflows root holding definitions/, or a definitions folder
 // inside one), else the installed workflows, else the source tree's.
 [[nodiscard]] expected<std::shared_ptr<bundle>> load_rules(const args& a);

@@ -9,5 +9,6 @@ int run_replay(int argc, char** argv);
 int run_verify(int argc, char** argv);
 int run_export(int argc, char** argv);
 int run_sample(int argc, char** argv);
+int run_simulate(int argc, char** argv);
 
 }  // namespace casework::cli

@@ -20,6 +20,8 @@ commands:
   verify  DATA          check every case's hash chain; exit 1 and name the first break of each broken case
   export  DATA          every event of every case as JSON lines or CSV (personal data redacted)
   sample  DATA          the R6.14 monthly audit sample of closed dispatch cases
+  simulate              run a workload through an engine on a virtual clock (a Taipei year, the NYC 311
+                        sample) as fast as the machine allows; report per agency and item
 
 Personal data (fields marked "personal" in the workflow definitions) is shown as "[redacted]" everywhere;
 only `export --include-personal-data --reason TEXT --by WHO` includes it, and records the access first in
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
   if (command == "verify") return run_verify(rest_argc, rest);
   if (command == "export") return run_export(rest_argc, rest);
   if (command == "sample") return run_sample(rest_argc, rest);
+  if (command == "simulate") return run_simulate(rest_argc, rest);
   std::cerr << "casework: unknown command '" << command
             << "' (commands: history, replay, verify, export, sample;"
             << " see casework --help)\n";

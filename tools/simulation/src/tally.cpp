@@ -1,0 +1,97 @@
+#include "casework/simulation/tally.hpp"
+
+#include <iomanip>
+#include <sstream>
+
+namespace casework::simulation {
+
+namespace {
+
+void add(case_tally& into, const case_tally& one) {
+  into.cases += one.cases;
+  into.closed += one.closed;
+  into.overdue += one.overdue;
+  into.reminders += one.reminders;
+  into.events += one.events;
+  for (const auto& [name, c] : one.deadlines) {
+    auto& d = into.deadlines[name];
+    d.met += c.met;
+    d.missed += c.missed;
+    d.pending += c.pending;
+  }
+}
+
+std::string percent(std::size_t part, std::size_t whole) {
+  if (whole == 0) return "-";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << 100.0 * static_cast<double>(part) / static_cast<double>(whole) << "%";
+  return s.str();
+}
+
+boost::json::object tally_json(const case_tally& t) {
+  boost::json::object d;
+  for (const auto& [name, c] : t.deadlines) d[name] = {{"met", c.met}, {"missed", c.missed}, {"pending", c.pending}};
+  return {{"cases", t.cases}, {"closed", t.closed}, {"overdue", t.overdue}, {"reminders", t.reminders},
+          {"events", t.events}, {"deadlines", std::move(d)}};
+}
+
+}  // namespace
+
+run_tally tally_cases(const engine& eng, const bundle& rules, const std::vector<std::string>& ids, instant at) {
+  run_tally out;
+  for (const auto& id : ids) {
+    auto h = eng.history(id);
+    auto s = h ? fold(*h) : expected<case_state>(h.error());
+    if (!s) {
+      ++out.unreadable;
+      continue;
+    }
+    case_tally one;
+    one.cases = 1;
+    one.closed = s->terminal ? 1 : 0;
+    one.overdue = s->first_entered.count("overdue") ? 1 : 0;
+    one.events = h->size();
+    for (const auto& e : *h)
+      if (e.type == event_type::notification && e.actor.rfind("timer:", 0) == 0) ++one.reminders;
+    if (auto def = rules.definitions.find(s->workflow, s->definition_version))
+      for (const auto& [name, verdict] : compliance(*def, *s, at)) {
+        auto& d = one.deadlines[name];
+        (verdict == "met" ? d.met : verdict == "missed" ? d.missed : d.pending) += 1;
+      }
+    add(out.rows[{s->agency, s->workflow, s->item}], one);
+    add(out.total, one);
+  }
+  return out;
+}
+
+void print(std::ostream& out, const run_tally& t) {
+  out << std::left << std::setw(18) << "agency" << std::setw(10) << "workflow" << std::setw(26) << "item"
+      << std::right << std::setw(7) << "cases" << std::setw(8) << "closed" << std::setw(8) << "overdue"
+      << std::setw(10) << "reminders" << "  deadlines met/missed/pending (met %)\n";
+  auto row = [&](const std::string& agency, const std::string& workflow, const std::string& item, const case_tally& c) {
+    out << std::left << std::setw(18) << agency << std::setw(10) << workflow << std::setw(26) << item << std::right
+        << std::setw(7) << c.cases << std::setw(8) << c.closed << std::setw(8) << c.overdue << std::setw(10)
+        << c.reminders << " ";
+    for (const auto& [name, d] : c.deadlines)
+      out << " " << name << " " << d.met << "/" << d.missed << "/" << d.pending << " ("
+          << percent(d.met, d.met + d.missed) << ")";
+    out << "\n";
+  };
+  for (const auto& [key, c] : t.rows) row(std::get<0>(key), std::get<1>(key), std::get<2>(key), c);
+  row("total", "", "", t.total);
+  if (t.unreadable) out << t.unreadable << " histories could not be read\n";
+}
+
+boost::json::object to_json(const run_tally& t) {
+  boost::json::array rows;
+  for (const auto& [key, c] : t.rows) {
+    auto o = tally_json(c);
+    o["agency"] = std::get<0>(key);
+    o["workflow"] = std::get<1>(key);
+    o["item"] = std::get<2>(key);
+    rows.push_back(std::move(o));
+  }
+  return {{"rows", std::move(rows)}, {"total", tally_json(t.total)}, {"unreadable", t.unreadable}};
+}
+
+}  // namespace casework::simulation
