@@ -28,7 +28,9 @@ class caf_test_clock final : public clock {
 
 caf::actor_system_config make_config(const engine_options& o) {
   caf::actor_system_config cfg;
-  if (o.mode == clock_mode::deterministic) cfg.set("scheduler.policy", caf::atom("testing"));
+  // Work sharing, not CAF's default work stealing: idle stealing workers poll (spin), which on the 2-core
+  // machines we target takes the CPU from the store writer's thread and the case actors (docs/performance.md).
+  cfg.set("scheduler.policy", o.mode == clock_mode::deterministic ? caf::atom("testing") : caf::atom("sharing"));
   if (o.worker_threads > 0) cfg.set("scheduler.max-threads", o.worker_threads);
   cfg.set("logger.verbosity", caf::atom("quiet"));
   return cfg;
