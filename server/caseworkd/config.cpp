@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "casework/clock.hpp"
+#include "casework/metrics_exporter.hpp"
 #include "casework/time.hpp"
 
 namespace casework::daemon {
@@ -28,6 +29,8 @@ const char* usage() {
   --webhook-url URL       POST every notification there (CloudEvents 1.0)    default none
   --webhook-attempts N    attempts before a dead letter                      default 10
   --webhook-backoff-ms N  first retry delay, doubled up to 60 s              default 1000
+  --metrics ADDR          serve Prometheus metrics at http://ADDR/metrics (IP:PORT; port 0 picks a free
+                          port); "off" or "" disables                        default 127.0.0.1:9464
   --config FILE           a JSON object of these options without "--" ({"listen": "127.0.0.1:9000"});
                           the command line wins
   --make-token ROLE       append a new token to --tokens, print its secret, and exit; with
@@ -52,6 +55,7 @@ const char* const value_options[] = {"data",
                                      "webhook-url",
                                      "webhook-attempts",
                                      "webhook-backoff-ms",
+                                     "metrics",
                                      "config",
                                      "make-token",
                                      "agency",
@@ -159,6 +163,8 @@ expected<config> parse_args(const std::vector<std::string>& args, const std::str
   auto backoff = number(v, "webhook-backoff-ms", 1000, 1, 3600000);
   if (!backoff) return std::move(backoff).error();
   s.webhook.backoff_initial = duration(*backoff);
+  s.metrics = get("metrics", kDefaultMetricsAddress);
+  if (s.metrics == "off") s.metrics.clear();
   c.make_token_role = get("make-token", "");
   c.make_token_agency = get("agency", "");
   c.make_token_person = get("person", "");

@@ -144,6 +144,9 @@ response api::route(const request& req, const target& t) {
 
 response api::readyz(const request& req) {
   if (draining_) return problem(req, http::status::service_unavailable, "unavailable", "shutting down");
+  if (eng_.health().recovering)
+    return problem(req, http::status::service_unavailable, "unavailable",
+                   "recovering: the figures are being recounted after open");
   return json_answer(req, http::status::ok,
                      json::object{{"status", "ready"}, {"recovery_failures", eng_.recovery_failures()}});
 }

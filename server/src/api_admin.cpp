@@ -62,12 +62,14 @@ response api::notifications(const request& req, const principal& p, const target
     auto batch = eng_.notifications(pos, chunk);
     if (batch.empty()) break;
     std::size_t used = 0;
+    std::size_t next = pos;
     for (const auto& n : batch) {
       if (items.size() >= *limit) break;
-      const std::size_t position = pos + used++;  // the record's position in the outbox
+      ++used;
+      next = static_cast<std::size_t>(n.position) + 1;
       if (!only_case.empty() && n.case_id != only_case) continue;
       if (!policy_.sees_every_agency(p) && !policy_.sees_agency(p, agency_of(n.case_id))) continue;
-      json::object o{{"position", position},
+      json::object o{{"position", n.position},
                      {"key", n.key},
                      {"case", n.case_id},
                      {"kind", n.kind},
@@ -81,7 +83,8 @@ response api::notifications(const request& req, const principal& p, const target
       o["sent_at"] = n.sent_at ? json::value(format_utc(*n.sent_at)) : json::value(nullptr);
       items.push_back(std::move(o));
     }
-    pos += used;
+    if (next <= pos) break;  // no progress (cannot happen: positions increase)
+    pos = next;
     if (batch.size() < chunk && used == batch.size()) break;
   }
   return json_answer(req, http::status::ok, json::object{{"notifications", std::move(items)}, {"next", pos}});

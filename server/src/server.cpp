@@ -13,7 +13,9 @@
 #include <boost/asio/strand.hpp>
 
 #include "api.hpp"
+#include "casework/metrics_exporter.hpp"
 #include "casework/rocksdb_store.hpp"
+#include "server_metrics.hpp"
 #include "session.hpp"
 #include "webhooks.hpp"
 
@@ -23,13 +25,17 @@ using namespace server_detail;
 
 // Members are destroyed in reverse order: the io_context (and with it any session cut off by the drain
 // timeout) before the session bookkeeping it calls back into; the routes before the engine they subscribe to;
-// the engine (whose notifier wakes the webhook sender) before the sender; the store last.
+// the engine (whose notifier wakes the webhook sender) before the sender; the store last. The metrics exporter
+// (whose providers read the engine) goes before the engine; the server's own metric families, which the
+// sessions and the webhook sender update, live in the exporter's registry, which `metrics` keeps alive.
 struct server::impl {
   server_options opt;
   std::unique_ptr<server_log> log;
   std::shared_ptr<rocksdb_store> store;
+  std::unique_ptr<server_metrics> metrics;
   std::unique_ptr<webhook_sender> webhooks;
   std::unique_ptr<engine> eng;
+  std::unique_ptr<metrics_exporter> exporter;
   std::unique_ptr<api> routes;
   session_host host;
   std::mutex mu;
@@ -112,9 +118,30 @@ expected<std::unique_ptr<server>> server::open(server_options options) {
   if (!eng) return std::move(eng).error();
   p->eng = std::move(*eng);
 
+  if (!p->opt.metrics.empty()) {
+    metrics_options mo;
+    mo.address = p->opt.metrics;
+    engine* e = p->eng.get();
+    mo.sources.figures = [e] {
+      std::vector<std::shared_ptr<const agency_figures>> out;
+      for (const auto& a : e->agencies())
+        if (auto f = e->figures(a)) out.push_back(std::move(f));
+      return out;
+    };
+    mo.sources.health = [e] { return e->health(); };
+    mo.sources.now = [e] { return e->now(); };
+    auto ex = metrics_exporter::open(std::move(mo));
+    if (!ex) {
+      auto err = std::move(ex).error();
+      return error(err.code(), err.message(), "metrics");
+    }
+    p->exporter = std::move(*ex);
+    p->metrics = std::make_unique<server_metrics>(p->exporter->registry());
+  }
+
   if (!p->opt.webhook.url.empty()) {
     webhook_options wo = p->opt.webhook;
-    auto w = webhook_sender::create(*p->eng, *p->store, std::move(wo), *p->log);
+    auto w = webhook_sender::create(*p->eng, *p->store, std::move(wo), *p->log, p->metrics.get());
     if (!w) return std::move(w).error();
     p->webhooks = std::move(*w);
     webhook_sender* raw = p->webhooks.get();
@@ -134,12 +161,15 @@ expected<std::unique_ptr<server>> server::open(server_options options) {
   p->host.routes = p->routes.get();
   p->host.limits = &p->opt.limits;
   p->host.log = p->log.get();
+  p->host.metrics = p->metrics.get();
   impl* raw = p.get();
   p->host.on_session_end = [raw](session* s) { raw->session_ended(s); };
   if (p->webhooks) p->webhooks->start();
   p->log->write(
       "info", "listening",
-      {{"port", p->port}, {"clock", p->opt.clock == clock_mode::virtual_time ? "virtual" : "real"}});
+      {{"port", p->port},
+       {"clock", p->opt.clock == clock_mode::virtual_time ? "virtual" : "real"},
+       {"metrics_port", p->exporter ? p->exporter->port() : 0}});
   return std::unique_ptr<server>(new server(std::move(p)));
 }
 
@@ -150,6 +180,7 @@ server::~server() {
   impl_->io.stop();
   if (impl_->webhooks) impl_->webhooks->stop();
   impl_->routes.reset();
+  impl_->exporter.reset();  // stops serving /metrics: its providers read the engine
   impl_->eng.reset();  // stops the actors; commands not answered yet are answered unavailable
   impl_->webhooks.reset();
   impl_->store.reset();  // closes RocksDB
@@ -158,6 +189,10 @@ server::~server() {
 
 std::uint16_t server::port() const {
   return impl_->port;
+}
+
+int server::metrics_port() const {
+  return impl_->exporter ? impl_->exporter->port() : 0;
 }
 
 engine& server::core() {

@@ -79,8 +79,12 @@ void session::on_read(beast::error_code ec) {
   const auto started = std::chrono::steady_clock::now();
   request req = parser_->release();
   response res = host_.routes->handle(req);
-  const auto ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  const double ms = took.count() * 1000;
+  if (host_.metrics)
+    host_.metrics->request(route_template(std::string_view(req.target().data(), req.target().size())),
+                           std::string_view(req.method_string().data(), req.method_string().size()),
+                           res.result_int(), took.count());
   host_.log->write("info", "request",
                    {{"method", std::string(req.method_string())},
                     {"path", loggable_path(req.target())},

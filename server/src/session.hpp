@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include "api.hpp"
+#include "server_metrics.hpp"
 
 namespace casework::server_detail {
 class session;
@@ -24,6 +25,7 @@ struct session_host {
   api* routes = nullptr;
   const server_limits* limits = nullptr;
   server_log* log = nullptr;
+  server_metrics* metrics = nullptr;  // null: no --metrics
   std::atomic<bool> stopping{false};
   std::function<void(session*)> on_session_end;  // called (any thread) as a session is destroyed
 };

@@ -42,8 +42,9 @@ json::object cloud_event(const notification_record& n, const std::string& source
 }
 
 expected<std::unique_ptr<webhook_sender>> webhook_sender::create(engine& eng, event_log& meta,
-                                                                 webhook_options opt, server_log& log) {
-  std::unique_ptr<webhook_sender> w(new webhook_sender(eng, meta, std::move(opt), log));
+                                                                 webhook_options opt, server_log& log,
+                                                                 server_metrics* metrics) {
+  std::unique_ptr<webhook_sender> w(new webhook_sender(eng, meta, std::move(opt), log, metrics));
   std::string_view u = w->opt_.url;
   if (u.substr(0, 7) != "http://")
     return error(errc::invalid_argument, "must start with http:// (https is not supported)", "webhook.url");
@@ -60,8 +61,9 @@ expected<std::unique_ptr<webhook_sender>> webhook_sender::create(engine& eng, ev
   return w;
 }
 
-webhook_sender::webhook_sender(engine& eng, event_log& meta, webhook_options opt, server_log& log)
-    : eng_(eng), meta_(meta), opt_(std::move(opt)), log_(log) {}
+webhook_sender::webhook_sender(engine& eng, event_log& meta, webhook_options opt, server_log& log,
+                               server_metrics* metrics)
+    : eng_(eng), meta_(meta), opt_(std::move(opt)), log_(log), metrics_(metrics) {}
 
 webhook_sender::~webhook_sender() {
   stop();
@@ -111,7 +113,7 @@ void webhook_sender::run() {
         if (auto* k = d.as_object().if_contains("key"); k && k->is_string())
           done_.insert(std::string(k->get_string()));
   }
-  std::size_t pos = 0;
+  std::uint64_t pos = 0;  // the outbox position to read from next
   while (true) {
     auto batch = eng_.notifications(pos, 200);
     if (batch.empty()) {
@@ -131,7 +133,7 @@ void webhook_sender::run() {
         std::lock_guard<std::mutex> lock(mu_);
         if (stopping_ && !done_.count(n.key)) return;  // interrupted: the record stays pending
       }
-      ++pos;
+      pos = n.position + 1;
     }
   }
 }
@@ -149,7 +151,8 @@ void webhook_sender::deliver(const notification_record& n) {
       return;
     }
     log_.write("warn", "webhook attempt failed", {{"key", n.key}, {"attempt", attempt}, {"why", why}});
-    if (attempt == opt_.max_attempts) break;
+    if (attempt == opt_.max_attempts) break;  // not retried: counted as a dead letter below
+    if (metrics_) metrics_->webhook_failure(n.kind);
     if (!wait_for(backoff)) return;
     backoff = std::min(backoff * 2, opt_.backoff_max);
   }
@@ -168,6 +171,7 @@ void webhook_sender::deliver(const notification_record& n) {
     return;  // not marked done: retried by the next process
   }
   done_.insert(n.key);
+  if (metrics_) metrics_->webhook_dead_letter(n.kind);
   log_.write("error", "webhook dead letter", {{"key", n.key}, {"attempts", opt_.max_attempts}});
 }
 

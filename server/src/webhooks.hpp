@@ -16,14 +16,16 @@
 #include "casework/event_log.hpp"
 #include "casework/server.hpp"
 #include "server_log.hpp"
+#include "server_metrics.hpp"
 
 namespace casework::server_detail {
 
 class webhook_sender {
  public:
   // Errors: invalid_argument naming webhook.url when it is not http://host[:port][/path].
+  // `metrics` (may be null) counts failed attempts and dead letters.
   static expected<std::unique_ptr<webhook_sender>> create(engine& eng, event_log& meta, webhook_options opt,
-                                                          server_log& log);
+                                                          server_log& log, server_metrics* metrics = nullptr);
   ~webhook_sender();  // stop()
 
   void start();
@@ -33,7 +35,7 @@ class webhook_sender {
   expected<boost::json::array> dead_letters() const;
 
  private:
-  webhook_sender(engine& eng, event_log& meta, webhook_options opt, server_log& log);
+  webhook_sender(engine& eng, event_log& meta, webhook_options opt, server_log& log, server_metrics* metrics);
   void run();
   bool post(const notification_record& n, std::string& why) const;
   bool delivered(const std::string& key);
@@ -44,6 +46,7 @@ class webhook_sender {
   event_log& meta_;
   webhook_options opt_;
   server_log& log_;
+  server_metrics* metrics_;
   std::string host_, port_, path_;
   std::set<std::string> done_;  // delivered or dead, known to this process
   mutable std::mutex mu_;

@@ -3,6 +3,7 @@
 // sleeps.
 #pragma once
 
+#include <cmath>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -65,7 +65,7 @@ TEST(Caseworkd, SigtermAnswersRequestsInFlightThenClosesTheStore) {
   auto secret = add_token(tokens, {"ct", "call-taker", "call-centre", "cc-ct-1"}, taipei_rules()->people);
   ASSERT_TRUE(secret);
   std::ofstream(d.str("config.json"))
-      << R"({"listen": "127.0.0.1:0", "clock": "virtual", "start": "2026-03-02T09:00:00+08:00"})";
+      << R"({"listen": "127.0.0.1:0", "metrics": "127.0.0.1:0", "clock": "virtual", "start": "2026-03-02T09:00:00+08:00"})";
   pid_t pid = spawn({"--data", d.str("store"), "--tokens", tokens, "--config", d.str("config.json"),
                      "--definitions", CASEWORK_WORKFLOWS_DIR},
                     d.str("out"), d.str("err"));

@@ -20,7 +20,7 @@ export HANDLER_TOKEN=$(tok h handler pwd-parks-lights pwd-parks-lights-h-1)
 export SUPERVISOR_TOKEN=$(tok sup supervisor pwd-parks-lights pwd-parks-lights-dm-1)
 export OPEN311_TOKEN=$(tok o311 open311-client call-centre)
 
-"$bin" --data "$tmp/store" --tokens "$tmp/tokens.json" --listen 127.0.0.1:0 --clock virtual \
+"$bin" --data "$tmp/store" --tokens "$tmp/tokens.json" --listen 127.0.0.1:0 --metrics off --clock virtual \
        --start 2026-03-02T09:00:00+08:00 2> "$tmp/log" &
 pid=$!
 port=

@@ -56,6 +56,10 @@ struct server_options {
   std::size_t io_threads = 4;                  // threads serving HTTP (a request blocks one until answered)
   server_limits limits;
   webhook_options webhook;
+  // "ip:port" where GET /metrics serves Prometheus metrics (casework::metrics_exporter: the engine's figures
+  // and health, and the server's own casework_http_* and casework_webhook_* metrics); port 0 picks a free port
+  // (see metrics_port()). Empty: no metrics. caseworkd's default is kDefaultMetricsAddress (127.0.0.1:9464).
+  std::string metrics;
   duration drain_timeout = std::chrono::seconds(10);  // stop(): longest wait for in-flight requests
   std::ostream* log = nullptr;                        // structured JSON log lines; default std::clog
 };
@@ -63,7 +67,8 @@ struct server_options {
 class server {
  public:
   // Opens the store and the engine on it and binds the listening socket. Errors: invalid_argument naming the
-  // option (listen, tokens_file, clock), storage for the store, and the tokens file's own errors.
+  // option (listen, tokens_file, clock, metrics), storage for the store, unavailable when the metrics address
+  // cannot be bound, and the tokens file's own errors.
   static expected<std::unique_ptr<server>> open(server_options options);
   // Stops (as stop() does) if still running, then stops the engine and closes the store.
   ~server();
@@ -71,6 +76,7 @@ class server {
   server& operator=(const server&) = delete;
 
   std::uint16_t port() const;  // the bound port
+  int metrics_port() const;    // the metrics exporter's bound port; 0 without metrics
   // Serves until stop(); returns once in-flight requests are answered (or drain_timeout passed).
   void run();
   // Stops accepting, answers the requests in flight, closes idle connections. Safe from any thread.
