@@ -447,7 +447,7 @@ TEST(SimulatedMonth, VirtualClockRunOf10000CasesCompletesAndSupervisorsFiguresEq
   const auto& cal = rules->calendar;
 
   // The arrival stream: Taipei's monthly item volumes scaled to 10,000 dispatch reports (R6.1 items).
-  auto volumes = testing::read_item_volumes(CASEWORK_SHARED_DATA_DIR "/taipei-dispatch-items.md", rules->items);
+  auto volumes = testing::read_item_volumes(CASEWORK_SIMULATION_DATA_DIR "/taipei-dispatch-items.md", rules->items);
   ASSERT_TRUE(volumes) << volumes.error().to_string();
   testing::month_plan plan;
   auto arrivals = testing::month_arrivals(*rules, *volumes, plan);
