@@ -230,6 +230,7 @@ engine_health engine::health() const {
   h.restarts_total = impl_->rt->restarts;
   h.recovery_failures_total = impl_->rt->recovery_failures;
   h.recovering = impl_->rt->recovering;
+  h.storage = impl_->rt->log->health();
   return h;
 }
 

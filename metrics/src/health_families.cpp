@@ -1,6 +1,8 @@
 #include "health_families.hpp"
 
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "families.hpp"
 
@@ -63,6 +65,38 @@ const scalar_spec kScalars[] = {
      MetricType::Gauge, [](const engine_health& h) { return h.recovering ? 1.0 : 0.0; }},
 };
 
+// The event log's own machinery (storage_health). Every reason and condition is always exported, at zero
+// until it happens, so that rates and alerts see the first one.
+void append_storage_families(std::vector<MetricFamily>& out, const engine_health* h) {
+  auto errors = family("casework_store_background_errors_total",
+                       "Errors that stopped the event store's writes until resumed, by where they happened "
+                       "(flush, compaction, write, memtable, manifest).",
+                       MetricType::Counter);
+  auto resumes = family("casework_store_resumes_total",
+                        "Times the event store resumed writing after such an error (the next write resumes).",
+                        MetricType::Counter);
+  auto stalls = family("casework_store_write_stalls_total",
+                       "Times the event store entered a write stall (delayed: rate-limited; stopped), imposed by "
+                       "RocksDB when flushes and compactions fall behind.",
+                       MetricType::Counter);
+  auto stall = family("casework_store_write_stall",
+                      "1 for the event store's write stall condition now (delayed or stopped), 0 otherwise.",
+                      MetricType::Gauge);
+  if (h) {
+    const auto& s = h->storage;
+    std::map<std::string, std::uint64_t> by_reason{
+        {"flush", 0}, {"compaction", 0}, {"write", 0}, {"memtable", 0}, {"manifest", 0}};
+    for (const auto& [reason, n] : s.background_errors_total) by_reason[reason] = n;
+    for (const auto& [reason, n] : by_reason) add_counter(errors, {{"reason", reason}}, as_double(n));
+    add_counter(resumes, {}, as_double(s.resumes_total));
+    add_counter(stalls, {{"condition", "delayed"}}, as_double(s.write_delays_total));
+    add_counter(stalls, {{"condition", "stopped"}}, as_double(s.write_stops_total));
+    add_gauge(stall, {{"condition", "delayed"}}, s.write_stall == storage_health::stall::delayed ? 1 : 0);
+    add_gauge(stall, {{"condition", "stopped"}}, s.write_stall == storage_health::stall::stopped ? 1 : 0);
+  }
+  for (auto* f : {&errors, &resumes, &stalls, &stall}) out.push_back(std::move(*f));
+}
+
 }  // namespace
 
 void append_health_families(std::vector<MetricFamily>& out, const engine_health* h) {
@@ -77,6 +111,7 @@ void append_health_families(std::vector<MetricFamily>& out, const engine_health*
     if (h && spec.type == MetricType::Gauge) add_gauge(f, {}, spec.read(*h));
     out.push_back(std::move(f));
   }
+  append_storage_families(out, h);
 }
 
 }  // namespace casework::detail

@@ -24,13 +24,14 @@ rocksdb::Options db_options(const store_options& o) {
   opt.track_and_verify_wals_in_manifest = true;  // a missing or truncated WAL is detected at open
   opt.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;  // recover the synced prefix
   opt.max_background_jobs = 2;
+  opt.max_bgerror_resume_count = 0;  // no automatic recovery from errors: the next write resumes (recover())
   if (o.env) opt.env = o.env;
   if (!o.secondary_path.empty()) opt.max_open_files = -1;  // required for secondary instances
+  if (o.tune) o.tune(opt);
   return opt;
 }
 
-rocksdb::ColumnFamilyOptions with_bloom_filter(bool whole_keys) {
-  rocksdb::ColumnFamilyOptions cf;
+rocksdb::ColumnFamilyOptions with_bloom_filter(rocksdb::ColumnFamilyOptions cf, bool whole_keys) {
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = whole_keys;
@@ -38,14 +39,15 @@ rocksdb::ColumnFamilyOptions with_bloom_filter(bool whole_keys) {
   return cf;
 }
 
-// In the order of store_state's handles.
-std::vector<rocksdb::ColumnFamilyDescriptor> column_families() {
-  return {{rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-          {"events", with_bloom_filter(false)},        // read by case prefix, not by point lookups
-          {"snapshots", with_bloom_filter(true)},      // point lookups by case id
-          {"timers", rocksdb::ColumnFamilyOptions()},  // range scans in due order only
-          {"outbox", rocksdb::ColumnFamilyOptions()},  // range scans by position
-          {"index", with_bloom_filter(true)}};         // point lookups of directory and notification keys
+// In the order of store_state's handles; each starts from the column family part of `opt`.
+std::vector<rocksdb::ColumnFamilyDescriptor> column_families(const rocksdb::Options& opt) {
+  const rocksdb::ColumnFamilyOptions base(opt);
+  return {{rocksdb::kDefaultColumnFamilyName, base},
+          {"events", with_bloom_filter(base, false)},  // read by case prefix, not by point lookups
+          {"snapshots", with_bloom_filter(base, true)},  // point lookups by case id
+          {"timers", base},                              // range scans in due order only
+          {"outbox", base},                              // range scans by position
+          {"index", with_bloom_filter(base, true)}};     // point lookups of directory and notification keys
 }
 
 std::string version_refused(const std::string& version) {
@@ -59,7 +61,7 @@ status refuse_older_format(const store_options& o, const rocksdb::Options& opt) 
   std::vector<std::string> present;
   if (!rocksdb::DB::ListColumnFamilies(opt, o.path, &present).ok()) return {};  // no store yet: open says so
   bool complete = true;
-  for (const auto& cf : column_families())
+  for (const auto& cf : column_families(opt))
     complete = complete && std::find(present.begin(), present.end(), cf.name) != present.end();
   if (complete) return {};
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, {}}};  // handles[0]
@@ -101,11 +103,11 @@ rocksdb::Status open_db(const store_options& o, const rocksdb::Options& opt, sto
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (!o.secondary_path.empty())
-    s = rocksdb::DB::OpenAsSecondary(opt, o.path, o.secondary_path, column_families(), &p.handles, &raw);
+    s = rocksdb::DB::OpenAsSecondary(opt, o.path, o.secondary_path, column_families(opt), &p.handles, &raw);
   else if (o.read_only)
-    s = rocksdb::DB::OpenForReadOnly(opt, o.path, column_families(), &p.handles, &raw);
+    s = rocksdb::DB::OpenForReadOnly(opt, o.path, column_families(opt), &p.handles, &raw);
   else
-    s = rocksdb::DB::Open(opt, o.path, column_families(), &p.handles, &raw);
+    s = rocksdb::DB::Open(opt, o.path, column_families(opt), &p.handles, &raw);
   if (s.ok()) p.db.reset(raw);
   return s;
 }
@@ -119,7 +121,8 @@ expected<std::unique_ptr<rocksdb_store>> rocksdb_store::open(const store_options
   if (options.path.empty()) return error(errc::invalid_argument, "required", "path");
   auto p = std::make_unique<impl>();
   p->options = options;
-  const auto opt = db_options(options);
+  auto opt = db_options(options);
+  opt.listeners.push_back(p->listener);
   if (auto r = refuse_older_format(options, opt); !r.ok()) return r.error();
   if (auto s = open_db(options, opt, *p); !s.ok()) return storage_error(s, "cannot open " + options.path);
   p->meta = p->handles[0];
@@ -136,6 +139,8 @@ expected<std::unique_ptr<rocksdb_store>> rocksdb_store::open(const store_options
   }
   return std::unique_ptr<rocksdb_store>(new rocksdb_store(std::move(p)));
 }
+
+storage_health rocksdb_store::health() const { return impl_->listener->get(); }
 
 status rocksdb_store::catch_up() {
   auto s = impl_->db->TryCatchUpWithPrimary();

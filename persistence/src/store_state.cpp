@@ -1,8 +1,5 @@
 #include "store_state.hpp"
 
-#include <chrono>
-#include <thread>
-
 #include <boost/json.hpp>
 
 namespace casework::detail {
@@ -23,15 +20,68 @@ rocksdb::WriteOptions store_state::write_options() const {
   return w;
 }
 
+namespace {
+
+const char* reason_name(rocksdb::BackgroundErrorReason r) {
+  switch (r) {
+    case rocksdb::BackgroundErrorReason::kFlush:
+    case rocksdb::BackgroundErrorReason::kFlushNoWAL: return "flush";
+    case rocksdb::BackgroundErrorReason::kCompaction: return "compaction";
+    case rocksdb::BackgroundErrorReason::kWriteCallback: return "write";
+    case rocksdb::BackgroundErrorReason::kMemTable: return "memtable";
+    case rocksdb::BackgroundErrorReason::kManifestWrite:
+    case rocksdb::BackgroundErrorReason::kManifestWriteNoWAL: return "manifest";
+  }
+  return "other";
+}
+
+}  // namespace
+
+void store_listener::OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) {
+  if (!error || error->ok()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  ++h_.background_errors_total[reason_name(reason)];
+}
+
+void store_listener::OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status, bool* auto_recovery) {
+  if (auto_recovery) *auto_recovery = false;
+}
+
+void store_listener::OnStallConditionsChanged(const rocksdb::WriteStallInfo& info) {
+  using rocksdb::WriteStallCondition;
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto cur = info.condition.cur;
+  if (cur != info.condition.prev) {
+    if (cur == WriteStallCondition::kDelayed) ++h_.write_delays_total;
+    if (cur == WriteStallCondition::kStopped) ++h_.write_stops_total;
+  }
+  by_cf_[info.cf_name] = cur;
+  h_.write_stall = storage_health::stall::none;
+  for (const auto& [cf, c] : by_cf_) {
+    if (c == WriteStallCondition::kStopped) h_.write_stall = storage_health::stall::stopped;
+    if (c == WriteStallCondition::kDelayed && h_.write_stall == storage_health::stall::none)
+      h_.write_stall = storage_health::stall::delayed;
+  }
+}
+
+void store_listener::resumed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++h_.resumes_total;
+}
+
+storage_health store_listener::get() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return h_;
+}
+
+// RocksDB's automatic recovery is off (store_listener, max_bgerror_resume_count = 0): Resume() here is the
+// only recovery, so it never answers Busy, and it succeeds as soon as the disk takes writes again.
 status store_state::recover() {
   if (!write_failed) return {};
-  rocksdb::Status s = db->Resume();              // OK when RocksDB already recovered by itself
-  for (int i = 0; s.IsBusy() && i < 200; ++i) {  // its own recovery is running: wait up to 2 s
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    s = db->Resume();
-  }
-  if (!s.ok()) return storage_error(s, "the store stopped writing after an earlier write failed; reopen it");
+  rocksdb::Status s = db->Resume();
+  if (!s.ok()) return storage_error(s, "the store cannot write since an earlier write failed (resuming)");
   write_failed = false;
+  listener->resumed();
   return {};
 }
 

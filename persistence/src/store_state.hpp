@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/snapshot.h>
 
 #include "casework/rocksdb_store.hpp"
@@ -43,8 +44,28 @@ class consistent_read {
   std::unique_ptr<rocksdb::ManagedSnapshot> snap_;
 };
 
+// Hears RocksDB's background errors and write stall changes (on RocksDB's threads, some with its DB mutex
+// held: it only counts), and turns RocksDB's automatic error recovery off, so that store_state::recover()
+// alone resumes writing (deterministically, on the next write) instead of racing a recovery thread that
+// retries a full disk only every few seconds.
+class store_listener final : public rocksdb::EventListener {
+ public:
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override;
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason reason, rocksdb::Status error,
+                            bool* auto_recovery) override;
+  void OnStallConditionsChanged(const rocksdb::WriteStallInfo& info) override;
+  void resumed();
+  storage_health get() const;
+
+ private:
+  mutable std::mutex mu_;
+  storage_health h_;
+  std::unordered_map<std::string, rocksdb::WriteStallCondition> by_cf_;
+};
+
 struct store_state {
   store_options options;
+  std::shared_ptr<store_listener> listener = std::make_shared<store_listener>();
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::ColumnFamilyHandle* meta = nullptr;  // the default column family
   rocksdb::ColumnFamilyHandle* events = nullptr;

@@ -68,6 +68,11 @@ engine_health some_health() {
   h.restarts_total = 5;
   h.recovery_failures_total = 6;
   h.recovering = true;
+  h.storage.background_errors_total = {{"flush", 2}, {"write", 1}};
+  h.storage.resumes_total = 1;
+  h.storage.write_delays_total = 7;
+  h.storage.write_stops_total = 1;
+  h.storage.write_stall = storage_health::stall::delayed;
   return h;
 }
 
@@ -185,6 +190,19 @@ TEST(MetricsCollector, EngineHealthCountersAndGauges) {
   for (const auto& [name, value] : expected) EXPECT_EQ(value_of(s, name, {}), value) << name;
   EXPECT_EQ(testing::buckets(s, "casework_command_duration_seconds", {}).at(0.0005), 1);
   EXPECT_EQ(testing::buckets(s, "casework_timer_lateness_seconds", {}).at(0.005), 1);
+}
+
+// The store's own health (R8): every reason and condition is exported, at zero until it happens.
+TEST(MetricsCollector, StoreBackgroundErrorsAndWriteStallsByReasonAndCondition) {
+  auto s = parse_exposition(scrape(full_sources()));
+  for (const auto& [reason, n] : std::map<std::string, double>{
+           {"flush", 2}, {"compaction", 0}, {"write", 1}, {"memtable", 0}, {"manifest", 0}})
+    EXPECT_EQ(value_of(s, "casework_store_background_errors_total", {{"reason", reason}}), n) << reason;
+  EXPECT_EQ(value_of(s, "casework_store_resumes_total", {}), 1);
+  EXPECT_EQ(value_of(s, "casework_store_write_stalls_total", {{"condition", "delayed"}}), 7);
+  EXPECT_EQ(value_of(s, "casework_store_write_stalls_total", {{"condition", "stopped"}}), 1);
+  EXPECT_EQ(value_of(s, "casework_store_write_stall", {{"condition", "delayed"}}), 1);
+  EXPECT_EQ(value_of(s, "casework_store_write_stall", {{"condition", "stopped"}}), 0);
 }
 
 TEST(MetricsCollector, BuildInfoNamesTheVersion) {

@@ -129,7 +129,7 @@ std::map<std::string, std::string> alert_blocks() {
 
 TEST(Deploy, EveryAlertHasSeveritySummaryAndDescription) {
   auto alerts = alert_blocks();
-  EXPECT_EQ(alerts.size(), 6u);
+  EXPECT_EQ(alerts.size(), 8u);
   for (const auto& [name, text] : alerts) {
     EXPECT_TRUE(std::regex_search(text, std::regex(R"(severity: (warning|critical))"))) << name;
     EXPECT_NE(text.find("summary:"), std::string::npos) << name;

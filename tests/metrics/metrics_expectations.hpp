@@ -34,6 +34,10 @@ inline std::map<std::string, std::string> expected_families() {
       {"casework_commands_total", "counter"},
       {"casework_command_errors_total", "counter"},
       {"casework_store_errors_total", "counter"},
+      {"casework_store_background_errors_total", "counter"},
+      {"casework_store_resumes_total", "counter"},
+      {"casework_store_write_stalls_total", "counter"},
+      {"casework_store_write_stall", "gauge"},
       {"casework_timers_fired_total", "counter"},
       {"casework_pending_timers", "gauge"},
       {"casework_active_case_actors", "gauge"},
@@ -55,7 +59,8 @@ inline std::set<std::string> server_families() {
 // The only label names a casework metric may carry (le: histogram buckets).
 inline std::set<std::string> bounded_label_names() {
   return {"agency",   "workflow", "item",    "state",   "from_state", "to_state", "stage",
-          "deadline", "kind",     "channel", "outcome", "version",    "provider", "le"};
+          "deadline", "kind",     "channel", "outcome", "version",    "provider", "reason",
+          "condition", "le"};
 }
 
 // The cumulative buckets of one histogram series, by upper bound (le parsed as a number; +Inf as infinity).

@@ -161,7 +161,7 @@ TEST(PrometheusEndToEnd, ARealPrometheusSeesThePwdCasesGoOverdueAndTheirComplian
       ++loaded;
       EXPECT_NE(r.at("health"), "err") << r.at("name") << ": " << json::serialize(r);
     }
-  EXPECT_EQ(loaded, 6u);
+  EXPECT_EQ(loaded, 8u);
 
   // Every query of the Grafana dashboard runs (its variables set as Grafana would).
   auto dash = json::parse(testing::slurp(CASEWORK_DEPLOY_DIR "/grafana-dashboard.json"));

@@ -41,6 +41,8 @@ inline std::map<std::string, std::set<std::string>> rules_vocabulary(const bundl
   v["stage"] = {"0", "1", "2"};
   v["outcome"] = {"met", "missed"};
   v["provider"] = {"figures", "health"};
+  v["reason"] = {"flush", "compaction", "write", "memtable", "manifest"};
+  v["condition"] = {"delayed", "stopped"};
   return v;
 }
 

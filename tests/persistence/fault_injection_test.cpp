@@ -248,13 +248,23 @@ TEST_F(DiskFull, ATornWriteLeavesNoPartOfTheBatch) {
 }
 
 // After the disk has room again, the same append must succeed without restarting the process: RocksDB stops
-// all writes after a failed WAL write (a background error) until DB::Resume() or a reopen.
+// all writes after a failed WAL write (a background error) until DB::Resume() or a reopen. The store's next
+// write resumes (RocksDB's own recovery is off): while the disk is still full it fails at once, never "busy",
+// and the first write after healing succeeds. health() counts the error and the resume (casework_store_*).
 TEST_F(DiskFull, TheSameAppendSucceedsOnceTheDiskHasRoomAgain) {
+  EXPECT_TRUE(store->health().background_errors_total.empty());
   fe.fs->fail_writes_after(0);
   ASSERT_FALSE(store->append(kCase, evs(kCase, 4, 5)).ok());
+  EXPECT_EQ(store->health().background_errors_total, (std::map<std::string, std::uint64_t>{{"write", 1}}));
+  auto still_full = store->append(kCase, evs(kCase, 4, 5));
+  ASSERT_FALSE(still_full.ok());
+  EXPECT_EQ(still_full.error().code(), errc::storage);
+  EXPECT_EQ(still_full.error().message().find("Busy"), std::string::npos) << still_full.error().to_string();
+  EXPECT_EQ(store->health().resumes_total, 0u);
   fe.fs->heal();
   auto st = store->append(kCase, evs(kCase, 4, 5));
   ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_EQ(store->health().resumes_total, 1u);
   EXPECT_EQ(*store->read(kCase), evs(kCase, 1, 5));
   expect_verified(*store, 5);
 }
@@ -277,9 +287,8 @@ TEST_F(DiskFull, WritesAcknowledgedAfterATornWriteSurviveAPowerCut) {
   expect_verified(*store, 6);
 }
 
-// A failed sync leaves the write in doubt: its bytes may be in the WAL. The store may then resume (RocksDB
-// recovers from a full disk by itself) or refuse writes until it is reopened (after a failed WAL sync RocksDB
-// never resumes); either way, after a restart it holds one unbroken chain: the failed batch whole or not at
+// A failed sync leaves the write in doubt: its bytes may be in the WAL. The store's next write may then resume
+// (after a full disk) or refuse writes until it is reopened (after a failed WAL sync RocksDB never resumes); either way, after a restart it holds one unbroken chain: the failed batch whole or not at
 // all, and never the batch's unsynced seq 5 under a retried seq 4 (whose hash it does not chain to).
 TEST_F(DiskFull, AFailedSyncNeverLeavesABrokenChainBehindARetry) {
   int kept = 0;
@@ -346,11 +355,15 @@ TEST_F(DiskFull, TheEngineRefusesCommandsWhileFullAndResumesAfterHealing) {
   EXPECT_EQ(unchanged->state.seq, before->size());
   EXPECT_EQ(eng.history(id)->size(), before->size());
 
+  EXPECT_EQ(eng.health().store_errors_total, 1u);
+  EXPECT_EQ(eng.health().storage.background_errors_total.at("write"), 1u) << "the store's health, R8";
+
   fe.fs->heal();
   auto signed_ = wait(eng.issue(id, {"sign", "duty_officer", "t1", {}}));
   ASSERT_TRUE(signed_) << signed_.error().to_string();
   EXPECT_EQ(signed_->state.state, "signed");
   EXPECT_EQ(eng.history(id)->size(), signed_->state.seq);
+  EXPECT_EQ(eng.health().storage.resumes_total, 1u);
 }
 
 // A create whose events could not be recorded leaves no case behind (no actor, no half case), and a

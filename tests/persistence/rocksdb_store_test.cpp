@@ -1,8 +1,11 @@
 // The RocksDB event store: real RocksDB in a temporary directory.
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include <gtest/gtest.h>
+#include <rocksdb/options.h>
+
 #include "temp_dir.hpp"
 #include "store_surgery.hpp"
 #include "store_fixtures.hpp"
@@ -214,6 +217,42 @@ TEST(RocksdbStore, OpeningAMissingStoreReadOnlyFailsClearly) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code(), errc::storage);
   EXPECT_NE(s.error().message().find("cannot open"), std::string::npos);
+}
+
+// RocksDB's write stalls reach health() (casework_store_write_stall*): small memtables and a slowdown trigger
+// of two level-0 files, written to without syncs faster than they are flushed, make RocksDB delay or stop the
+// writes until its flushes and the compaction they start catch up. Real RocksDB, real flushes.
+TEST(StoreHealth, AWriteStallIsCountedWhileItLastsAndEnds) {
+  temp_dir d;
+  store_options o;
+  o.path = d.str("db");
+  o.sync = false;  // the stall is about flushes, not syncs
+  o.tune = [](rocksdb::Options& opt) {
+    opt.write_buffer_size = 64 << 10;  // RocksDB's smallest
+    opt.level0_file_num_compaction_trigger = 2;
+    opt.level0_slowdown_writes_trigger = 2;
+    opt.level0_stop_writes_trigger = 1000;
+  };
+  auto store = rocksdb_store::open(o);
+  ASSERT_TRUE(store) << store.error().to_string();
+  auto stalls = [&] {
+    auto h = (*store)->health();
+    return h.write_delays_total + h.write_stops_total;
+  };
+  EXPECT_EQ(stalls(), 0u);
+  std::uint64_t next = 1;
+  for (int batch = 0; batch < 400 && stalls() == 0; ++batch, next += 100)
+    ASSERT_TRUE((*store)->append("2026030200001", evs(next, next + 99)).ok());
+  EXPECT_GE(stalls(), 1u) << "no stall after " << next - 1 << " events";
+  EXPECT_TRUE((*store)->health().background_errors_total.empty());
+  // The flushes and the compaction catch up: the condition returns to none (within 20 s, on a busy machine).
+  bool ended = false;
+  for (int i = 0; i < 2000 && !ended; ++i) {
+    ended = (*store)->health().write_stall == storage_health::stall::none;
+    if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(ended);
+  EXPECT_EQ((*store)->read("2026030200001")->size(), next - 1);
 }
 
 }  // namespace

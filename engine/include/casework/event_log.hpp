@@ -30,6 +30,7 @@
 #include <boost/json.hpp>
 
 #include "casework/case.hpp"
+#include "casework/health.hpp"
 #include "casework/intake.hpp"
 #include "casework/interpreter.hpp"
 
@@ -164,6 +165,10 @@ class event_log {
   // Small durable values beside the histories (e.g. "calendar/closures"); not_found for a missing key.
   virtual status put_meta(const std::string& key, const std::string& value) = 0;
   virtual expected<std::string> get_meta(const std::string& key) const = 0;
+
+  // The log's own machinery: errors that stopped its writes, write stalls (health.hpp). Cheap and
+  // non-blocking: an exporter calls it on every scrape. Default: nothing to report.
+  virtual storage_health health() const { return {}; }
 };
 
 class memory_event_log final : public event_log {

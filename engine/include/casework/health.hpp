@@ -4,11 +4,28 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "casework/figures.hpp"
 
 namespace casework {
+
+// What a durable event log reports of its own machinery (event_log::health()); all zero for a log without
+// background work (memory_event_log). For RocksDB: errors that stopped its writes, and write stalls, which
+// RocksDB imposes when flushes and compactions fall behind.
+struct storage_health {
+  enum class stall { none, delayed, stopped };
+  // Errors that stopped the store's writes until resumed, by where they happened: "flush", "compaction",
+  // "write" (the write path: WAL append or sync), "memtable", "manifest". A failed write the store then
+  // resumed from counts here and in engine_health::store_errors_total.
+  std::map<std::string, std::uint64_t> background_errors_total;
+  std::uint64_t resumes_total = 0;          // times writing resumed after such an error
+  std::uint64_t write_delays_total = 0;     // times writes entered the delayed (rate-limited) condition
+  std::uint64_t write_stops_total = 0;      // times writes entered the stopped condition
+  stall write_stall = stall::none;          // the worst condition of any column family now
+};
 
 struct engine_health {
   // Bounds in seconds for latencies: 100 µs .. 10 s.
@@ -35,6 +52,7 @@ struct engine_health {
   std::uint64_t restarts_total = 0;          // case actors restarted after a failure
   std::uint64_t recovery_failures_total = 0; // cases that could not be loaded
   bool recovering = false;                   // figures still being recounted after open
+  storage_health storage;                    // the event log's own (event_log::health())
 };
 
 }  // namespace casework

@@ -19,7 +19,10 @@
 
 #include "casework/event_log.hpp"
 
-namespace rocksdb { class Env; }
+namespace rocksdb {
+class Env;
+struct Options;
+}  // namespace rocksdb
 
 namespace casework {
 
@@ -31,6 +34,9 @@ struct store_options {
   std::string secondary_path;        // non-empty: follow a store that another process has open for writing,
                                      // keeping this instance's own files here (auditors' tools, casework CLI)
   rocksdb::Env* env = nullptr;       // default: the system environment; tests inject faults here
+  // Adjusts RocksDB's options after casework's defaults (docs/storage-format.md, "Options"); the column
+  // families start from its column family part. For tests and benchmarks: the defaults suit production.
+  std::function<void(rocksdb::Options&)> tune;
 };
 
 struct chain_break {
@@ -104,6 +110,10 @@ class rocksdb_store final : public event_log {
                                    const std::optional<stored_timer>& after = {}) const override;
   std::vector<notification_record> notifications(std::uint64_t position, std::size_t limit) const override;
   std::uint64_t notification_count() const override;
+  // RocksDB's errors that stopped writes (by reason) and its write stalls, as reported to the store's event
+  // listener, and the resumes after errors. Automatic recovery is off: the next write resumes (see recover in
+  // store_state.cpp), so a write after the disk has room again succeeds or fails at once, never "busy".
+  storage_health health() const override;
 
   // The history with each event's hashes (casework history, GET /v1/cases/{id}/history).
   expected<std::vector<stored_event>> read_chain(const std::string& case_id) const;
