@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "casework/case.hpp"
 #include "casework/interpreter.hpp"
 #include "casework/intake.hpp"
 #include "latency.hpp"
@@ -77,7 +78,12 @@ expected<fill_result> fill_store(event_log& store, const bundle& rules, const fi
     if (!events) return events.error();
     out.events += events->size();
     out.last = at;
-    group.push_back(case_events{*id, std::move(*events)});
+    // What the engine writes with a batch: snapshot, directory entry and the durable timers (format 2), so
+    // that an engine opened over the store finds the cases' reminders in its timer index.
+    auto state = fold(*events);
+    if (!state) return state.error();
+    auto derived = std::make_shared<const case_derived>(derive(*state, pending_timers(*def, ctx, *state)));
+    group.push_back(case_events{*id, std::move(*events), std::move(derived)});
     if (group.size() == plan.group || i + 1 == plan.cases) {
       if (auto st = store.append_group(group); !st.ok()) return st.error();
       group.clear();
