@@ -19,7 +19,7 @@
 #include "casework/rocksdb_store.hpp"
 #include "casework/server.hpp"
 #include "http.hpp"
-#include "redaction.hpp"
+#include "casework/redaction.hpp"
 #include "server_log.hpp"
 
 namespace casework::server_detail {

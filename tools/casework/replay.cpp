@@ -8,7 +8,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "output.hpp"
-#include "redaction.hpp"
+#include "casework/redaction.hpp"
 
 namespace casework::cli {
 namespace json = boost::json;

@@ -1,15 +1,15 @@
 // Redaction of personal data (see redaction.hpp).
-#include "redaction.hpp"
+#include "casework/redaction.hpp"
 
 #include <boost/json.hpp>
 
-namespace casework::server_detail {
+namespace casework {
 namespace json = boost::json;
 
 redactor::redactor(const definition_set& defs) {
   for (const auto& name : defs.names()) {
     auto latest = defs.latest(name);
-    for (int version = 1; latest && version <= latest->version; ++version) {
+    for (int version = 1; latest && version <= latest->version; ++version) {  // every loaded version
       auto d = defs.find(name, version);
       if (!d) continue;
       for (const auto& c : d->commands)
@@ -42,29 +42,42 @@ std::size_t redactor::walk(json::value& v, const std::string& path) const {
     for (auto& kv : v.get_object())
       n += walk(kv.value(), path.empty() ? std::string(kv.key()) : path + "." + std::string(kv.key()));
   } else if (v.is_array()) {
-    for (auto& x : v.get_array()) n += walk(x, path);
+    for (auto& x : v.get_array()) n += walk(x, path);  // list elements are matched at the list's path
   }
   return n;
 }
 
-std::size_t redactor::redact_fields(json::object& o) const {
+std::size_t redactor::redact_fields(json::object& fields) const {
   std::size_t n = 0;
-  for (auto& kv : o) n += walk(kv.value(), std::string(kv.key()));
+  for (auto& kv : fields) n += walk(kv.value(), std::string(kv.key()));
+  return n;
+}
+
+// A data member's contents: an object of field paths, or a list of them (at any depth).
+std::size_t redactor::contents(json::value& v) const {
+  std::size_t n = 0;
+  if (v.is_object())
+    n += redact_fields(v.get_object());
+  else if (v.is_array())
+    for (auto& x : v.get_array()) n += contents(x);
   return n;
 }
 
 std::size_t redactor::redact_event_data(json::object& data) const {
   std::size_t n = 0;
-  for (auto& kv : data) {
-    auto& v = kv.value();
-    if (v.is_object()) {
-      n += redact_fields(v.get_object());
-    } else if (v.is_array()) {
-      for (auto& x : v.get_array())
-        if (x.is_object()) n += redact_fields(x.get_object());
-    }
-  }
+  for (auto& kv : data) n += contents(kv.value());
   return n;
 }
 
-}  // namespace casework::server_detail
+event redactor::redact(event e) const {
+  redact_event_data(e.data);
+  return e;
+}
+
+json::object redactor::redacted_json(const case_state& s) const {
+  auto o = to_json(s);
+  if (auto* f = o.if_contains("fields"); f && f->is_object()) redact_fields(f->get_object());
+  return o;
+}
+
+}  // namespace casework
