@@ -8,89 +8,14 @@
 #include "casework/metrics_exporter.hpp"
 #include "live_engine.hpp"
 #include "metrics_support.hpp"
+#include "prometheus_server.hpp"
 #include "temp_dir.hpp"
 
 namespace casework {
 namespace {
 
 namespace json = boost::json;
-using namespace std::chrono_literals;
-
-// A Prometheus server on 127.0.0.1 with its own configuration and storage in `dir`, scraping `target` as job
-// caseworkd every second. Its port is one that was free a moment before (Prometheus cannot report the port it
-// bound), so the test retries on another when the server cannot start.
-class prometheus_server {
- public:
-  prometheus_server(const testing::temp_dir& dir, int target_port, int attempt)
-      : port_(testing::free_port()) {
-    const std::string tsdb = dir.str("tsdb-" + std::to_string(attempt));
-    testing::write_file(dir.str("prometheus.yml"),
-                        "global:\n"
-                        "  scrape_interval: 1s\n"
-                        "  scrape_timeout: 900ms\n"
-                        "  evaluation_interval: 1s\n"
-                        "rule_files:\n"
-                        "  - " CASEWORK_DEPLOY_DIR
-                        "/alerts.yml\n"
-                        "scrape_configs:\n"
-                        "  - job_name: caseworkd\n"
-                        "    static_configs:\n"
-                        "      - targets: ['127.0.0.1:" +
-                            std::to_string(target_port) + "']\n");
-    proc_ = std::make_unique<testing::child_process>(
-        CASEWORK_PROMETHEUS,
-        std::vector<std::string>{"--config.file=" + dir.str("prometheus.yml"), "--storage.tsdb.path=" + tsdb,
-                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                                 "--log.level=warn"},
-        dir.str("prometheus.out"), dir.str("prometheus-" + std::to_string(attempt) + ".err"));
-  }
-
-  // Ready to answer queries within 20 s; false (with the server's log in `why`) otherwise.
-  bool wait_ready(std::string& why) {
-    bool ok = testing::poll_until(
-        20s, [&] { return !proc_->running() || testing::http_get(port_, "/-/ready").status == 200; });
-    if (ok && proc_->running()) return true;
-    why = "prometheus is not ready on 127.0.0.1:" + std::to_string(port_) +
-          " (running: " + (proc_->running() ? "yes" : "no") + ")\n" + proc_->err();
-    return false;
-  }
-
-  // GET /api/v1/<what>; the parsed "data" of a success, or null.
-  json::value api(const std::string& what) {
-    auto r = testing::http_get(port_, "/api/v1/" + what);
-    if (r.status != 200) return nullptr;
-    json::error_code ec;
-    auto v = json::parse(r.body, ec);
-    if (ec || !v.is_object() || v.at("status") != "success") return nullptr;
-    return v.at("data");
-  }
-
-  // The value of an instant query that yields one sample; nullopt for none, several or an error.
-  std::optional<double> scalar(const std::string& promql) {
-    auto data = api("query?query=" + testing::url_encode(promql));
-    if (!data.is_object()) return std::nullopt;
-    const auto& result = data.at("result");
-    if (data.at("resultType") == "scalar") return std::stod(std::string(result.at(1).as_string()));
-    if (!result.is_array() || result.as_array().size() != 1) return std::nullopt;
-    return std::stod(std::string(result.at(0).at("value").at(1).as_string()));
-  }
-
-  // Polls `promql` until it answers `expected` (15 s at most: 15 scrapes); the last answer otherwise.
-  std::optional<double> await(const std::string& promql, double expected) {
-    std::optional<double> last;
-    testing::poll_until(15s, [&] {
-      last = scalar(promql);
-      return last && *last == expected;
-    });
-    return last;
-  }
-
-  std::string log() const { return proc_->err(); }
-
- private:
-  int port_;
-  std::unique_ptr<testing::child_process> proc_;
-};
+using testing::prometheus_server;
 
 const std::string kOverdue = R"(sum(casework_overdue_cases{agency="pwd"}) or vector(0))";
 const std::string kStageOneMet =
@@ -109,12 +34,8 @@ TEST(PrometheusEndToEnd, ARealPrometheusSeesThePwdCasesGoOverdueAndTheirComplian
   auto ex = metrics_exporter::open(o);
   ASSERT_TRUE(ex) << ex.error().to_string();
 
-  std::unique_ptr<prometheus_server> server;
   std::string why;
-  for (int attempt = 0; attempt < 3 && !server; ++attempt) {
-    server = std::make_unique<prometheus_server>(dir, (*ex)->port(), attempt);
-    if (!server->wait_ready(why)) server.reset();
-  }
+  auto server = prometheus_server::start(dir, (*ex)->port(), why);
   ASSERT_TRUE(server) << why;
   auto& prom = *server;
   ASSERT_EQ(prom.await(R"(up{job="caseworkd"})", 1), 1) << "the exporter is not scraped\n" << prom.log();
@@ -153,15 +74,9 @@ TEST(PrometheusEndToEnd, ARealPrometheusSeesThePwdCasesGoOverdueAndTheirComplian
             2);
 
   // The shipped alert rules are loaded and evaluate without error.
-  auto rules = prom.api("rules");
-  ASSERT_TRUE(rules.is_object()) << prom.log();
-  std::size_t loaded = 0;
-  for (const auto& g : rules.at("groups").as_array())
-    for (const auto& r : g.at("rules").as_array()) {
-      ++loaded;
-      EXPECT_NE(r.at("health"), "err") << r.at("name") << ": " << json::serialize(r);
-    }
-  EXPECT_EQ(loaded, 8u);
+  const auto rules = prom.rule_health();
+  EXPECT_EQ(rules.size(), 8u) << prom.log();
+  for (const auto& [name, health] : rules) EXPECT_NE(health.rfind("err", 0), 0u) << name << ": " << health;
 
   // Every query of the Grafana dashboard runs (its variables set as Grafana would).
   auto dash = json::parse(testing::slurp(CASEWORK_DEPLOY_DIR "/grafana-dashboard.json"));
