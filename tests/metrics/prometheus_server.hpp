@@ -11,6 +11,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,21 @@
 #endif
 
 namespace casework::testing {
+
+// The names of the alerts in the shipped alerts.yml (its `- alert: NAME` lines), which Prometheus must load.
+inline std::set<std::string> shipped_alerts() {
+  std::set<std::string> names;
+  std::istringstream in(slurp(CASEWORK_DEPLOY_DIR "/alerts.yml"));
+  for (std::string line; std::getline(in, line);) {
+    auto at = line.find("- alert:");
+    if (at == std::string::npos || line.find_first_not_of(' ') != at) continue;
+    auto name = line.substr(at + 8);
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(" \r") + 1);
+    names.insert(name);
+  }
+  return names;
+}
 
 // A Prometheus server on 127.0.0.1 with its own configuration and storage in `dir`, scraping `target` as job
 // caseworkd every second. Its port is one that was free a moment before (Prometheus cannot report the port it
