@@ -76,7 +76,8 @@ class prometheus_server {
   // A server scraping 127.0.0.1:target_port, ready to answer queries (three attempts on different ports);
   // null with the reason in `why` when none became ready.
   static std::unique_ptr<prometheus_server> start(const temp_dir& dir, int target_port, std::string& why) {
-    if (std::string(CASEWORK_PROMETHEUS).empty()) {
+    const std::string exe = CASEWORK_PROMETHEUS;  // CMake's find_program leaves "<var>-NOTFOUND"
+    if (exe.empty() || exe.find("NOTFOUND") != std::string::npos) {
       why = "prometheus not found: run scripts/install-deps";
       return nullptr;
     }
