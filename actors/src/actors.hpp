@@ -41,6 +41,9 @@ struct case_actor_state {
   std::shared_ptr<const definition> def;
   case_state s;
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
+  // Re-activated by due timers only (no command, read or link since): passivates right after a fire when
+  // more than engine_options::timer_wake_limit case actors are active.
+  bool timers_only = false;
   static inline const char* name = "casework.case";
 };
 
@@ -55,6 +58,10 @@ struct registry_state {
   case_id_sequence ids;
   std::set<std::string> id_days_read;                         // prefix + day whose last number was read
   static inline const char* name = "casework.registry";
+  // However the registry ends, its case actors end with it (they are not linked to it: see spawn_case).
+  ~registry_state() {
+    for (const auto& kv : active) caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
+  }
 };
 
 struct supervisor_state {

@@ -123,6 +123,14 @@ caf::duration idle_timeout(const runtime_context& rt) {
   return ms > 0 ? caf::duration{std::chrono::milliseconds(ms)} : caf::infinite;
 }
 
+// The passivation handshake: the registry agrees when it has handed this actor no request it has not handled.
+void ask_to_passivate(case_self self) {
+  self->request(self->state.refs->registry, caf::infinite, idle_atom::value, self->state.s.id, self->state.handled)
+      .then([=](bool stop) {
+        if (stop) self->quit();
+      });
+}
+
 // A case re-activated (or restarted) from its snapshot and the events after it.
 status load(case_self self, const std::vector<event>& initial) {
   auto& st = self->state;
@@ -166,6 +174,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
   if (auto loaded = load(self, initial); !loaded.ok()) return unloadable(self, loaded.error());
   if (initial.empty()) {  // restarted or re-activated: the timer service learns what this case waits for
     adopt(self, st.s.agency);
+    st.timers_only = st.rt->options.passivate_after.count() > 0;  // until a command, read or link reaches it
     auto cal = st.rt->calendar.get();
     self->send(st.refs->timers, timers_atom::value, st.s.id, pending_timers(*st.def, st.rt->ctx(*cal), st.s));
   }
@@ -173,17 +182,19 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
   return {
       [=](create_atom, bool merged) {
         ++self->state.handled;
+        self->state.timers_only = false;
         auto rp = self->make_response_promise();
         record(self, std::move(*pending_create), rp, steady::now(), merged);
         pending_create->clear();
         return rp;
       },
-      [=](command_atom, const std::string& id, const command& cmd) {
+      [=](command_atom, const std::string& asked, const command& cmd) {
         ++self->state.handled;
+        self->state.timers_only = false;
         auto rp = self->make_response_promise();
         auto& s = self->state;
         if (!s.def) {   // not recorded yet (its creation is still being written or failed)
-          rp.deliver(case_result{error(errc::not_found, "no such case", "case " + id)});
+          rp.deliver(case_result{error(errc::not_found, "no such case", "case " + asked)});
           return rp;
         }
         auto cal = s.rt->calendar.get();
@@ -193,9 +204,10 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         else record(self, std::move(*events), rp, since, cmd.name == "add-report");
         return rp;
       },
-      [=](get_atom, const std::string& id) {
+      [=](get_atom, const std::string& asked) {
         ++self->state.handled;
-        if (!self->state.def) return case_result{error(errc::not_found, "no such case", "case " + id)};
+        self->state.timers_only = false;
+        if (!self->state.def) return case_result{error(errc::not_found, "no such case", "case " + asked)};
         return case_result{view(self)};
       },
       [=](fire_atom, const fire_request& f) {
@@ -214,14 +226,18 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         if (events) record(self, std::move(*events), rp, since);
         else if (events.error().code() == errc::failed_precondition) rp.deliver(case_result{view(self)});  // stale
         else rp.deliver(case_result{std::move(events).error()});
+        // Woken by timers only while many cases are active: passivate once the fire is recorded (the write
+        // is awaited, so `rest` is handled after it).
+        if (s.timers_only && s.rt->active_actors > s.rt->options.timer_wake_limit) self->send(self, rest_atom::value);
         return rp;
       },
-      [=](recompute_atom, const std::string& id) {
+      [=](recompute_atom, const std::string& asked) {
         ++self->state.handled;
+        self->state.timers_only = false;
         auto rp = self->make_response_promise();
         auto& s = self->state;
         if (!s.def) {
-          rp.deliver(case_result{error(errc::not_found, "no such case", "case " + id)});
+          rp.deliver(case_result{error(errc::not_found, "no such case", "case " + asked)});
           return rp;
         }
         auto cal = s.rt->calendar.get();
@@ -233,6 +249,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
       [=](link_atom, const std::string&, const std::string& relation, const std::string& linked,
           const std::string& failure) {
         ++self->state.handled;
+        self->state.timers_only = false;
         auto rp = self->make_response_promise();
         auto& s = self->state;
         event e;
@@ -252,13 +269,10 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
       [=](crash_atom) {   // fault injection for crash tests: the supervisor restarts the case from its history
         throw std::runtime_error("injected failure");
       },
-      caf::after(idle_timeout(*self->state.rt)) >> [=] {
-        self->request(self->state.refs->registry, caf::infinite, idle_atom::value, self->state.s.id,
-                      self->state.handled)
-            .then([=](bool stop) {
-              if (stop) self->quit();
-            });
+      [=](rest_atom) {
+        if (self->state.timers_only) ask_to_passivate(self);
       },
+      caf::after(idle_timeout(*self->state.rt)) >> [=] { ask_to_passivate(self); },
   };
 }
 

@@ -72,6 +72,7 @@ using summary_atom = caf::atom_constant<caf::atom("summary")>;  // (case_entry, 
 using batch_atom = caf::atom_constant<caf::atom("batch")>;      // recorded_batch
 using open_link_atom = caf::atom_constant<caf::atom("openlink")>;  // link_request
 using idle_atom = caf::atom_constant<caf::atom("idle")>;        // (case id, messages handled)
+using rest_atom = caf::atom_constant<caf::atom("rest")>;        // a case woken by timers only: passivate soon
 using down_atom = caf::atom_constant<caf::atom("casedown")>;    // (case id)
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;      // (case id, actor)
 using tick_atom = caf::atom_constant<caf::atom("tick")>;

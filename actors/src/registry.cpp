@@ -16,9 +16,10 @@ void set_active_count(registry_self self) { self->state.rt->active_actors = self
 
 caf::actor spawn_case(registry_self self, const std::string& id, std::vector<event> initial) {
   auto& st = self->state;
-  // Linked: when the registry stops (engine shutdown), its case actors stop with it.
-  auto a = self->spawn<caf::linked>(case_actor, st.rt, std::const_pointer_cast<const actor_refs>(st.refs), id,
-                                    std::move(initial));
+  // Not linked: a link is an entry on both actors' lists, which CAF scans linearly to remove, so a case actor
+  // ending while tens of thousands are active cost O(active) (quadratic for a backlog). The registry stops its
+  // case actors when it ends (~registry_state).
+  auto a = self->spawn(case_actor, st.rt, std::const_pointer_cast<const actor_refs>(st.refs), id, std::move(initial));
   st.active[id] = a;
   st.delegated[id] = 0;
   set_active_count(self);
@@ -280,8 +281,7 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
                              std::shared_ptr<actor_refs> refs) {
   self->state.rt = std::move(rt);
   self->state.refs = std::move(refs);
-  // Case actors are linked to us; their ends (passivation, failures the supervisors handle) must not stop
-  // the registry. Only a shutdown does.
+  // Only a shutdown stops the registry (and with it, its case actors: ~registry_state).
   self->set_exit_handler([=](caf::exit_msg& m) {
     if (m.reason == caf::exit_reason::user_shutdown || m.reason == caf::exit_reason::kill) self->quit(m.reason);
   });

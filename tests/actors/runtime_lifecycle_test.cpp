@@ -61,6 +61,28 @@ TEST_F(RuntimeLifecycle, IdleCaseActorsPassivateAndComeBackForACommandOrATimer) 
   EXPECT_EQ(state(id).state, "stage-two");
 }
 
+// A backlog of due reminders must not keep every case it wakes: above timer_wake_limit active actors (0 here),
+// a case re-activated by timers only passivates once its fire (R6.4's limit here) is recorded, while one
+// re-activated by a read stays for passivate_after.
+TEST_F(RuntimeLifecycle, ACaseWokenOnlyByATimerPassivatesAfterItsFireAboveTheWakeLimit) {
+  start("2026-03-02 09:00", std::chrono::minutes(30), 0);
+  auto id = working_streetlight();
+  auto other = working_streetlight(R"({"item": "streetlight-out", "district": "daan",
+      "location": {"address": "No. 9, Section 4, Roosevelt Rd"}, "description": "lamp out",
+      "reporter": {"name": "Citizen B", "phone": "0912000001"}, "reply": "sms"})");
+  eng->advance_time(std::chrono::minutes(31));
+  ASSERT_EQ(eng->active_case_actors(), 0u);
+  advance_to("2026-03-03 09:00");   // both stage-one limits pass: both cases wake for their timers (R6.4)
+  EXPECT_EQ(eng->active_case_actors(), 0u) << "both passivated after their fires";
+  ASSERT_TRUE(wait(eng->get_case(other)));   // re-activated by a read
+  eng->advance_time(std::chrono::seconds(2));
+  EXPECT_EQ(eng->active_case_actors(), 1u) << "the case that was read stays for passivate_after";
+  advance_to("2026-03-03 10:00");   // `other` passivated at 09:30; the R6.5 escalations wake both again
+  EXPECT_EQ(eng->active_case_actors(), 0u);
+  EXPECT_EQ(notes("stage-one-escalation").size(), 2u) << "each escalation once";
+  EXPECT_EQ(state(id).state, "overdue");
+}
+
 TEST_F(RuntimeLifecycle, R6_11_ReleaseToAnotherAgencyOpensAndLinksAPetition) {
   auto id = working_streetlight();
   ok(id, "release", "dispatch_operator", R"({"reason": "not_agency_business"})");
