@@ -24,7 +24,7 @@ scenarios (default: all, in this order):
   timer-lateness   steady real-time load: lateness of timers due 1 s after creation vs CAF delayed_send
   memory-active    resident bytes per active case actor (stored cases activated) vs a bare CAF actor
   audit            verify events/s over the stored cases vs a raw scan + SHA-256
-  memory-stored    resident memory over the stored cases vs RocksDB alone
+  memory-stored    resident memory over --memory-stored cases (1 in --open-every open) vs RocksDB alone
   timer-backlog    --timers due timers made due by one clock jump: fires/s vs raw synced writes of their records
   recovery         SIGKILL an engine over the stored cases, restart: first command, all due reminders fired
 
@@ -37,6 +37,8 @@ options:
   --timers N       due timers in the backlog (default 1000000)
   --stored N       stored open cases for audit, memory-stored and recovery (default 1000000)
   --active N       active case actors for memory-active (default 50000)
+  --memory-stored N  stored cases for memory-stored, in a store of its own (default 1000000)
+  --open-every K   memory-stored: one case in K is open, the others closed (default 100; 1: all open)
   --rate R         heartbeat cases per second in timer-lateness (default 200)
   --seconds S      duration of timer-lateness (default 20)
   --workers N      CAF scheduler threads (default 2)
@@ -73,13 +75,15 @@ int main(int argc, char** argv) {
     else if (a == "--json") json = value();
     else if (a == "--commit") commit = value();
     else if (a == "--quick") {
-      o.lifecycle_cases = 2000, o.timers = 20000, o.stored = 20000, o.active = 5000, o.lateness_seconds = 5;
+      o.lifecycle_cases = 2000, o.timers = 20000, o.stored = 20000, o.active = 5000, o.memory_stored = 20000, o.lateness_seconds = 5;
     }
     else if (a == "--cases") o.lifecycle_cases = count();
     else if (a == "--clients") o.clients = count();
     else if (a == "--timers") o.timers = count();
     else if (a == "--stored") o.stored = count();
     else if (a == "--active") o.active = count();
+    else if (a == "--memory-stored") o.memory_stored = count();
+    else if (a == "--open-every") o.open_every = std::max<std::size_t>(1, count());
     else if (a == "--rate") o.lateness_rate = std::stod(value());
     else if (a == "--seconds") o.lateness_seconds = std::stod(value());
     else if (a == "--workers") o.workers = count();

@@ -20,6 +20,8 @@ struct run_options {
   std::size_t timers = 1000000;     // due timers in the backlog run
   std::size_t stored = 1000000;     // stored open cases for recovery, audit and resident memory
   std::size_t active = 50000;       // active case actors for memory per actor
+  std::size_t memory_stored = 1000000;   // stored cases for memory-stored (its own store)
+  std::size_t open_every = 100;     // memory-stored: one case in this many is open, the others closed
   double lateness_rate = 200;       // heartbeat cases created per second in the lateness run
   double lateness_seconds = 20;     // how long the lateness run creates them
   bool verbose = true;              // progress on stderr

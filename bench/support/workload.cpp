@@ -76,12 +76,24 @@ expected<fill_result> fill_store(event_log& store, const bundle& rules, const fi
     auto cmd = work.create(i);
     auto events = decide_create(*def, ctx, create_request{*id, "", work.item(), cmd}, at);
     if (!events) return events.error();
+    auto state = fold(*events);
+    if (!state) return state.error();
+    if (plan.open_every > 1 && i % plan.open_every != 0) {  // closed: the rest of the lifecycle
+      int minute = 0;
+      for (const auto& next : work.after_create(i)) {
+        auto more = decide(*def, ctx, *state, next, at + std::chrono::minutes(++minute));
+        if (!more) return more.error();
+        for (auto& e : *more)
+          if (auto applied = apply(*state, e); !applied.ok()) return applied.error();
+        events->insert(events->end(), std::make_move_iterator(more->begin()), std::make_move_iterator(more->end()));
+      }
+    } else {
+      ++out.open;
+    }
     out.events += events->size();
     out.last = at;
     // What the engine writes with a batch: snapshot, directory entry and the durable timers (format 2), so
     // that an engine opened over the store finds the cases' reminders in its timer index.
-    auto state = fold(*events);
-    if (!state) return state.error();
     auto derived = std::make_shared<const case_derived>(derive(*state, pending_timers(*def, ctx, *state)));
     group.push_back(case_events{*id, std::move(*events), std::move(derived)});
     if (group.size() == plan.group || i + 1 == plan.cases) {

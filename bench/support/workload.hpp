@@ -38,13 +38,17 @@ class lifecycle {
 };
 
 struct fill_plan {
-  std::size_t cases = 100000;       // open dispatch cases, each created and left unsigned
+  std::size_t cases = 100000;       // dispatch cases
   instant first{};                   // the first case's creation instant; the others follow 1 ms apart
   std::size_t group = 1000;          // cases per append_group
+  // Every open_every-th case (the first included) is left open, created and unsigned; the others go through
+  // the whole lifecycle (sign, assign, two reports: closed) a minute apart each. 1: all open.
+  std::size_t open_every = 1;
 };
 
 struct fill_result {
   std::size_t cases = 0;
+  std::size_t open = 0;
   std::uint64_t events = 0;
   instant last{};                    // the last case's creation instant
   double seconds = 0;
@@ -52,8 +56,9 @@ struct fill_result {
 
 // Creates `plan.cases` dispatch cases with the pure engine and appends them to `store`. Case numbers follow
 // R5.1's format, but a day has 99,999 numbers and the cases are created minutes apart, so the numbers run
-// over consecutive days from the creation day: the number is not what these benchmarks measure. Every case is
+// over consecutive days from the creation day: the number is not what these benchmarks measure. An open case is
 // left in `created`, waiting for its signature: its sign-renotify timer (R6.3) is due 10 minutes after it.
+// Each batch carries what the engine derives (snapshot, directory entry, pending timers).
 expected<fill_result> fill_store(event_log& store, const bundle& rules, const fill_plan& plan,
                                  const std::function<void(std::size_t)>& progress = {});
 
