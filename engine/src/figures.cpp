@@ -91,15 +91,10 @@ bool operator==(const histogram& a, const histogram& b) {
   return a.bounds == b.bounds && a.counts == b.counts && a.count == b.count && close_enough(a.sum, b.sum);
 }
 
-std::optional<instant> agency_figures::oldest_open_created() const {
-  if (open_created.empty()) return std::nullopt;
-  return *open_created.begin();
-}
-
 bool operator==(const agency_figures& a, const agency_figures& b) {
   return a.agency == b.agency && same_gauges(a.open_by_state, b.open_by_state) &&
          same_gauges(a.open_by_item, b.open_by_item) && same_gauges(a.overdue_by_stage, b.overdue_by_stage) &&
-         a.open_created == b.open_created && a.opened_total == b.opened_total &&
+         a.oldest_open == b.oldest_open && a.opened_total == b.opened_total &&
          a.closed_total == b.closed_total && a.transitions_total == b.transitions_total &&
          a.notifications_total == b.notifications_total && a.compliance_at_close == b.compliance_at_close &&
          a.signature_latency == b.signature_latency && a.stage_duration == b.stage_duration;
@@ -111,8 +106,7 @@ std::string to_string(const agency_figures& f) {
   print(out, "open_by_state", f.open_by_state);
   print(out, "open_by_item", f.open_by_item);
   print(out, "overdue_by_stage", f.overdue_by_stage);
-  out << "open_cases " << f.open_created.size() << " oldest_open_created "
-      << (f.open_created.empty() ? std::string("none") : format_utc(*f.open_created.begin())) << "\n";
+  out << "oldest_open_created " << (f.oldest_open ? format_utc(*f.oldest_open) : std::string("none")) << "\n";
   print(out, "opened_total", f.opened_total);
   print(out, "closed_total", f.closed_total);
   print(out, "transitions_total", f.transitions_total);
@@ -129,19 +123,17 @@ figures_aggregator::figures_aggregator(std::string agency, const definition_set&
   f_.agency = std::move(agency);
 }
 
-figures_aggregator::figures_aggregator(agency_figures start, const definition_set& defs)
-    : f_(std::move(start)), defs_(&defs) {}
-
 void figures_aggregator::count_open(const case_state& s, int sign) {
   if (s.id.empty() || s.terminal || s.agency != f_.agency) return;
   f_.open_by_state[{s.workflow, s.state}] += sign;
   f_.open_by_item[{s.workflow, s.item}] += sign;
   if (s.state == kOverdue) f_.overdue_by_stage[s.stage] += sign;
   if (sign > 0) {
-    f_.open_created.insert(s.created_at);
-  } else if (auto it = f_.open_created.find(s.created_at); it != f_.open_created.end()) {
-    f_.open_created.erase(it);
+    open_created_.insert(s.created_at);
+  } else if (auto it = open_created_.find(s.created_at); it != open_created_.end()) {
+    open_created_.erase(it);
   }
+  f_.oldest_open = open_created_.empty() ? std::nullopt : std::optional<instant>(*open_created_.begin());
 }
 
 void figures_aggregator::observe(const case_state& before, const case_state& after,

@@ -30,7 +30,7 @@ void count_final(agency_figures& f, const definition_set& defs, const case_state
     ++f.open_by_state[{s.workflow, s.state}];
     ++f.open_by_item[{s.workflow, s.item}];
     if (s.state == "overdue") ++f.overdue_by_stage[s.stage];
-    f.open_created.insert(s.created_at);
+    if (!f.oldest_open || s.created_at < *f.oldest_open) f.oldest_open = s.created_at;
     return;
   }
   ++f.closed_total[s.workflow];

@@ -25,7 +25,7 @@ const char* usage() {
   --definitions DIR       the workflows folder (definitions, items, directory, calendars)
   --city taipei|nyc       which shipped deployment to load from it           default taipei
   --hotline-agency ID     the agency whose tokens see every agency's cases   default call-centre
-  --io-threads N          HTTP threads                                       default 4
+  --io-threads N          HTTP threads (each waits for one engine answer)      default 32
   --webhook-url URL       POST every notification there (CloudEvents 1.0)    default none
   --webhook-attempts N    attempts before a dead letter                      default 10
   --webhook-backoff-ms N  first retry delay, doubled up to 60 s              default 1000
@@ -153,7 +153,7 @@ expected<config> parse_args(const std::vector<std::string>& args, const std::str
   } else {
     s.start = real_clock().now();
   }
-  auto threads = number(v, "io-threads", 4, 1, 64);
+  auto threads = number(v, "io-threads", 32, 1, 256);
   if (!threads) return std::move(threads).error();
   s.io_threads = static_cast<std::size_t>(*threads);
   s.webhook.url = get("webhook-url", "");

@@ -28,7 +28,7 @@ std::shared_ptr<const agency_figures> pwd_figures() {
   f->open_by_item[{"dispatch", "road-pothole"}] = 2;
   f->open_by_item[{"petition", ""}] = 1;
   f->overdue_by_stage[1] = 2;
-  f->open_created = {t0 + std::chrono::hours(1), t0, t0 + std::chrono::hours(3)};
+  f->oldest_open = t0;
   f->opened_total["dispatch"] = 5;
   f->closed_total["dispatch"] = 3;
   f->transitions_total[{"dispatch", "", "created"}] = 5;
@@ -47,7 +47,7 @@ std::shared_ptr<const agency_figures> dot_figures() {
   auto f = std::make_shared<agency_figures>();
   f->agency = "dot";
   f->open_by_state[{"dispatch", "stage-one"}] = 1;
-  f->open_created = {t0};
+  f->oldest_open = t0;
   return f;
 }
 

@@ -80,8 +80,10 @@ struct agency_figures {
   std::map<pair_key, std::int64_t> open_by_item;
   // Open cases in state "overdue", by the stage they remember (0 for workflows without stages).
   std::map<int, std::int64_t> overdue_by_stage;
-  // created_at of each open case.
-  std::multiset<instant> open_created;
+  // created_at of the agency's oldest open case; nullopt when it has none. (The aggregator keeps every open
+  // case's created_at to maintain it; a published copy of the figures carries only this minimum, so that
+  // copying them costs nothing per open case.)
+  std::optional<instant> oldest_open;
 
   // Counters.
   // workflow -> cases opened (counted for the agency at creation)
@@ -105,8 +107,7 @@ struct agency_figures {
   // ends.
   std::map<int, histogram> stage_duration;
 
-  // created_at of the agency's oldest open case; nullopt when it has none.
-  std::optional<instant> oldest_open_created() const;
+  std::optional<instant> oldest_open_created() const { return oldest_open; }
 };
 
 bool operator==(const agency_figures& a, const agency_figures& b);
@@ -124,8 +125,6 @@ class figures_aggregator {
  public:
   // `defs` must outlive the aggregator (it is read when a case closes, for compliance).
   figures_aggregator(std::string agency, const definition_set& defs);
-  // Continues from figures computed earlier (e.g. by recount() when a supervisor restarts).
-  figures_aggregator(agency_figures start, const definition_set& defs);
 
   // `before`: the case before the batch (case_state{} for a new case); `after`: the case after folding
   // `batch`. Feed every batch of a case in order; batches of cases that never concern this agency may be
@@ -138,6 +137,7 @@ class figures_aggregator {
   void count_open(const case_state& s, int sign);
 
   agency_figures f_;
+  std::multiset<instant> open_created_;   // created_at of each open case: f_.oldest_open is its minimum
   const definition_set* defs_;
 };
 
