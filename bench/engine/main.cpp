@@ -50,7 +50,7 @@ options:
 
 int main(int argc, char** argv) {
   using namespace casework::bench;
-  if (argc == 3 && std::string(argv[1]) == "recovery-child") return recovery_child(argv[2]);
+  if (argc == 4 && std::string(argv[1]) == "recovery-child") return recovery_child(argv[2], std::stoll(argv[3]));
   run_options o;
   std::string json = "casework-bench.json", commit;
   std::vector<std::string> chosen;

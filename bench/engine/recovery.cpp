@@ -27,9 +27,9 @@ namespace {
 // /proc/self/exe, not the path it links to: that still starts this very program after a rebuild replaced it.
 std::string self_exe() { return "/proc/self/exe"; }
 
-// Starts `casework-bench recovery-child STORE`, waits until it has answered a command, lets it run a moment
-// longer with commands in flight, and kills it with SIGKILL.
-void run_and_kill_child(const run_options& o, const std::string& store) {
+// Starts `casework-bench recovery-child STORE START_MS`, waits until it has answered a command, lets it run a
+// moment longer with commands in flight, and kills it with SIGKILL.
+void run_and_kill_child(const run_options& o, const std::string& store, instant start) {
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe");
   posix_spawn_file_actions_t fa;
@@ -37,8 +37,8 @@ void run_and_kill_child(const run_options& o, const std::string& store) {
   posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&fa, out[0]);
   auto exe = self_exe();
-  std::string cmd = "recovery-child";
-  char* argv[] = {exe.data(), cmd.data(), const_cast<char*>(store.c_str()), nullptr};
+  std::string cmd = "recovery-child", start_ms = std::to_string(to_unix_ms(start));
+  char* argv[] = {exe.data(), cmd.data(), const_cast<char*>(store.c_str()), start_ms.data(), nullptr};
   pid_t pid = 0;
   if (posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv, environ) != 0) throw std::runtime_error("posix_spawn");
   posix_spawn_file_actions_destroy(&fa);
@@ -63,10 +63,11 @@ void run_and_kill_child(const run_options& o, const std::string& store) {
 
 }  // namespace
 
-// The killed process: opens the store (synced), waits for its recovery, then creates cases from 8 threads until
-// it is killed. Its clock is virtual and stands still at the real time of its start, so it fires none of the
-// due reminders: they fell due "while the engine was down", which the restarted engine must make up for.
-int recovery_child(const std::string& store_path) {
+// The killed process: opens the store (synced), waits for its recovery, then signs stored cases from 8 threads
+// until it is killed. Its clock is virtual and stands still at `start_ms`, the stored cases' first creation, so it
+// fires none of their reminders: they fall due "while the engine is down", which the restarted engine (on the
+// real clock, well after them) must make up for.
+int recovery_child(const std::string& store_path, std::int64_t start_ms) {
   auto rules = taipei_rules();
   store_options so;
   so.path = store_path;
@@ -75,22 +76,28 @@ int recovery_child(const std::string& store_path) {
   engine_options opt;
   opt.rules = rules;
   opt.mode = clock_mode::virtual_time;
-  opt.start = real_clock().now();
+  opt.start = from_unix_ms(start_ms);
   opt.log = std::shared_ptr<rocksdb_store>(std::move(*store));
   opt.worker_threads = 2;
   auto eng = engine::open(opt);
   if (!eng) return std::cerr << eng.error().to_string() << "\n", 2;
   wait_recovered(**eng);
+  // Signs stored cases (their numbers: the stored cases used up the days around the clock's, so it cannot
+  // number new ones) from 8 threads, each its own cases, until it is killed: synced writes in flight.
+  case_query q;
+  q.limit = 4000;
+  auto listed = (*eng)->list_cases(q).get();
+  if (!listed) return std::cerr << listed.error().to_string() << "\n", 2;
+  std::vector<std::string> ids;
+  for (const auto& e : *listed) ids.push_back(e.id);
   lifecycle work(rules);
   std::atomic<bool> told{false};
   std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t)
+  for (std::size_t t = 0; t < 8; ++t)
     threads.emplace_back([&, t] {
-      for (std::size_t i = 0;; ++i) {
-        auto r = (*eng)->create_case("dispatch", work.create(10000000 + i * 8 + static_cast<std::size_t>(t))).get();
-        if (r && !told.exchange(true)) {
-          std::cout << "ready" << std::endl;
-        }
+      for (std::size_t i = t; i < ids.size(); i += 8) {
+        auto r = (*eng)->issue(ids[i], work.after_create(i).front()).get();
+        if (r && !told.exchange(true)) std::cout << "ready" << std::endl;
       }
     });
   for (auto& t : threads) t.join();
@@ -103,7 +110,9 @@ void run_recovery(const run_options& o, bench_report& rep) {
   scratch_dir dir(o.scratch);
   auto store_path = fixture.clone_into(dir.path());
   note(o, "recovery: an engine on " + std::to_string(fixture.filled().cases) + " open cases, killed and restarted");
-  run_and_kill_child(o, store_path);
+  // The stored cases were created 1 ms apart, the last at filled().last: the child's clock stands at the first.
+  const auto& filled = fixture.filled();
+  run_and_kill_child(o, store_path, filled.last - std::chrono::milliseconds(filled.cases - 1));
 
   std::size_t open_cases = 0, due = 0;
   {   // set-up, not measured: how many cases, and how many reminders the killed engine had not recorded

@@ -32,7 +32,7 @@ void run_command_path(const run_options& o, bench_report& rep);
 void run_timer_backlog(const run_options& o, bench_report& rep);
 void run_timer_lateness(const run_options& o, bench_report& rep);
 void run_recovery(const run_options& o, bench_report& rep);
-int recovery_child(const std::string& store_path);   // the process run_recovery kills
+int recovery_child(const std::string& store_path, std::int64_t start_ms);   // the process run_recovery kills
 void run_audit(const run_options& o, bench_report& rep);
 void run_memory_active(const run_options& o, bench_report& rep);
 void run_memory_stored(const run_options& o, bench_report& rep);
