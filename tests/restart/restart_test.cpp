@@ -104,13 +104,18 @@ TEST(RestartAtScale, HundredThousandOpenCasesAcceptCommandsAtOnceAndFireDueRemin
   auto fresh = eng->create_case("dispatch", report(n + 1)).get();
   auto old = eng->issue(ids[n / 2], command{"sign", "duty_officer", "do-1", {}}).get();
   std::chrono::duration<double> first_answers = steady::now() - opened_at;
+  const bool recounting_then = eng->health().recovering;
   ASSERT_TRUE(fresh) << fresh.error().to_string();
   ASSERT_TRUE(old) << old.error().to_string();
   EXPECT_EQ(old->state.state, "signed") << "the old case loaded from its snapshot";
   std::chrono::duration<double> store_open = opened_at - store_opened_at;
   std::cout << "[ restart  ] RocksDB open " << store_open.count() << " s, engine open to first two answers "
             << first_answers.count() << " s\n";
-  EXPECT_LT(first_answers.count(), 1.0) << "commands are accepted within a second of the open";
+  // Lazy: the answers came while the figures were still being recounted from the 100,000 histories (which
+  // takes seconds), so nothing waited for the histories. The time is a benchmark's figure (docs/performance.md,
+  // 0.4-1.1 s here); the bound only catches a return to eager recovery (28 s for 40,000 cases).
+  EXPECT_TRUE(recounting_then) << "the first answers waited for the recount";
+  EXPECT_LT(first_answers.count(), 5.0) << "commands are accepted at once after the open";
   EXPECT_LE(eng->active_case_actors(), 2u) << "nothing but the cases reached is loaded";
 
   // The reminders that fell due fire once each, in due order, each recorded as late.
