@@ -140,7 +140,20 @@ expected<std::unique_ptr<rocksdb_store>> rocksdb_store::open(const store_options
   return std::unique_ptr<rocksdb_store>(new rocksdb_store(std::move(p)));
 }
 
-storage_health rocksdb_store::health() const { return impl_->listener->get(); }
+// Counts from the listener; the condition now from RocksDB's write controller (the listener's notifications
+// come from flush, compaction and write threads in no guaranteed order, so the last one heard need not be the
+// condition in force).
+storage_health rocksdb_store::health() const {
+  auto h = impl_->listener->get();
+  std::uint64_t stopped = 0, delayed_rate = 0;
+  if (impl_->db->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &stopped) && stopped)
+    h.write_stall = storage_health::stall::stopped;
+  else if (impl_->db->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate, &delayed_rate) && delayed_rate)
+    h.write_stall = storage_health::stall::delayed;
+  else
+    h.write_stall = storage_health::stall::none;
+  return h;
+}
 
 status rocksdb_store::catch_up() {
   auto s = impl_->db->TryCatchUpWithPrimary();

@@ -55,13 +55,6 @@ void store_listener::OnStallConditionsChanged(const rocksdb::WriteStallInfo& inf
     if (cur == WriteStallCondition::kDelayed) ++h_.write_delays_total;
     if (cur == WriteStallCondition::kStopped) ++h_.write_stops_total;
   }
-  by_cf_[info.cf_name] = cur;
-  h_.write_stall = storage_health::stall::none;
-  for (const auto& [cf, c] : by_cf_) {
-    if (c == WriteStallCondition::kStopped) h_.write_stall = storage_health::stall::stopped;
-    if (c == WriteStallCondition::kDelayed && h_.write_stall == storage_health::stall::none)
-      h_.write_stall = storage_health::stall::delayed;
-  }
 }
 
 void store_listener::resumed() {

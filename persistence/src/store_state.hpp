@@ -45,7 +45,7 @@ class consistent_read {
 };
 
 // Hears RocksDB's background errors and write stall changes (on RocksDB's threads, some with its DB mutex
-// held: it only counts), and turns RocksDB's automatic error recovery off, so that store_state::recover()
+// held: it only counts; the condition in force is read from RocksDB by rocksdb_store::health()), and turns RocksDB's automatic error recovery off, so that store_state::recover()
 // alone resumes writing (deterministically, on the next write) instead of racing a recovery thread that
 // retries a full disk only every few seconds.
 class store_listener final : public rocksdb::EventListener {
@@ -60,7 +60,6 @@ class store_listener final : public rocksdb::EventListener {
  private:
   mutable std::mutex mu_;
   storage_health h_;
-  std::unordered_map<std::string, rocksdb::WriteStallCondition> by_cf_;
 };
 
 struct store_state {
