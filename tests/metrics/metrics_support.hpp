@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -187,6 +188,21 @@ class child_process {
   int exit_status_ = 0;
   std::string out_path_, err_path_;
 };
+
+// The ports a caseworkd child listens on (the API's, and the metrics' or 0 when off), read from its
+// "listening" log line; false when it has not logged it within `limit`.
+inline bool caseworkd_ports(const child_process& daemon, int& port, int& metrics_port,
+                            std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  static const std::regex line("\"msg\":\"listening\",\"port\":([0-9]+).*\"metrics_port\":([0-9]+)");
+  return poll_until(limit, [&] {
+    std::smatch m;
+    const std::string log = daemon.err();
+    if (!std::regex_search(log, m, line)) return false;
+    port = std::stoi(m[1]);
+    metrics_port = std::stoi(m[2]);
+    return true;
+  });
+}
 
 struct run_result {
   int code = -1;

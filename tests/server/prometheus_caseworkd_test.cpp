@@ -76,16 +76,7 @@ TEST(PrometheusCaseworkd, R6_4_OverdueAndComplianceOfPwdCasesReachARealPrometheu
       d.str("caseworkd.out"), d.str("caseworkd.err"));
   ASSERT_TRUE(daemon.started());
   int port = 0, metrics_port = 0;
-  ASSERT_TRUE(poll_until(std::chrono::seconds(20), [&] {
-    std::smatch m;
-    const std::string log = daemon.err();
-    if (!std::regex_search(log, m,
-                           std::regex("\"msg\":\"listening\",\"port\":([0-9]+).*\"metrics_port\":([0-9]+)")))
-      return false;
-    port = std::stoi(m[1]);
-    metrics_port = std::stoi(m[2]);
-    return true;
-  })) << daemon.err();
+  ASSERT_TRUE(caseworkd_ports(daemon, port, metrics_port)) << daemon.err();
   ASSERT_NE(port, 0);
   ASSERT_NE(metrics_port, 0);
   const auto p = static_cast<std::uint16_t>(port);
