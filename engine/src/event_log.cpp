@@ -61,8 +61,7 @@ expected<case_entry> entry_from_json(const boost::json::value& v) {
   detail::json_reader r("case entry", errc::internal);
   try {
     const auto& o = r.object(v, "entry");
-    for (const char* key : {"id", "workflow", "agency", "item", "state", "stage", "terminal", "created_at"})
-      if (!o.contains(key)) r.fail(key, "is missing");
+    r.require(o, {"id", "workflow", "agency", "item", "state", "stage", "terminal", "created_at"});
     case_entry e;
     e.id = r.string(o.at("id"), "id");
     e.workflow = r.string(o.at("workflow"), "workflow");
@@ -140,8 +139,7 @@ expected<notification_record> notification_from_json(const boost::json::value& v
   detail::json_reader r("notification record", errc::internal);
   try {
     const auto& o = r.object(v, "record");
-    for (const char* key : {"position", "key", "case", "kind", "channels", "recipients", "due", "recorded_at"})
-      if (!o.contains(key)) r.fail(key, "is missing");
+    r.require(o, {"position", "key", "case", "kind", "channels", "recipients", "due", "recorded_at"});
     notification_record n;
     n.position = static_cast<std::uint64_t>(r.integer(o.at("position"), "position"));
     n.key = r.string(o.at("key"), "key");

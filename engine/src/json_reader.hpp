@@ -2,6 +2,7 @@
 // names the file and the field path ("dispatch.json: timers[2].at.from").
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,11 @@ class json_reader {
   const boost::json::object& object(const boost::json::value& v, const std::string& path) const {
     if (!v.is_object()) fail(path, "must be an object");
     return v.get_object();
+  }
+  // Fails naming the first of `keys` that `o` lacks.
+  void require(const boost::json::object& o, std::initializer_list<const char*> keys) const {
+    for (const char* key : keys)
+      if (!o.contains(key)) fail(key, "is missing");
   }
   const boost::json::array& array(const boost::json::value& v, const std::string& path) const {
     if (!v.is_array()) fail(path, "must be an array");
