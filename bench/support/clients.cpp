@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include "process.hpp"
+
 namespace casework::bench {
 
 client_run run_clients(std::size_t clients, std::size_t cases, const case_script& script,
@@ -10,6 +12,7 @@ client_run run_clients(std::size_t clients, std::size_t cases, const case_script
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex mu;
   stopwatch watch;
+  const double cpu0 = process_cpu_seconds();
   std::vector<std::thread> threads;
   for (std::size_t c = 0; c < clients; ++c) {
     threads.emplace_back([&] {
@@ -34,6 +37,7 @@ client_run run_clients(std::size_t clients, std::size_t cases, const case_script
   }
   for (auto& t : threads) t.join();
   out.seconds = watch.seconds();
+  out.cpu_seconds = process_cpu_seconds() - cpu0;
   return out;
 }
 

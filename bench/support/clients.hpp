@@ -20,6 +20,8 @@ struct client_run {
   std::size_t failures = 0;    // answered with an error
   std::string first_failure;
   double seconds = 0;          // wall time of the whole run
+  double cpu_seconds = 0;      // CPU time (user + system) of the whole process meanwhile: unlike wall time it
+                               // does not count the time other machines' load takes this VM's cores away
 };
 
 // A case script: runs case `i`, timing each command into `lat`; returns "" or the first error.

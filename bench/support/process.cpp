@@ -1,6 +1,7 @@
 #include "process.hpp"
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,9 +20,26 @@ std::uint64_t resident_bytes() {
   return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
+// jemalloc's control interface, present when jemalloc is linked in (weak: null otherwise).
+extern "C" int mallctl(const char* name, void* oldp, std::size_t* oldlenp, void* newp, std::size_t newlen)
+    __attribute__((weak));
+
+const char* allocator_name() { return mallctl ? "jemalloc" : "glibc"; }
+
 std::uint64_t resident_bytes_trimmed() {
-  malloc_trim(0);
+  if (mallctl) {   // every arena's unused dirty pages back to the system ("arena.<MALLCTL_ARENAS_ALL>.purge")
+    mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
+  } else {
+    malloc_trim(0);
+  }
   return resident_bytes();
+}
+
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
 }
 
 scratch_dir::scratch_dir(const std::string& parent) {

@@ -9,8 +9,13 @@ namespace casework::bench {
 
 // Resident set size of this process in bytes (/proc/self/statm).
 std::uint64_t resident_bytes();
-// Returns freed heap memory to the system first (malloc_trim), then measures: what the process still holds.
+// Returns freed heap memory to the system first (jemalloc's purge when it is the allocator, glibc's malloc_trim
+// otherwise), then measures: what the process still holds.
 std::uint64_t resident_bytes_trimmed();
+// CPU time this process has used so far (user + system, every thread), in seconds.
+double process_cpu_seconds();
+// "jemalloc" when jemalloc is the process's allocator, else "glibc".
+const char* allocator_name();
 
 // A fresh directory under `parent` (default $TMPDIR or /tmp), removed with its contents when destroyed.
 class scratch_dir {

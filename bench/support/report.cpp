@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include "process.hpp"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -95,6 +97,7 @@ boost::json::object bench_report::to_json() const {
                              {"host", host},
                              {"cores", std::thread::hardware_concurrency()},
                              {"load_average_at_end", load_average()},
+                             {"allocator", allocator_name()},
                              {"results", std::move(rs)}};
 }
 
