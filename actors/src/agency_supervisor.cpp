@@ -72,13 +72,13 @@ caf::behavior supervisor_actor(supervisor_self self, std::shared_ptr<runtime_con
         self->monitor(a);
         self->state.watched[a.address()] = id;
       },
-      [=](batch_atom, const recorded_batch& b) {
+      [=](batch_atom, const shared_batch& b) {
         auto& s = self->state;
         if (s.recovering) {   // after the recount, which counts everything recorded before the open
           s.held.push_back(b);
           return;
         }
-        s.figures->observe(b.before, b.after, b.events);
+        s.figures->observe(b->before, b->after, b->events);
         changed(self);
       },
       [=](flush_atom) { flush(self); },
@@ -86,7 +86,7 @@ caf::behavior supervisor_actor(supervisor_self self, std::shared_ptr<runtime_con
       [=](sync_atom) { return true; },
       [=](done_atom) {
         auto& s = self->state;
-        for (const auto& b : s.held) s.figures->observe(b.before, b.after, b.events);
+        for (const auto& b : s.held) s.figures->observe(b->before, b->after, b->events);
         s.held.clear();
         s.held.shrink_to_fit();
         s.recovering = false;

@@ -11,17 +11,23 @@ using case_self = caf::stateful_actor<case_actor_state>*;
 
 namespace {
 
-case_reply view(case_self self, std::vector<event> recorded = {}) {
+// The answer: the case as it stands, its pending timers (`timers` when the caller has them, as after a record,
+// whose derived values hold them) and the events just recorded.
+case_reply view(case_self self, std::vector<event> recorded = {}, const std::vector<pending_timer>* timers = nullptr) {
   auto& st = self->state;
-  auto cal = st.rt->calendar.get();
   case_reply r;
   r.state = st.s;
-  if (st.def) r.timers = pending_timers(*st.def, st.rt->ctx(*cal), st.s);
+  if (timers) {
+    r.timers = *timers;
+  } else if (st.def) {
+    auto cal = st.rt->calendar.get();
+    r.timers = pending_timers(*st.def, st.rt->ctx(*cal), st.s);
+  }
   r.recorded = std::move(recorded);
   return r;
 }
 
-void tell_supervisor(case_self self, const std::string& agency, const recorded_batch& b) {
+void tell_supervisor(case_self self, const std::string& agency, const shared_batch& b) {
   auto it = self->state.refs->supervisors.find(agency);
   if (it != self->state.refs->supervisors.end()) self->send(it->second, batch_atom::value, b);
 }
@@ -50,26 +56,29 @@ void adopt(case_self self, const std::string& agency) {
   if (it != self->state.refs->supervisors.end()) self->send(it->second, adopt_atom::value, self->state.s.id, caf::actor_cast<caf::actor>(self));
 }
 
-// Everything that follows a durable append.
-void after_recorded(case_self self, std::vector<event>& events, staged& next) {
+// Everything that follows a durable append. Returns the batch as the supervisors got it (its events answer).
+shared_batch after_recorded(case_self self, std::vector<event> events, staged& next) {
   auto& st = self->state;
-  recorded_batch b;
-  b.before = std::move(st.s);
+  auto b = std::make_shared<recorded_batch>();
+  b->before = std::move(st.s);
   st.s = std::move(next.after);
   bool created = !st.def;
   if (created) st.def = st.rt->def(st.s.workflow, st.s.definition_version);
-  b.after = st.s;
-  b.events = events;
+  b->after = st.s;
+  b->events = std::move(events);
+  shared_batch batch = std::move(b);
   if (created) adopt(self, st.s.agency);
-  auto fresh = notifications_of(st.s.id, events);
+  auto fresh = notifications_of(st.s.id, batch->events);
   if (!fresh.empty()) self->send(st.refs->notifier, st.s.id, std::move(fresh));
-  tell_supervisor(self, b.after.agency, b);
-  if (!b.before.agency.empty() && b.before.agency != b.after.agency) tell_supervisor(self, b.before.agency, b);
-  self->send(st.refs->registry, summary_atom::value, next.derived->entry, b.before.terminal);
+  tell_supervisor(self, batch->after.agency, batch);
+  if (!batch->before.agency.empty() && batch->before.agency != batch->after.agency)
+    tell_supervisor(self, batch->before.agency, batch);
+  self->send(st.refs->registry, summary_atom::value, next.derived->entry, batch->before.terminal);
   self->send(st.refs->timers, timers_atom::value, st.s.id, next.derived->timers);
-  st.rt->bus.publish(st.s.id, events);
-  for (const auto& e : events)
+  st.rt->bus.publish(st.s.id, batch->events);
+  for (const auto& e : batch->events)
     if (e.type == event_type::link_requested) self->send(st.refs->registry, open_link_atom::value, link_request{st.s.id, e});
+  return batch;
 }
 
 using steady = std::chrono::steady_clock;
@@ -106,8 +115,8 @@ void record(case_self self, std::vector<event> events, caf::response_promise rp,
               }
               return;
             }
-            after_recorded(self, events, *staged_state);
-            auto r = view(self, events);
+            auto batch = after_recorded(self, std::move(events), *staged_state);
+            auto r = view(self, batch->events, &staged_state->derived->timers);
             r.merged = merged;
             answer(self, rp, case_result{std::move(r)}, since);
           },
@@ -118,9 +127,22 @@ void record(case_self self, std::vector<event> events, caf::response_promise rp,
           });
 }
 
-caf::duration idle_timeout(const runtime_context& rt) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(rt.options.passivate_after).count();
-  return ms > 0 ? caf::duration{std::chrono::milliseconds(ms)} : caf::infinite;
+caf::actor_clock::duration_type passivate_after(const runtime_context& rt) {
+  return std::chrono::duration_cast<caf::actor_clock::duration_type>(rt.options.passivate_after);
+}
+
+void arm_idle_check(case_self self, caf::actor_clock::duration_type in) {
+  self->state.idle_check_armed = true;
+  self->delayed_send(self, in, idle_check_atom::value);
+}
+
+// A request reached the case: it stays active for passivate_after from now. `arm` false leaves the idle check
+// unarmed (a case about to rest after a timer fire: an armed check would outlive it on CAF's clock).
+void touch(case_self self, bool arm = true) {
+  auto& st = self->state;
+  st.last_active = self->clock().now();
+  if (arm && !st.idle_check_armed && st.rt->options.passivate_after.count() > 0)
+    arm_idle_check(self, passivate_after(*st.rt));
 }
 
 // The passivation handshake: the registry agrees when it has handed this actor no request it has not handled.
@@ -178,11 +200,16 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
     auto cal = st.rt->calendar.get();
     self->send(st.refs->timers, timers_atom::value, st.s.id, pending_timers(*st.def, st.rt->ctx(*cal), st.s));
   }
+  // Armed now unless only timers woke the case: the fire arms it (or rests the case at once); a case restarted
+  // after a failure is sent an idle check by the registry.
+  st.last_active = self->clock().now();
+  if (!st.timers_only && st.rt->options.passivate_after.count() > 0) arm_idle_check(self, passivate_after(*st.rt));
   auto pending_create = std::make_shared<std::vector<event>>(std::move(initial));
   return {
       [=](create_atom, bool merged) {
         ++self->state.handled;
         self->state.timers_only = false;
+        touch(self);
         auto rp = self->make_response_promise();
         record(self, std::move(*pending_create), rp, steady::now(), merged);
         pending_create->clear();
@@ -191,6 +218,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
       [=](command_atom, const std::string& asked, const command& cmd) {
         ++self->state.handled;
         self->state.timers_only = false;
+        touch(self);
         auto rp = self->make_response_promise();
         auto& s = self->state;
         if (!s.def) {   // not recorded yet (its creation is still being written or failed)
@@ -207,6 +235,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
       [=](get_atom, const std::string& asked) {
         ++self->state.handled;
         self->state.timers_only = false;
+        touch(self);
         if (!self->state.def) return case_result{error(errc::not_found, "no such case", "case " + asked)};
         return case_result{view(self)};
       },
@@ -228,12 +257,15 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         else rp.deliver(case_result{std::move(events).error()});
         // Woken by timers only while many cases are active: passivate once the fire is recorded (the write
         // is awaited, so `rest` is handled after it).
-        if (s.timers_only && s.rt->active_actors > s.rt->options.timer_wake_limit) self->send(self, rest_atom::value);
+        bool rest = s.timers_only && s.rt->active_actors > s.rt->options.timer_wake_limit;
+        touch(self, !rest);
+        if (rest) self->send(self, rest_atom::value);
         return rp;
       },
       [=](recompute_atom, const std::string& asked) {
         ++self->state.handled;
         self->state.timers_only = false;
+        touch(self);
         auto rp = self->make_response_promise();
         auto& s = self->state;
         if (!s.def) {
@@ -250,6 +282,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
           const std::string& failure) {
         ++self->state.handled;
         self->state.timers_only = false;
+        touch(self);
         auto rp = self->make_response_promise();
         auto& s = self->state;
         event e;
@@ -272,7 +305,15 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
       [=](rest_atom) {
         if (self->state.timers_only) ask_to_passivate(self);
       },
-      caf::after(idle_timeout(*self->state.rt)) >> [=] { ask_to_passivate(self); },
+      [=](idle_check_atom) {   // passivate_after without a request since the last one?
+        auto& cs = self->state;
+        cs.idle_check_armed = false;
+        auto idle = self->clock().now() - cs.last_active;
+        auto span = passivate_after(*cs.rt);
+        if (span.count() <= 0) return;
+        if (idle >= span) ask_to_passivate(self);
+        else arm_idle_check(self, span - idle);
+      },
   };
 }
 

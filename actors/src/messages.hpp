@@ -34,6 +34,9 @@ struct recorded_batch {
   case_state after;
   std::vector<event> events;
 };
+// A case's recorded batch as its supervisor(s) receive it: built once and shared (a case that changes agency
+// tells two supervisors), never copied into a mailbox.
+using shared_batch = std::shared_ptr<const recorded_batch>;
 
 struct link_request {
   std::string origin;      // the case that asked for the link
@@ -54,6 +57,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::case_events)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<casework::history_cursor>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::fire_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::recorded_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::shared_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::link_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<casework::pending_timer>)
 
@@ -69,10 +73,11 @@ using link_atom = caf::atom_constant<caf::atom("link")>;        // (case id, rel
 // Fire-and-forget.
 using timers_atom = caf::atom_constant<caf::atom("timers")>;    // (case id, pending timers)
 using summary_atom = caf::atom_constant<caf::atom("summary")>;  // (case_entry, bool was terminal)
-using batch_atom = caf::atom_constant<caf::atom("batch")>;      // recorded_batch
+using batch_atom = caf::atom_constant<caf::atom("batch")>;      // shared_batch
 using open_link_atom = caf::atom_constant<caf::atom("openlink")>;  // link_request
 using idle_atom = caf::atom_constant<caf::atom("idle")>;        // (case id, messages handled)
 using rest_atom = caf::atom_constant<caf::atom("rest")>;        // a case woken by timers only: passivate soon
+using idle_check_atom = caf::atom_constant<caf::atom("idlecheck")>;  // a case actor: idle for passivate_after?
 using down_atom = caf::atom_constant<caf::atom("casedown")>;    // (case id)
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;      // (case id, actor)
 using tick_atom = caf::atom_constant<caf::atom("tick")>;

@@ -318,7 +318,10 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
         st.active.erase(id);
         st.delegated.erase(id);
         set_active_count(self);
-        if (restart) find_or_activate(self, id);   // restart it from its snapshot (the next request would, too)
+        if (!restart) return;
+        // Restarted from its snapshot (the next request would, too); with no request for it, the idle check
+        // starts its passivation span.
+        if (auto a = find_or_activate(self, id)) self->send(a, idle_check_atom::value);
       },
       [=](crash_atom, const std::string& id) {
         auto it = self->state.active.find(id);

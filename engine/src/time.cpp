@@ -128,19 +128,49 @@ const char* parse_part(std::string_view s, std::size_t& pos, std::string_view un
 
 }  // namespace
 
+namespace {
+char* put_digits(char* p, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + width;
+}
+}  // namespace
+
+// Written by hand: snapshots and events format several instants each, and snprintf was ~4% of a command.
 std::string format_utc(instant t) {
   auto day = floor<date::days>(t);
   date::year_month_day ymd{day};
   date::hh_mm_ss<duration> hms{t - day};
-  char buf[40];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                        static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                        static_cast<int>(hms.seconds().count()));
-  if (hms.subseconds().count() != 0) {
-    std::snprintf(buf + n, sizeof buf - n, ".%03d", static_cast<int>(hms.subseconds().count()));
+  int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {   // outside RFC 3339's four digits: the general path
+    char buf[48];
+    int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", year, static_cast<unsigned>(ymd.month()),
+                          static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                          static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
+    if (hms.subseconds().count() != 0)
+      std::snprintf(buf + n, sizeof buf - n, ".%03d", static_cast<int>(hms.subseconds().count()));
+    return std::string(buf) + "Z";
   }
-  return std::string(buf) + "Z";
+  char buf[32];
+  char* p = put_digits(buf, static_cast<unsigned>(year), 4);
+  *p++ = '-';
+  p = put_digits(p, static_cast<unsigned>(ymd.month()), 2);
+  *p++ = '-';
+  p = put_digits(p, static_cast<unsigned>(ymd.day()), 2);
+  *p++ = 'T';
+  p = put_digits(p, static_cast<unsigned>(hms.hours().count()), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<unsigned>(hms.minutes().count()), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<unsigned>(hms.seconds().count()), 2);
+  if (hms.subseconds().count() != 0) {
+    *p++ = '.';
+    p = put_digits(p, static_cast<unsigned>(hms.subseconds().count()), 3);
+  }
+  *p++ = 'Z';
+  return std::string(buf, p);
 }
 
 expected<instant> parse_instant(std::string_view text) {
