@@ -63,7 +63,15 @@ struct registry_state {
   std::vector<std::pair<std::string, std::string>> restricted;  // (normalised place, item), as recorded
   case_id_sequence ids;
   std::set<std::string> id_days_read;                         // prefix + day whose last number was read
-
+  // After an open the place index is loaded a page at a time; reports (R6.12) wait for it meanwhile.
+  struct waiting_create {
+    std::string workflow;
+    command cmd;
+    caf::response_promise rp;
+  };
+  bool places_loading = false;
+  std::string places_loaded_up_to;                            // the last case id of the pages read
+  std::vector<waiting_create> waiting_for_places;
   static inline const char* name = "casework.registry";
   // However the registry ends, its case actors end with it (they are not linked to it: see spawn_case).
   ~registry_state() {

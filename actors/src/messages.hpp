@@ -93,6 +93,7 @@ using restrict_atom = caf::atom_constant<caf::atom("restrict")>;  // (address, i
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
+using places_atom = caf::atom_constant<caf::atom("places")>;   // registry: load the next page of the place index
 using crash_atom = caf::atom_constant<caf::atom("crash")>;   // fault injection (tests)
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;

@@ -1,6 +1,8 @@
 // The registry: finds or activates the actor of a case, allocates case ids, routes new dispatch reports
 // (R6.12 repeats, R6.13 restricted places) and opens linked cases (R6.11, R5.3). It holds only the active
 // actors, the place index of open cases and the restrictions: listings read the log's directory.
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <caf/all.hpp>
 
@@ -34,16 +36,22 @@ caf::actor find_or_activate(registry_self self, const std::string& id) {
   return spawn_case(self, id, {});
 }
 
+// Hands the request `rp` answers to the actor of `id`.
 template <class... Ts>
-caf::response_promise forward(registry_self self, const std::string& id, Ts... xs) {
-  auto rp = self->make_response_promise();
+void forward_into(registry_self self, caf::response_promise& rp, const std::string& id, Ts... xs) {
   auto a = find_or_activate(self, id);
   if (!a) {
     rp.deliver(case_result{error(errc::not_found, "no such case", "case " + id)});
-    return rp;
+    return;
   }
   ++self->state.delegated[id];
   rp.delegate(a, xs...);
+}
+
+template <class... Ts>
+caf::response_promise forward(registry_self self, const std::string& id, Ts... xs) {
+  auto rp = self->make_response_promise();
+  forward_into(self, rp, id, xs...);
   return rp;
 }
 
@@ -156,12 +164,10 @@ std::optional<geo_point> point_of(const boost::json::object& input) {
   return std::nullopt;
 }
 
-caf::response_promise create(registry_self self, const std::string& workflow, command cmd);
-
 // A repeat report joins the open case (R6.12). The place index learns of closings after the fact, so the case
 // may have been closed or released in the meantime: then the report opens a new case instead.
-caf::response_promise join(registry_self self, const std::string& workflow, const std::string& id, command cmd) {
-  auto rp = self->make_response_promise();
+void join(registry_self self, caf::response_promise rp, const std::string& workflow, const std::string& id,
+          command cmd) {
   auto a = find_or_activate(self, id);
   ++self->state.delegated[id];
   self->request(a, caf::infinite, command_atom::value, id, as_repeat(cmd))
@@ -183,31 +189,41 @@ caf::response_promise join(registry_self self, const std::string& workflow, cons
             rp.deliver(case_result{error(errc::unavailable, "case " + id + " did not answer: " +
                                                                 self->system().render(e), "case")});
           });
-  return rp;
 }
 
-caf::response_promise create(registry_self self, const std::string& workflow, command cmd) {
-  auto& st = self->state;
+bool needs_places(const registry_state& st, const std::string& workflow) {
   auto def = st.rt->rules->definitions.latest(workflow);
-  if (def && def->uses_items) {
+  return def && def->uses_items;
+}
+
+// Opens a case (or, for a report, routes it: R6.12 repeat, R6.13 restricted place) and answers `rp`.
+void create_into(registry_self self, caf::response_promise rp, const std::string& workflow, command cmd) {
+  auto& st = self->state;
+  if (needs_places(st, workflow)) {
     auto* item = cmd.input.if_contains("item");
     auto* address = find_path(cmd.input, "location.address");
     std::string item_code = item && item->is_string() ? std::string(item->get_string()) : std::string();
     std::string place = address && address->is_string() ? std::string(address->get_string()) : std::string();
     auto r = route_report(st.places, st.restrictions, item_code, place, point_of(cmd.input), st.rt->clk->now(),
                           st.rt->options.routing);
-    if (r.route == report_route::join_case && find_or_activate(self, r.case_id)) return join(self, workflow, r.case_id, cmd);
-    if (r.route == report_route::petition) {
-      return create(self, "petition", as_petition(cmd, st.rt->rules->items.find(item_code)));
-    }
+    if (r.route == report_route::join_case && find_or_activate(self, r.case_id))
+      return join(self, std::move(rp), workflow, r.case_id, std::move(cmd));
+    if (r.route == report_route::petition)
+      return create_into(self, std::move(rp), "petition", as_petition(cmd, st.rt->rules->items.find(item_code)));
   }
   auto opened = open_case(self, workflow, std::move(cmd), {});
-  if (!opened) {
-    auto rp = self->make_response_promise();
-    rp.deliver(case_result{std::move(opened).error()});
-    return rp;
-  }
-  return forward(self, opened->first, create_atom::value, false);
+  if (!opened) return rp.deliver(case_result{std::move(opened).error()});
+  forward_into(self, rp, opened->first, create_atom::value, false);
+}
+
+// A report that needs the place index (R6.12) waits while it is being loaded after an open; other creates and
+// every command on an existing case are taken at once.
+caf::response_promise create(registry_self self, const std::string& workflow, command cmd) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  if (st.places_loading && needs_places(st, workflow)) st.waiting_for_places.push_back({workflow, std::move(cmd), rp});
+  else create_into(self, rp, workflow, std::move(cmd));
+  return rp;
 }
 
 void open_link(registry_self self, const link_request& req) {
@@ -265,14 +281,34 @@ void open_link(registry_self self, const link_request& req) {
 void recover(registry_self self) {
   auto& st = self->state;
   restore_restrictions(st);
-  for (const auto& e : st.rt->log->open_at_places()) {
-    auto def = st.rt->rules->definitions.latest(e.workflow);
-    if (def && def->uses_items) index_place(st, e);
-  }
   for (const auto& e : st.rt->log->findings()) st.restrictions.record_finding(e.address, e.item, e.finding);
-  // Then the background work of an open: the durable timers and the figures recount.
+  // Then the background work of an open: the place index, the durable timers and the figures recount.
+  st.places_loading = true;
+  self->send(self, places_atom::value);
   self->send(st.refs->timers, load_atom::value);
   self->send(st.refs->recount, load_atom::value);
+}
+
+// Loads the next page of open cases at places (R6.12) into the place index, between other requests. A case
+// whose batch the registry learns of meanwhile (`learn`) is indexed from that; a page read later reads the
+// same entry from the log, which wrote it first, so either order leaves the index as the log has it. When the
+// last page is in, the reports that waited are routed, in the order they came.
+void load_places(registry_self self) {
+  auto& st = self->state;
+  const std::size_t places_page = std::max<std::size_t>(1, st.rt->options.place_page);
+  auto page = st.rt->log->open_at_places(places_page, st.places_loaded_up_to);
+  for (const auto& e : page)
+    if (needs_places(st, e.workflow)) index_place(st, e);
+  if (!page.empty()) st.places_loaded_up_to = page.back().id;
+  if (page.size() == places_page) {
+    self->send(self, places_atom::value);
+    return;
+  }
+  st.places_loading = false;
+  st.places_loaded_up_to.clear();
+  auto waiting = std::move(st.waiting_for_places);
+  st.waiting_for_places.clear();
+  for (auto& w : waiting) create_into(self, std::move(w.rp), w.workflow, std::move(w.cmd));
 }
 
 }  // namespace
@@ -287,6 +323,7 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
   });
   return {
       [=](recover_atom) { recover(self); },   // sent once by engine::open, after every actor exists
+      [=](places_atom) { load_places(self); },
       [=](create_atom, const std::string& workflow, command& cmd) { return create(self, workflow, std::move(cmd)); },
       [=](command_atom, const std::string& id, command& cmd) {
         return forward(self, id, command_atom::value, id, std::move(cmd));

@@ -304,11 +304,11 @@ expected<case_entry> memory_event_log::entry(const std::string& case_id) const {
   return it->second.derived->entry;
 }
 
-std::vector<case_entry> memory_event_log::open_at_places() const {
+std::vector<case_entry> memory_event_log::open_at_places(std::size_t limit, const std::string& after) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<case_entry> out;
-  for (const auto& [id, c] : cases_)
-    if (c.derived && c.derived->entry.at_place()) out.push_back(c.derived->entry);
+  for (auto it = cases_.upper_bound(after); it != cases_.end() && out.size() < limit; ++it)
+    if (it->second.derived && it->second.derived->entry.at_place()) out.push_back(it->second.derived->entry);
   return out;
 }
 

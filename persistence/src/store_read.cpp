@@ -88,12 +88,17 @@ void scan_index(const store_state& s, const rocksdb::ReadOptions& ro, char famil
 
 // The entries of an index family whose values are entries (places, findings), in key order. Undecodable
 // values are left out (verify does not check the indexes; the histories are the record).
-std::vector<case_entry> entries_in(const store_state& s, char family) {
+// `limit` and `after` (a key suffix: the case id in `p`) page through the family.
+std::vector<case_entry> entries_in(const store_state& s, char family, std::size_t limit = SIZE_MAX,
+                                   const std::string& after = {}) {
   auto r = s.reader();
   std::vector<case_entry> out;
-  scan_index(s, r.options, family, {}, [&](std::string_view, std::string_view value) {
+  if (limit == 0) return out;
+  const std::string start = after.empty() ? std::string() : std::string(1, family) + after;
+  scan_index(s, r.options, family, start, [&](std::string_view key, std::string_view value) {
+    if (!start.empty() && key == start) return true;
     if (auto e = decode_entry(value)) out.push_back(std::move(*e));
-    return true;
+    return out.size() < limit;
   });
   return out;
 }
@@ -250,8 +255,8 @@ expected<case_entry> rocksdb_store::entry(const std::string& case_id) const {
   return std::move(v->entry);
 }
 
-std::vector<case_entry> rocksdb_store::open_at_places() const {
-  return entries_in(*impl_, index_family::place);
+std::vector<case_entry> rocksdb_store::open_at_places(std::size_t limit, const std::string& after) const {
+  return entries_in(*impl_, index_family::place, limit, after);
 }
 
 std::vector<case_entry> rocksdb_store::findings() const {

@@ -1,5 +1,6 @@
 // The engine on the RocksDB store: commands answered only once recorded, group commit under concurrent
 // load, and a restart on the same data directory that finds every case and its timers again.
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -25,8 +26,9 @@ std::shared_ptr<rocksdb_store> open_store(const fs::path& dir) {
   return s ? std::shared_ptr<rocksdb_store>(std::move(*s)) : nullptr;
 }
 
-std::unique_ptr<engine> open_engine(std::shared_ptr<event_log> log, instant start) {
+std::unique_ptr<engine> open_engine(std::shared_ptr<event_log> log, instant start, std::size_t place_page = 4096) {
   engine_options o;
+  o.place_page = place_page;
   o.rules = testing::taipei_bundle();
   o.mode = clock_mode::virtual_time;
   o.start = start;
@@ -93,6 +95,50 @@ TEST(EngineOnRocksdb, RestartOnTheSameDataFindsCasesAndFiresTheirRemindersOnce) 
   for (const auto& e : *history)
     if (e.type == event_type::notification && e.data.at("kind").as_string() == "sign-reminder") ++reminders;
   EXPECT_EQ(reminders, 1) << "R6.3: re-notified once, at 09:10, after the restart";
+}
+
+// R6.12 after a restart: the registry reads the open cases at places a page at a time while it takes other
+// requests. A repeat report sent at once waits for the whole index (here read one case per page, the repeated
+// place last) and joins the open case; a command on a stored case is answered meanwhile.
+TEST(EngineOnRocksdb, R6_12_ARepeatReportRightAfterAnOpenJoinsTheOpenCaseWhileThePlaceIndexIsRead) {
+  temp_dir d;
+  testing::harness h;
+  constexpr int cases = 2000;
+  std::string first, last;
+  {
+    auto store = open_store(d.path());
+    auto eng = open_engine(store, h.local("2026-03-02 09:00"));
+    std::vector<std::future<expected<case_view>>> futures;
+    for (int i = 0; i < cases; ++i) futures.push_back(eng->create_case("dispatch", report(i)));
+    std::vector<std::string> ids;
+    for (auto& f : futures) {
+      auto r = f.get();
+      ASSERT_TRUE(r) << r.error().to_string();
+      ids.push_back(r->state.id);
+    }
+    first = ids.front();
+    last = *std::max_element(ids.begin(), ids.end());
+  }
+  auto store = open_store(d.path());
+  auto at_last = store->entry(last);
+  ASSERT_TRUE(at_last);
+  auto eng = open_engine(store, h.local("2026-03-02 09:05"), 1);
+  command repeat = report(0);
+  repeat.input["location"].as_object()["address"] = at_last->address;
+  auto joined = eng->create_case("dispatch", repeat);
+  auto read = eng->get_case(first);
+  auto fresh = eng->create_case("dispatch", report(cases + 1));
+  auto r = joined.get();
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_TRUE(r->merged) << "R6.12: the report at " << at_last->address << " joins " << last;
+  EXPECT_EQ(r->state.id, last);
+  auto g = read.get();
+  ASSERT_TRUE(g) << g.error().to_string();
+  EXPECT_EQ(g->state.state, "created");
+  auto f = fresh.get();
+  ASSERT_TRUE(f) << f.error().to_string();
+  EXPECT_FALSE(f->merged) << "a new place opens a new case";
+  EXPECT_GT(f->state.id, last) << "case numbers resume after the stored ones";
 }
 
 }  // namespace

@@ -237,22 +237,27 @@ TEST_F(StoreIndexes, R6_12_OpenCasesAtPlacesAndR6_13_FindingsInClosingOrder) {
   auto first = testing::streetlight(*store, h, "No. 1, Section 4, Roosevelt Rd", "2026-03-02 09:00");
   auto second = testing::streetlight(*store, h, "No. 9, Heping East Rd", "2026-03-02 09:30");
   auto third = testing::streetlight(*store, h, "No. 3, Xinyi Rd", "2026-03-02 10:00");
-  EXPECT_EQ(ids(store->open_at_places()), (std::vector<std::string>{first.id, second.id, third.id}));
-  auto at_place = store->open_at_places();
+  EXPECT_EQ(ids(store->open_at_places(SIZE_MAX)), (std::vector<std::string>{first.id, second.id, third.id}));
+  auto at_place = store->open_at_places(SIZE_MAX);
   EXPECT_EQ(at_place[1].address, "No. 9, Heping East Rd");
   ASSERT_TRUE(at_place[1].limit);
+  // Paged, as the registry loads them after an open: in id order, `limit` at a time, after the last id read.
+  EXPECT_EQ(ids(store->open_at_places(2)), (std::vector<std::string>{first.id, second.id}));
+  EXPECT_EQ(ids(store->open_at_places(2, second.id)), std::vector<std::string>{third.id});
+  EXPECT_TRUE(store->open_at_places(2, third.id).empty());
+  EXPECT_TRUE(store->open_at_places(0).empty());
   EXPECT_TRUE(store->findings().empty());
 
   testing::close_streetlight(*store, h, second, "2026-03-03");
   testing::close_streetlight(*store, h, first, "2026-03-04");
   ASSERT_TRUE(first.terminal && second.terminal);
-  EXPECT_EQ(ids(store->open_at_places()), std::vector<std::string>{third.id});
+  EXPECT_EQ(ids(store->open_at_places(SIZE_MAX)), std::vector<std::string>{third.id});
   auto findings = store->findings();
   EXPECT_EQ(ids(findings), (std::vector<std::string>{second.id, first.id})) << "closing order, not id order";
   EXPECT_EQ(findings[0].finding, "fixed");
   EXPECT_EQ(findings[0].closed_at, second.closed_at);
   reopen();
-  EXPECT_EQ(ids(store->open_at_places()), std::vector<std::string>{third.id});
+  EXPECT_EQ(ids(store->open_at_places(SIZE_MAX)), std::vector<std::string>{third.id});
   EXPECT_EQ(ids(store->findings()), (std::vector<std::string>{second.id, first.id}));
   EXPECT_TRUE(store->verify()->ok());
 }

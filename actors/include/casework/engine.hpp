@@ -52,6 +52,10 @@ struct engine_options {
   // activation) passivates as soon as its fire is recorded, so that a backlog of reminders after a downtime
   // does not keep every case it wakes (memory stays bounded). 0: always; ignored when passivate_after is 0.
   std::size_t timer_wake_limit = 50000;
+  // After an open, the registry reads the open cases at places (R6.12's place index) this many at a time,
+  // between other requests: commands on existing cases and creates that need no place are taken at once;
+  // reports wait until the whole index is in (at least 1).
+  std::size_t place_page = 4096;
   routing_options routing;                         // repeat-report radius (R6.12)
 };
 

@@ -149,8 +149,9 @@ class event_log {
   // Directory: entries matching `q` in id order (cases appended without a derived entry are not listed).
   virtual std::vector<case_entry> list(const entry_query& q) const = 0;
   virtual expected<case_entry> entry(const std::string& case_id) const = 0;
-  // The open cases at places (case_entry::at_place), for the place index (R6.12).
-  virtual std::vector<case_entry> open_at_places() const = 0;
+  // The open cases at places (case_entry::at_place), for the place index (R6.12): in id order, at most `limit`,
+  // with ids after `after` (paged: the registry loads them a page at a time after an open).
+  virtual std::vector<case_entry> open_at_places(std::size_t limit, const std::string& after = {}) const = 0;
   // The closed cases with a finding (case_entry::has_finding) in closing order, for R6.13.
   virtual std::vector<case_entry> findings() const = 0;
 
@@ -183,7 +184,7 @@ class memory_event_log final : public event_log {
   std::unique_ptr<history_cursor> histories() const override;
   std::vector<case_entry> list(const entry_query& q) const override;
   expected<case_entry> entry(const std::string& case_id) const override;
-  std::vector<case_entry> open_at_places() const override;
+  std::vector<case_entry> open_at_places(std::size_t limit, const std::string& after = {}) const override;
   std::vector<case_entry> findings() const override;
   std::vector<stored_timer> timers(std::size_t limit, const std::optional<stored_timer>& after = {}) const override;
   std::vector<notification_record> notifications(std::uint64_t position, std::size_t limit) const override;

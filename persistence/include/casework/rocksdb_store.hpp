@@ -104,7 +104,7 @@ class rocksdb_store final : public event_log {
   // to the entries read.
   std::vector<case_entry> list(const entry_query& q) const override;
   expected<case_entry> entry(const std::string& case_id) const override;
-  std::vector<case_entry> open_at_places() const override;
+  std::vector<case_entry> open_at_places(std::size_t limit, const std::string& after = {}) const override;
   std::vector<case_entry> findings() const override;
   std::vector<stored_timer> timers(std::size_t limit,
                                    const std::optional<stored_timer>& after = {}) const override;
