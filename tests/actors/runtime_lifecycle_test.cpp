@@ -61,6 +61,30 @@ TEST_F(RuntimeLifecycle, IdleCaseActorsPassivateAndComeBackForACommandOrATimer) 
   EXPECT_EQ(state(id).state, "stage-two");
 }
 
+// Passivation counts from a case's last request, not its first: the idle check armed at its activation finds
+// it busy since and waits out the rest of the span. A case restarted after a failure, with no request of its
+// own, passivates passivate_after after its restart.
+TEST_F(RuntimeLifecycle, IdleSpanCountsFromTheLastRequestAndARestartedCasePassivatesToo) {
+  start("2026-03-02 09:00", std::chrono::minutes(30));
+  auto id = working_streetlight();
+  eng->advance_time(std::chrono::minutes(20));
+  ASSERT_TRUE(wait(eng->get_case(id)));   // a read 20 minutes in
+  eng->advance_time(std::chrono::minutes(15));
+  EXPECT_EQ(eng->active_case_actors(), 1u) << "35 minutes after its creation, 15 after its last request";
+  eng->advance_time(std::chrono::minutes(16));
+  EXPECT_EQ(eng->active_case_actors(), 0u) << "31 minutes after its last request";
+
+  ASSERT_TRUE(wait(eng->get_case(id)));
+  eng->inject_failure(id);
+  eng->run_pending();
+  ASSERT_EQ(eng->restarts(), 1u);
+  EXPECT_EQ(eng->active_case_actors(), 1u) << "restarted from its snapshot";
+  eng->advance_time(std::chrono::minutes(29));
+  EXPECT_EQ(eng->active_case_actors(), 1u);
+  eng->advance_time(std::chrono::minutes(2));
+  EXPECT_EQ(eng->active_case_actors(), 0u) << "the restarted case passivated too";
+}
+
 // A backlog of due reminders must not keep every case it wakes: above timer_wake_limit active actors (0 here),
 // a case re-activated by timers only passivates once its fire (R6.4's limit here) is recorded, while one
 // re-activated by a read stays for passivate_after.
