@@ -1,7 +1,10 @@
 // Verification: every hash chain, and every snapshot against the history it claims to fold
 // (docs/storage-format.md, "Verification"; casework verify and casework replay).
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -83,16 +86,21 @@ std::string not_tied(std::uint64_t seq) {
 // in case id order): each case's snapshot is checked while its history is folded.
 class verifier {
  public:
-  verifier(const store_state& s, const rocksdb::ReadOptions& ro,
+  // The cases with ids in [lo, hi) ("" for hi: to the end), read through `ro` (one consistent snapshot for
+  // every range of one verify).
+  verifier(const store_state& s, const rocksdb::ReadOptions& ro, std::string lo, std::string hi,
            const std::function<void(std::uint64_t)>& progress)
-      : events_(s.db->NewIterator(ro, s.events)),
-        snaps_(s.db->NewIterator(ro, s.snapshots)),
-        progress_(progress) {}
+      : lo_(std::move(lo)), hi_(std::move(hi)), upper_(hi_), progress_(progress) {
+    rocksdb::ReadOptions bounded = ro;
+    if (!hi_.empty()) bounded.iterate_upper_bound = &upper_;
+    events_.reset(s.db->NewIterator(bounded, s.events));
+    snaps_.reset(s.db->NewIterator(bounded, s.snapshots));
+  }
 
   expected<verify_report> run() {
-    snaps_->SeekToFirst();
+    snaps_->Seek(lo_);
     bool started = false;
-    for (events_->SeekToFirst(); events_->Valid(); events_->Next()) {
+    for (events_->Seek(lo_); events_->Valid(); events_->Next()) {
       auto k = split_event_key(events_->key().ToStringView());
       if (!k) continue;
       if (!started || k->first != current_) {
@@ -189,6 +197,8 @@ class verifier {
     snap_->done = true;
   }
 
+  std::string lo_, hi_;
+  rocksdb::Slice upper_;
   std::unique_ptr<rocksdb::Iterator> events_, snaps_;
   const std::function<void(std::uint64_t)>& progress_;
   verify_report r_;
@@ -200,9 +210,90 @@ class verifier {
 
 }  // namespace
 
+namespace {
+
+// Case ids that split the events into about `wanted` ranges of similar size, from the SST files' first keys
+// (RocksDB's metadata: nothing is read). Each is the start of a case, so no history spans two ranges. Events
+// still in the memtable fall in whichever range their ids do; a store without SST files is one range.
+std::vector<std::string> range_starts(const store_state& s, std::size_t wanted) {
+  rocksdb::ColumnFamilyMetaData meta;
+  s.db->GetColumnFamilyMetaData(s.events, &meta);
+  std::vector<std::pair<std::string, std::uint64_t>> files;   // (case id at the file's first key, bytes)
+  std::uint64_t total = 0;
+  for (const auto& level : meta.levels)
+    for (const auto& f : level.files)
+      if (auto k = split_event_key(f.smallestkey)) {
+        files.emplace_back(k->first, f.size);
+        total += f.size;
+      }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> out;
+  if (wanted < 2 || total == 0) return out;
+  std::uint64_t seen = 0;
+  std::size_t next = 1;
+  for (const auto& [id, size] : files) {
+    if (seen >= total * next / wanted && !id.empty() && (out.empty() || out.back() != id)) {
+      out.push_back(id);
+      while (seen >= total * next / wanted) ++next;
+    }
+    seen += size;
+  }
+  return out;
+}
+
+}  // namespace
+
 expected<verify_report> rocksdb_store::verify(const std::function<void(std::uint64_t)>& progress) const {
+  return verify(progress, std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Cases are independent: key ranges are verified on `threads` threads (four ranges per thread, taken in turn,
+// so that a slow range does not leave a thread idle) and the reports joined in range order, which keeps the
+// breaks in case order. Progress is the sum over the ranges, reported from one thread at a time.
+expected<verify_report> rocksdb_store::verify(const std::function<void(std::uint64_t)>& progress,
+                                              std::size_t threads) const {
   auto r = impl_->reader();
-  return verifier(*impl_, r.options, progress).run();
+  threads = std::max<std::size_t>(1, threads);
+  auto starts = range_starts(*impl_, threads == 1 ? 1 : threads * 4);
+  std::vector<std::pair<std::string, std::string>> ranges;
+  std::string lo;
+  for (const auto& b : starts) ranges.emplace_back(std::exchange(lo, b), b);
+  ranges.emplace_back(lo, std::string());
+  if (ranges.size() == 1) return verifier(*impl_, r.options, "", "", progress).run();
+
+  std::vector<std::optional<expected<verify_report>>> reports(ranges.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::uint64_t> verified{0};
+  std::mutex progress_mu;
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < ranges.size();) {
+      std::uint64_t reported = 0;
+      std::function<void(std::uint64_t)> each;
+      if (progress)
+        each = [&](std::uint64_t n) {
+          auto total = verified.fetch_add(n - reported) + (n - reported);
+          reported = n;
+          std::lock_guard<std::mutex> lock(progress_mu);
+          progress(total);
+        };
+      reports[i] = verifier(*impl_, r.options, ranges[i].first, ranges[i].second, each).run();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < std::min(threads, ranges.size()); ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  verify_report all;
+  for (auto& rep : reports) {
+    if (!*rep) return std::move(*rep).error();
+    auto& one = **rep;
+    all.cases += one.cases;
+    all.events += one.events;
+    all.snapshots += one.snapshots;
+    all.breaks.insert(all.breaks.end(), std::make_move_iterator(one.breaks.begin()),
+                      std::make_move_iterator(one.breaks.end()));
+  }
+  return all;
 }
 
 expected<snapshot_check> rocksdb_store::check_snapshot(const std::string& case_id) const {

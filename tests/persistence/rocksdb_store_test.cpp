@@ -148,6 +148,59 @@ TEST(RocksdbStore, VerifyFindsAFlippedByteInASnapshotWithItsCaseAndSequence) {
   EXPECT_EQ(*loaded, b.state());
 }
 
+// Verification in key ranges on several threads reports what one thread does: the same counts and the same
+// breaks, in case order, wherever they fall (a store of several SST files, split at case starts).
+TEST(RocksdbStore, VerifyOnSeveralThreadsReportsWhatOneThreadDoesInCaseOrder) {
+  temp_dir d;
+  constexpr int cases = 600;
+  auto id = [](int i) {
+    std::string n = std::to_string(i);
+    return "202603020" + std::string(4 - n.size(), '0') + n;
+  };
+  {
+    store_options o;
+    o.path = d.str("db");
+    o.tune = [](rocksdb::Options& opt) {   // small memtables: many SST files to split the work at
+      opt.write_buffer_size = 64 * 1024;
+      opt.disable_auto_compactions = true;
+    };
+    auto opened = rocksdb_store::open(o);
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    auto& store = **opened;
+    for (int i = 0; i < cases; ++i) {
+      testing::case_writer w(id(i), "pwd");
+      ASSERT_TRUE(store.append_group({w.batch({w.created(), w.moved_to("created")})}).ok());
+      ASSERT_TRUE(store.append_group({w.batch({w.moved_to("signed"), w.moved_to("stage-one")})}).ok());
+    }
+  }
+  std::size_t ssts = 0;
+  for (const auto& f : fs::directory_iterator(d.str("db"))) ssts += f.path().extension() == ".sst";
+  ASSERT_GE(ssts, 8u) << "the store must span several SST files for the ranges to differ";
+  ASSERT_TRUE(testing::flip_stored_byte(d.str("db"), id(3), 2));
+  ASSERT_TRUE(testing::flip_snapshot_byte(d.str("db"), id(cases / 2)));
+  ASSERT_TRUE(testing::flip_stored_byte(d.str("db"), id(cases - 2), 4));
+  auto store = open_store(d.str("db"));
+  auto one = store->verify({}, 1);
+  std::uint64_t last_progress = 0;
+  auto four = store->verify([&](std::uint64_t n) { last_progress = n; }, 4);
+  ASSERT_TRUE(one && four);
+  EXPECT_EQ(one->events, 4u * cases);
+  EXPECT_EQ(four->events, one->events);
+  EXPECT_EQ(four->cases, one->cases);
+  EXPECT_EQ(four->snapshots, one->snapshots);
+  EXPECT_EQ(last_progress, four->events) << "progress adds up the ranges";
+  auto listed = [](const verify_report& r) {
+    std::vector<std::string> out;
+    for (const auto& b : r.breaks) out.push_back(b.case_id + "@" + std::to_string(b.seq) + ": " + b.what);
+    return out;
+  };
+  EXPECT_EQ(listed(*four), listed(*one));
+  ASSERT_EQ(four->breaks.size(), 3u);
+  EXPECT_EQ(four->breaks[0].case_id, id(3));
+  EXPECT_EQ(four->breaks[1].case_id, id(cases / 2));
+  EXPECT_EQ(four->breaks[2].case_id, id(cases - 2));
+}
+
 TEST(RocksdbStore, ASecondaryInstanceReadsWhileThePrimaryWrites) {
   temp_dir d;
   auto primary = open_store(d.str("db"));

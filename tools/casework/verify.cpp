@@ -21,7 +21,8 @@ On success prints the number of cases, events and snapshots checked and exits 0.
 broken case, the first break of its chain and a broken snapshot (checked when the chain is intact up to it):
   broken: case <id> seq <n>: <what>
   broken: case <id> seq <n>: snapshot ...
-and exits 1. Progress goes to stderr when stderr is a terminal (nothing when it is piped).
+and exits 1. Progress goes to stderr when stderr is a terminal (nothing when it is piped). Cases are checked
+in key ranges on every core of the machine; the output is the same as one thread's, in case order.
 
 The store is opened as a secondary instance: caseworkd may keep running; events it writes during the check
 are not included.
