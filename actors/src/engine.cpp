@@ -1,5 +1,7 @@
 // engine: the embedding API over the actor runtime (see casework/engine.hpp and docs/design.md).
 #include "casework/engine.hpp"
+#include <atomic>
+#include <algorithm>
 
 #include <boost/json.hpp>
 #include <caf/all.hpp>
@@ -62,6 +64,11 @@ status restore_closures(runtime_context& rt) {
   return {};
 }
 
+// Runs each request function it is sent (engine::impl::ask) as itself.
+caf::behavior gateway_actor(caf::event_based_actor* self) {
+  return {[=](const request_fn& f) { f(self); }};
+}
+
 }  // namespace
 
 struct engine::impl {
@@ -75,18 +82,38 @@ struct engine::impl {
     return dynamic_cast<caf::scheduler::test_coordinator*>(&sys.scheduler());
   }
 
-  // Sends a request from a short-lived actor and fulfils a future with the answer.
+  // The actors that send the embedding API's requests and fulfil their futures: long-lived, so that a request
+  // costs no actor spawn and cleanup (CAF's cleanup also posts to its clock thread), taken in turn.
+  std::vector<caf::actor> gateways;
+  std::atomic<std::size_t> next_gateway{0};
+
+  // A future's promise that is always kept: by the answer, else (the engine stopped with the request in
+  // flight, and the gateway dropped it) by an `unavailable` error when the last handler holding it is gone.
+  template <class T>
+  struct answer_slot {
+    std::promise<T> promise;
+    bool kept = false;
+    void keep(T v) {
+      if (kept) return;
+      kept = true;
+      promise.set_value(std::move(v));
+    }
+    ~answer_slot() { keep(T{error(errc::unavailable, "the engine stopped before answering", "engine")}); }
+  };
+
+  // Sends a request from a gateway actor and fulfils a future with the answer.
   template <class T, class... Ts>
   std::future<T> ask(const caf::actor& dest, Ts... xs) {
-    auto p = std::make_shared<std::promise<T>>();
-    auto f = p->get_future();
-    sys.spawn([=](caf::event_based_actor* self) {
+    auto slot = std::make_shared<answer_slot<T>>();
+    auto f = slot->promise.get_future();
+    const auto& gateway = gateways[next_gateway.fetch_add(1, std::memory_order_relaxed) % gateways.size()];
+    caf::anon_send(gateway, request_fn{[=](caf::event_based_actor* self) {
       self->request(dest, caf::infinite, xs...)
-          .then([=](T& r) { p->set_value(std::move(r)); },
+          .then([=](T& r) { slot->keep(std::move(r)); },
                 [=](caf::error& e) {
-                  p->set_value(T{error(errc::unavailable, "no answer: " + self->system().render(e), "engine")});
+                  slot->keep(T{error(errc::unavailable, "no answer: " + self->system().render(e), "engine")});
                 });
-    });
+    }});
     return f;
   }
 };
@@ -119,6 +146,8 @@ expected<std::unique_ptr<engine>> engine::open(engine_options options) {
   for (const auto& a : options.rules->people.agencies())
     refs.supervisors[a.id] = p->sys.spawn(supervisor_actor, rt, a.id, refs.registry);
   refs.recount = p->sys.spawn(recount_actor, rt, std::const_pointer_cast<const actor_refs>(p->refs), std::move(recorded));
+  for (std::size_t i = 0; i < std::max<std::size_t>(2, options.worker_threads); ++i)
+    p->gateways.push_back(p->sys.spawn(gateway_actor));
   caf::anon_send(refs.registry, recover_atom::value);
   std::unique_ptr<engine> e(new engine(std::move(p)));
   e->run_pending();
@@ -130,6 +159,7 @@ engine::~engine() {
   for (const auto& a : {refs.recount, refs.registry, refs.timers, refs.store, refs.notifier})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   for (const auto& [agency, a] : refs.supervisors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  for (const auto& g : impl_->gateways) caf::anon_send_exit(g, caf::exit_reason::user_shutdown);
   if (auto* c = impl_->coordinator()) c->run();
 }
 

@@ -4,6 +4,7 @@
 // message types; nothing here crosses a network.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct recorded_batch {
 // tells two supervisors), never copied into a mailbox.
 using shared_batch = std::shared_ptr<const recorded_batch>;
 
+// A request the embedding API has a gateway actor send (engine.cpp): the function runs as the gateway.
+using request_fn = std::function<void(caf::event_based_actor*)>;
+
 struct link_request {
   std::string origin;      // the case that asked for the link
   event request;           // its link_requested event
@@ -59,6 +63,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::fire_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::recorded_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::shared_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::link_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::request_fn)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<casework::pending_timer>)
 
 namespace casework::detail {

@@ -3,12 +3,17 @@
 
 #include <caf/all.hpp>
 
+#include <atomic>
+#include <functional>
+
 #include <future>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "process.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void(caf::event_based_actor*)>)
 
 namespace casework::bench {
 
@@ -26,14 +31,22 @@ caf::behavior echo_case(caf::event_based_actor*) {
   return {[](std::int64_t n) { return std::string(256, static_cast<char>('a' + n % 26)); }};
 }
 
-std::future<std::string> ask(caf::actor_system& sys, const caf::actor& dest, std::int64_t n) {
+// Asks the way casework::engine does: a long-lived gateway actor (one of a few, taken in turn) sends the
+// request and fulfils a std::future with the answer.
+using request_fn = std::function<void(caf::event_based_actor*)>;
+
+caf::behavior gateway(caf::event_based_actor* self) {
+  return {[=](const request_fn& f) { f(self); }};
+}
+
+std::future<std::string> ask(const caf::actor& via, const caf::actor& dest, std::int64_t n) {
   auto p = std::make_shared<std::promise<std::string>>();
   auto f = p->get_future();
-  sys.spawn([=](caf::event_based_actor* self) {
+  caf::anon_send(via, request_fn{[=](caf::event_based_actor* self) {
     self->request(dest, caf::infinite, n)
         .then([=](std::string& r) { p->set_value(std::move(r)); },
               [=](caf::error& e) { p->set_value("error: " + self->system().render(e)); });
-  });
+  }});
   return f;
 }
 
@@ -42,13 +55,16 @@ std::future<std::string> ask(caf::actor_system& sys, const caf::actor& dest, std
 client_run bare_request_response(std::size_t workers, std::size_t clients, std::size_t cases, std::size_t per_case) {
   auto cfg = config(workers);
   caf::actor_system sys{cfg};
-  return run_clients(clients, cases, [&](std::size_t i, latency_sample& lat, std::size_t& commands) -> std::string {
+  std::vector<caf::actor> gateways;
+  for (std::size_t g = 0; g < std::max<std::size_t>(2, workers); ++g) gateways.push_back(sys.spawn(gateway));
+  std::atomic<std::size_t> turn{0};
+  auto run = run_clients(clients, cases, [&](std::size_t i, latency_sample& lat, std::size_t& commands) -> std::string {
     caf::actor a;
     std::string err;
     for (std::size_t k = 0; k < per_case; ++k) {
       stopwatch w;
       if (k == 0) a = sys.spawn(echo_case);   // the engine spawns the case actor with the create command
-      auto answer = ask(sys, a, static_cast<std::int64_t>(i + k)).get();
+      auto answer = ask(gateways[turn.fetch_add(1) % gateways.size()], a, static_cast<std::int64_t>(i + k)).get();
       lat.add(w.elapsed());
       if (answer.rfind("error", 0) == 0) {
         if (err.empty()) err = answer;
@@ -59,6 +75,8 @@ client_run bare_request_response(std::size_t workers, std::size_t clients, std::
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     return err;
   });
+  for (const auto& g : gateways) caf::anon_send_exit(g, caf::exit_reason::user_shutdown);
+  return run;
 }
 
 latency_sample bare_timer_lateness(std::size_t workers, double rate, double seconds, int delay_ms) {
