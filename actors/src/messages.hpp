@@ -30,6 +30,8 @@ struct fire_request {
   instant due{};
 };
 
+// What a supervisor's figures read of a recorded change: the case before and after it, without the case's
+// `fields` from a case actor (no figure reads them; the recount on open sends whole states), and the events.
 struct recorded_batch {
   case_state before;
   case_state after;
