@@ -1,7 +1,8 @@
 // engine: the embedding API over the actor runtime (see casework/engine.hpp and docs/design.md).
 #include "casework/engine.hpp"
-#include <atomic>
+
 #include <algorithm>
+#include <atomic>
 
 #include <boost/json.hpp>
 #include <caf/all.hpp>

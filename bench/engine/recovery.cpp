@@ -82,8 +82,9 @@ int recovery_child(const std::string& store_path, std::int64_t start_ms) {
   auto eng = engine::open(opt);
   if (!eng) return std::cerr << eng.error().to_string() << "\n", 2;
   wait_recovered(**eng);
-  // Takes stored cases through their lifecycle (their numbers: the stored cases used up the days around the clock's, so it cannot
-  // number new ones) from 8 threads, each its own cases, until it is killed: synced writes in flight.
+  // Takes stored cases through their lifecycle (their numbers: the stored cases used up the days around the
+  // clock's, so it cannot number new ones) from 8 threads, each its own cases, until it is killed: synced
+  // writes in flight.
   case_query q;
   q.limit = 50000;   // enough work to be killed in the middle of it (4,000 were all signed within 500 ms)
   auto listed = (*eng)->list_cases(q).get();
@@ -95,7 +96,8 @@ int recovery_child(const std::string& store_path, std::int64_t start_ms) {
   std::vector<std::thread> threads;
   for (std::size_t t = 0; t < 8; ++t)
     threads.emplace_back([&, t] {
-      for (std::size_t step = 0; step < lifecycle::commands_per_case - 1; ++step)   // sign, then on through the lifecycle
+      // sign, then on through the lifecycle
+      for (std::size_t step = 0; step < lifecycle::commands_per_case - 1; ++step)
         for (std::size_t i = t; i < ids.size(); i += 8) {
           auto r = (*eng)->issue(ids[i], work.after_create(i).at(step)).get();
           if (r && !told.exchange(true)) std::cout << "ready" << std::endl;
