@@ -44,9 +44,9 @@ struct case_actor_state {
   // Re-activated by due timers only (no command, read or link since): passivates right after a fire when
   // more than engine_options::timer_wake_limit case actors are active.
   bool timers_only = false;
-  // Passivation after engine_options::passivate_after without a message. Not CAF's receive timeout, which
+  // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which
   // re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two tree updates
-  // per message, ~25% of the command path's CPU): one delayed check is armed, and re-armed for the rest of the
+  // per message, ~14% of the command path's CPU): one delayed check is armed, and re-armed for the rest of the
   // span when the case was busy meanwhile.
   caf::actor_clock::time_point last_active{};
   bool idle_check_armed = false;
