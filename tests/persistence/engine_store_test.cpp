@@ -97,6 +97,28 @@ TEST(EngineOnRocksdb, RestartOnTheSameDataFindsCasesAndFiresTheirRemindersOnce) 
   EXPECT_EQ(reminders, 1) << "R6.3: re-notified once, at 09:10, after the restart";
 }
 
+// Requests still in flight when the engine is destroyed are answered, never left as broken promises: each
+// future holds the case, or `unavailable` when the engine stopped first.
+TEST(EngineOnRocksdb, RequestsInFlightWhenTheEngineStopsAreAnsweredWithTheCaseOrUnavailable) {
+  temp_dir d;
+  testing::harness h;
+  std::vector<std::future<expected<case_view>>> futures;
+  {
+    auto store = open_store(d.path());
+    auto eng = open_engine(store, h.local("2026-03-02 09:00"));
+    for (int i = 0; i < 300; ++i) futures.push_back(eng->create_case("dispatch", report(i)));
+  }
+  std::size_t answered = 0, unavailable = 0;
+  for (auto& f : futures) {
+    expected<case_view> r = error(errc::internal, "not read");
+    ASSERT_NO_THROW(r = f.get());
+    if (r) ++answered;
+    else if (r.error().code() == errc::unavailable) ++unavailable;
+    else ADD_FAILURE() << r.error().to_string();
+  }
+  EXPECT_EQ(answered + unavailable, futures.size());
+}
+
 // R6.12 after a restart: the registry reads the open cases at places a page at a time while it takes other
 // requests. A repeat report sent at once waits for the whole index (here read one case per page, the repeated
 // place last) and joins the open case; a command on a stored case is answered meanwhile.
