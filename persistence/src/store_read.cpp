@@ -52,6 +52,17 @@ expected<std::optional<case_state>> from_stored_snapshot(const store_state& s, c
   if (ec) return none;
   auto state = from_snapshot(json);
   if (!state || state->seq != snap->seq) return none;
+  // Usually the snapshot folds the last event: two point reads (the event it names, and that none follows)
+  // answer that, where an iterator would open a child on every level and L0 file first. Histories have no gaps,
+  // so no event seq + 1 means no later event.
+  auto named = s.get(ro, s.events, event_key(case_id, snap->seq));
+  if (!named) return std::move(named).error();
+  if (!*named) return none;   // the event the snapshot names is not stored
+  auto named_record = decode_record(**named);
+  if (!named_record || named_record->hash != snap->event_hash) return none;
+  auto after = s.get(ro, s.events, event_key(case_id, snap->seq + 1));
+  if (!after) return std::move(after).error();
+  if (!*after) return std::optional<case_state>(std::move(*state));
   bool tied = false;
   std::optional<error> failed;
   auto st = s.scan_events(ro, case_id, snap->seq, [&](std::uint64_t seq, const record_view& rec) {
