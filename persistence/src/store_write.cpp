@@ -1,6 +1,7 @@
 // The write path: one WriteBatch per group, holding the events and everything derived from them
 // (docs/storage-format.md, "Writes").
 #include <algorithm>
+#include <map>
 #include <unordered_set>
 
 #include <rocksdb/write_batch.h>
@@ -89,23 +90,39 @@ class group_writer {
     return stage_directory(id, d);
   }
 
-  // Replaces the case's timers and index keys: the previous ones (named by its directory value) are deleted
-  // before the new ones are put, so that keys both have survive.
+  // Replaces the case's timers and index keys, against the previous ones (named by its directory value): a
+  // timer or agency key both have is left as it is, a key only the previous has is deleted, a new one is put.
+  // Most commands keep most of a case's timers, and every key written costs a memtable insert on the writer's
+  // one thread (docs/performance.md).
   status stage_directory(const std::string& id, const case_derived& d) {
     auto previous = directory_of(id);
     if (!previous) return previous.error();
+    std::map<std::string, const std::string*> kept;   // previous timer key -> its rule
+    bool agency_kept = false;
     if (*previous) {
       const case_entry& old = (*previous)->entry;
-      for (const auto& t : (*previous)->timers) del(s_.timers, timer_key(t.due, id, t.name));
-      if (old.agency != d.entry.agency) del(s_.index, agency_key(old.agency, id));
-      if (old.at_place()) del(s_.index, place_key(id));
-      if (old.has_finding()) del(s_.index, finding_key(old.closed_at, id));
+      for (const auto& t : (*previous)->timers) kept.emplace(timer_key(t.due, id, t.name), &t.rule);
+      for (const auto& t : d.timers) {
+        auto it = kept.find(timer_key(t.due, id, t.name));
+        if (it != kept.end() && *it->second == t.rule) it->second = nullptr;   // the same key and value: kept
+      }
+      for (const auto& [key, rule] : kept)
+        if (rule) del(s_.timers, key);
+      agency_kept = old.agency == d.entry.agency;
+      if (!agency_kept) del(s_.index, agency_key(old.agency, id));
+      // A key put again below is overwritten there: deleting it first would be one more memtable insert.
+      if (old.at_place() && !d.entry.at_place()) del(s_.index, place_key(id));
+      if (old.has_finding() && !(d.entry.has_finding() && d.entry.closed_at == old.closed_at))
+        del(s_.index, finding_key(old.closed_at, id));
     }
-    for (const auto& t : d.timers)
-      if (auto r = put(s_.timers, timer_key(t.due, id, t.name), t.rule); !r.ok()) return r;
+    for (const auto& t : d.timers) {
+      std::string key = timer_key(t.due, id, t.name);
+      if (auto it = kept.find(key); it != kept.end() && it->second == nullptr) continue;
+      if (auto r = put(s_.timers, key, t.rule); !r.ok()) return r;
+    }
     const std::string entry = boost::json::serialize(to_json(d.entry));
-    std::vector<std::pair<std::string, std::string>> puts{
-        {directory_key(id), encode_directory(d.entry, d.timers)}, {agency_key(d.entry.agency, id), ""}};
+    std::vector<std::pair<std::string, std::string>> puts{{directory_key(id), encode_directory(d.entry, d.timers)}};
+    if (!agency_kept) puts.emplace_back(agency_key(d.entry.agency, id), "");
     if (d.entry.at_place()) puts.emplace_back(place_key(id), entry);
     if (d.entry.has_finding()) puts.emplace_back(finding_key(d.entry.closed_at, id), entry);
     for (const auto& [k, v] : puts)

@@ -72,6 +72,38 @@ TEST_F(StoreIndexes, ACasesNextBatchReplacesItsTimersAndABatchWithoutDerivedKeep
   EXPECT_TRUE(store->timers(100).empty()) << "a closed case waits for nothing";
 }
 
+// A batch's timers are written against the previous batch's: a timer both have stays (R6.4's stage-one limit
+// here), one only the previous has goes (R6.3's sign reminder once signed), a new one comes, and a timer whose
+// rule changed is written again; within one group (against the staged batch) and across groups.
+TEST_F(StoreIndexes, TimersBothBatchesHaveStayAndOnlyTheChangedOnesAreWritten) {
+  case_writer a("2026030200001", "pwd");
+  auto listed = [&] {
+    std::vector<std::string> out;
+    for (const auto& t : store->timers(100))
+      out.push_back(t.timer.name + "@" + format_utc(t.timer.due) + "/" + t.timer.rule);
+    return out;
+  };
+  ASSERT_TRUE(store
+                  ->append_group({a.batch({a.created()}, {timer("sign-renotify", at(10)), timer("sign", at(20)),
+                                                          timer("stage-one", at(600), "R6.4")})})
+                  .ok());
+  ASSERT_TRUE(store
+                  ->append_group({a.batch({a.moved_to("created")},
+                                          {timer("sign", at(20)), timer("stage-one", at(600), "R6.4")}),
+                                  a.batch({a.moved_to("signed")},
+                                          {timer("stage-one", at(600), "R6.4"), timer("escalation", at(660), "R6.5")})})
+                  .ok());
+  const std::vector<std::string> signed_timers{"stage-one@2026-03-02T11:00:00Z/R6.4",
+                                               "escalation@2026-03-02T12:00:00Z/R6.5"};
+  EXPECT_EQ(listed(), signed_timers);
+  reopen();
+  EXPECT_EQ(listed(), signed_timers);
+  ASSERT_TRUE(store->append_group({a.batch({a.moved_to("stage-one")}, {timer("stage-one", at(600), "R6.5")})}).ok());
+  EXPECT_EQ(listed(), std::vector<std::string>{"stage-one@2026-03-02T11:00:00Z/R6.5"})
+      << "the same key, its rule changed";
+  EXPECT_TRUE(store->verify()->ok());
+}
+
 // The timers of a real case are the interpreter's pending timers after each batch: the sign reminder (R6.3)
 // until the case is signed, then the stage-one limit (R6.4).
 TEST_F(StoreIndexes, R6_3_TheSignReminderLeavesTheTimerIndexWhenTheCaseIsSigned) {
