@@ -91,23 +91,17 @@ class group_writer {
   }
 
   // Replaces the case's timers and index keys, against the previous ones (named by its directory value): a
-  // timer or agency key both have is left as it is, a key only the previous has is deleted, a new one is put.
-  // Most commands keep most of a case's timers, and every key written costs a memtable insert on the writer's
-  // one thread (docs/performance.md).
+  // timer key both have with the same rule is left as it is, a new or changed one is put (a put overwrites),
+  // and a key only the previous timers have is deleted. Most commands keep most of a case's timers, and every
+  // key written costs a memtable insert on the writer's one thread (docs/performance.md).
   status stage_directory(const std::string& id, const case_derived& d) {
     auto previous = directory_of(id);
     if (!previous) return previous.error();
-    std::map<std::string, const std::string*> kept;   // previous timer key -> its rule
+    std::map<std::string, std::string> gone;   // previous timer key -> its rule, until the new timers keep it
     bool agency_kept = false;
     if (*previous) {
       const case_entry& old = (*previous)->entry;
-      for (const auto& t : (*previous)->timers) kept.emplace(timer_key(t.due, id, t.name), &t.rule);
-      for (const auto& t : d.timers) {
-        auto it = kept.find(timer_key(t.due, id, t.name));
-        if (it != kept.end() && *it->second == t.rule) it->second = nullptr;   // the same key and value: kept
-      }
-      for (const auto& [key, rule] : kept)
-        if (rule) del(s_.timers, key);
+      for (const auto& t : (*previous)->timers) gone.emplace(timer_key(t.due, id, t.name), t.rule);
       agency_kept = old.agency == d.entry.agency;
       if (!agency_kept) del(s_.index, agency_key(old.agency, id));
       // A key put again below is overwritten there: deleting it first would be one more memtable insert.
@@ -117,9 +111,13 @@ class group_writer {
     }
     for (const auto& t : d.timers) {
       std::string key = timer_key(t.due, id, t.name);
-      if (auto it = kept.find(key); it != kept.end() && it->second == nullptr) continue;
+      auto it = gone.find(key);
+      bool same = it != gone.end() && it->second == t.rule;
+      if (it != gone.end()) gone.erase(it);
+      if (same) continue;
       if (auto r = put(s_.timers, key, t.rule); !r.ok()) return r;
     }
+    for (const auto& kv : gone) del(s_.timers, kv.first);
     const std::string entry = boost::json::serialize(to_json(d.entry));
     std::vector<std::pair<std::string, std::string>> puts{{directory_key(id), encode_directory(d.entry, d.timers)}};
     if (!agency_kept) puts.emplace_back(agency_key(d.entry.agency, id), "");
