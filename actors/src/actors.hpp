@@ -6,15 +6,18 @@
 //   agency supervisor one per agency: monitors its case actors, restarts failed ones, keeps the figures
 //   timer service     the ordered index of every pending timer; fires them by the engine clock
 //   store writer      appends event batches to the event log; a command is answered after it
+//   fire workers      fire the due timers of cases without an active actor, in bulk, without activating them
 //   notifier          takes new notification records to their delivery (webhooks come with the server)
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <unordered_map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/all.hpp>
 
@@ -33,7 +36,24 @@ struct actor_refs {
   caf::actor notifier;
   std::map<std::string, caf::actor> supervisors;   // by agency id (every agency of the directory)
   caf::actor recount;                              // the figures recount on open, until it ends
+  std::vector<caf::actor> fire_workers;            // bulk fires of inactive cases (bulk_fire.cpp)
 };
+
+// The state after `events` and what the log keeps derived from it (snapshot, timers, directory entry), computed
+// before the append so that they are written in the same batch as the events.
+struct staged {
+  case_state after;
+  std::shared_ptr<const case_derived> derived;
+};
+expected<staged> stage(const runtime_context& rt, const definition* def, case_state from,
+                       const std::vector<event>& events);
+
+// What every recorded batch tells the rest of the runtime, sent by `self` (a case actor or a fire worker): the
+// notifier its new notification records, the supervisor(s) of the case's agency before and after, the
+// subscribers its events, and the registry the linked cases to open (R6.11, R5.3). The registry's summary and
+// the timer service's timers are the sender's to send (a fire worker sends them for many cases at once).
+void announce_recorded(caf::event_based_actor* self, runtime_context& rt, const actor_refs& refs,
+                       const shared_batch& batch);
 
 struct case_actor_state {
   std::shared_ptr<runtime_context> rt;
@@ -41,9 +61,6 @@ struct case_actor_state {
   std::shared_ptr<const definition> def;
   case_state s;
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
-  // Re-activated by due timers only (no command, read or link since): passivates right after a fire when
-  // more than engine_options::timer_wake_limit case actors are active.
-  bool timers_only = false;
   // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which
   // re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two tree updates
   // per message, ~14% of the command path's CPU): one delayed check is armed, and re-armed for the rest of the
@@ -72,6 +89,10 @@ struct registry_state {
   bool places_loading = false;
   std::string places_loaded_up_to;                            // the last case id of the pages read
   std::vector<waiting_create> waiting_for_places;
+  // Cases leased to a fire worker (bulk_fire.cpp): what reaches one meanwhile waits, in order, for the lease's
+  // end. A case is leased only while it has no active actor, and no actor is activated for it while leased.
+  std::unordered_map<std::string, std::vector<std::function<void()>>> leased;
+  std::size_t next_fire_worker = 0;
   static inline const char* name = "casework.registry";
   // However the registry ends, its case actors end with it (they are not linked to it: see spawn_case).
   ~registry_state() {
@@ -125,6 +146,11 @@ caf::behavior timer_service_actor(caf::stateful_actor<timer_service_state>* self
 
 caf::behavior store_writer_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt);
 void group_writer_actor(caf::blocking_actor* self, std::shared_ptr<runtime_context> rt);
+
+// A fire worker: fires a bulk_fire's timers on the cases' stored states, records them as one group through the
+// store writer, and answers with what the registry keeps (bulk_fire.cpp).
+caf::behavior fire_worker_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt,
+                                std::shared_ptr<const actor_refs> refs);
 
 caf::behavior notifier_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt);
 

@@ -27,28 +27,9 @@ case_reply view(case_self self, std::vector<event> recorded = {}, const std::vec
   return r;
 }
 
-void tell_supervisor(case_self self, const std::string& agency, const shared_batch& b) {
-  auto it = self->state.refs->supervisors.find(agency);
-  if (it != self->state.refs->supervisors.end()) self->send(it->second, batch_atom::value, b);
-}
-
-// The state after `events` and what the log keeps derived from it, computed before the append so that the
-// snapshot, the timers and the directory entry are written in the same batch as the events.
-struct staged {
-  case_state after;
-  std::shared_ptr<const case_derived> derived;
-};
-
 expected<staged> stage(case_self self, const std::vector<event>& events) {
   auto& st = self->state;
-  staged out{st.s, nullptr};
-  for (const auto& e : events)
-    if (auto applied = apply(out.after, e); !applied.ok()) return applied.error();
-  auto def = st.def ? st.def : st.rt->def(out.after.workflow, out.after.definition_version);
-  if (!def) return error(errc::internal, "no definition " + out.after.workflow, "workflow");
-  auto cal = st.rt->calendar.get();
-  out.derived = std::make_shared<const case_derived>(derive(out.after, pending_timers(*def, st.rt->ctx(*cal), out.after)));
-  return out;
+  return detail::stage(*st.rt, st.def.get(), st.s, events);
 }
 
 void adopt(case_self self, const std::string& agency) {
@@ -78,16 +59,9 @@ shared_batch after_recorded(case_self self, std::vector<event> events, staged& n
   b->events = std::move(events);
   shared_batch batch = std::move(b);
   if (created) adopt(self, st.s.agency);
-  auto fresh = notifications_of(st.s.id, batch->events);
-  if (!fresh.empty()) self->send(st.refs->notifier, st.s.id, std::move(fresh));
-  tell_supervisor(self, batch->after.agency, batch);
-  if (!batch->before.agency.empty() && batch->before.agency != batch->after.agency)
-    tell_supervisor(self, batch->before.agency, batch);
+  announce_recorded(self, *st.rt, *st.refs, batch);
   self->send(st.refs->registry, summary_atom::value, next.derived->entry, batch->before.terminal);
   self->send(st.refs->timers, timers_atom::value, st.s.id, next.derived->timers);
-  st.rt->bus.publish(st.s.id, batch->events);
-  for (const auto& e : batch->events)
-    if (e.type == event_type::link_requested) self->send(st.refs->registry, open_link_atom::value, link_request{st.s.id, e});
   return batch;
 }
 
@@ -146,12 +120,11 @@ void arm_idle_check(case_self self, caf::actor_clock::duration_type in) {
   self->delayed_send(self, in, idle_check_atom::value);
 }
 
-// A request reached the case: it stays active for passivate_after from now. `arm` false leaves the idle check
-// unarmed (a case about to rest after a timer fire: an armed check would outlive it on CAF's clock).
-void touch(case_self self, bool arm = true) {
+// A request reached the case: it stays active for passivate_after from now.
+void touch(case_self self) {
   auto& st = self->state;
   st.last_active = self->clock().now();
-  if (arm && !st.idle_check_armed && st.rt->options.passivate_after.count() > 0)
+  if (!st.idle_check_armed && st.rt->options.passivate_after.count() > 0)
     arm_idle_check(self, passivate_after(*st.rt));
 }
 
@@ -206,19 +179,16 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
   if (auto loaded = load(self, initial); !loaded.ok()) return unloadable(self, loaded.error());
   if (initial.empty()) {  // restarted or re-activated: the timer service learns what this case waits for
     adopt(self, st.s.agency);
-    st.timers_only = st.rt->options.passivate_after.count() > 0;  // until a command, read or link reaches it
     auto cal = st.rt->calendar.get();
     self->send(st.refs->timers, timers_atom::value, st.s.id, pending_timers(*st.def, st.rt->ctx(*cal), st.s));
   }
-  // Armed now unless only timers woke the case: the fire arms it (or rests the case at once); a case restarted
-  // after a failure is sent an idle check by the registry.
+  // The request that activated the case arms the idle check (touch); a case restarted after a failure is sent
+  // one by the registry.
   st.last_active = self->clock().now();
-  if (!st.timers_only && st.rt->options.passivate_after.count() > 0) arm_idle_check(self, passivate_after(*st.rt));
   auto pending_create = std::make_shared<std::vector<event>>(std::move(initial));
   return {
       [=](create_atom, bool merged) {
         ++self->state.handled;
-        self->state.timers_only = false;
         touch(self);
         auto rp = self->make_response_promise();
         record(self, std::move(*pending_create), rp, steady::now(), merged);
@@ -227,7 +197,6 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
       },
       [=](command_atom, const std::string& asked, const command& cmd) {
         ++self->state.handled;
-        self->state.timers_only = false;
         touch(self);
         auto rp = self->make_response_promise();
         auto& s = self->state;
@@ -244,7 +213,6 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
       },
       [=](get_atom, const std::string& asked) {
         ++self->state.handled;
-        self->state.timers_only = false;
         touch(self);
         if (!self->state.def) return case_result{error(errc::not_found, "no such case", "case " + asked)};
         return case_result{view(self)};
@@ -265,16 +233,11 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         if (events) record(self, std::move(*events), rp, since);
         else if (events.error().code() == errc::failed_precondition) rp.deliver(case_result{view(self)});  // stale
         else rp.deliver(case_result{std::move(events).error()});
-        // Woken by timers only while many cases are active: passivate once the fire is recorded (the write
-        // is awaited, so `rest` is handled after it).
-        bool rest = s.timers_only && s.rt->active_actors > s.rt->options.timer_wake_limit;
-        touch(self, !rest);
-        if (rest) self->send(self, rest_atom::value);
+        touch(self);
         return rp;
       },
       [=](recompute_atom, const std::string& asked) {
         ++self->state.handled;
-        self->state.timers_only = false;
         touch(self);
         auto rp = self->make_response_promise();
         auto& s = self->state;
@@ -291,7 +254,6 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
       [=](link_atom, const std::string&, const std::string& relation, const std::string& linked,
           const std::string& failure) {
         ++self->state.handled;
-        self->state.timers_only = false;
         touch(self);
         auto rp = self->make_response_promise();
         auto& s = self->state;
@@ -311,9 +273,6 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
       },
       [=](crash_atom) {   // fault injection for crash tests: the supervisor restarts the case from its history
         throw std::runtime_error("injected failure");
-      },
-      [=](rest_atom) {
-        if (self->state.timers_only) ask_to_passivate(self);
       },
       [=](idle_check_atom) {   // passivate_after without a request since the last one?
         auto& cs = self->state;

@@ -147,8 +147,10 @@ expected<std::unique_ptr<engine>> engine::open(engine_options options) {
   for (const auto& a : options.rules->people.agencies())
     refs.supervisors[a.id] = p->sys.spawn(supervisor_actor, rt, a.id, refs.registry);
   refs.recount = p->sys.spawn(recount_actor, rt, std::const_pointer_cast<const actor_refs>(p->refs), std::move(recorded));
-  for (std::size_t i = 0; i < std::max<std::size_t>(2, options.worker_threads); ++i)
+  for (std::size_t i = 0; i < std::max<std::size_t>(2, options.worker_threads); ++i) {
     p->gateways.push_back(p->sys.spawn(gateway_actor));
+    refs.fire_workers.push_back(p->sys.spawn(fire_worker_actor, rt, std::const_pointer_cast<const actor_refs>(p->refs)));
+  }
   caf::anon_send(refs.registry, recover_atom::value);
   std::unique_ptr<engine> e(new engine(std::move(p)));
   e->run_pending();
@@ -161,6 +163,7 @@ engine::~engine() {
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   for (const auto& [agency, a] : refs.supervisors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   for (const auto& g : impl_->gateways) caf::anon_send_exit(g, caf::exit_reason::user_shutdown);
+  for (const auto& w : refs.fire_workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
   if (auto* c = impl_->coordinator()) c->run();
 }
 

@@ -41,6 +41,21 @@ struct recorded_batch {
 // tells two supervisors), never copied into a mailbox.
 using shared_batch = std::shared_ptr<const recorded_batch>;
 
+// Due timers of cases that have no active actor, fired without activating them (bulk_fire.cpp): the registry
+// leases the cases (requests for them wait) and hands them to a fire worker, grouped by case.
+struct bulk_fire {
+  std::vector<fire_request> fires;   // a case's fires are adjacent, in due order
+};
+// What the worker did: every leased case (to release), what the registry keeps of each recorded case, and the
+// fires to try again (a storage error).
+struct bulk_fire_result {
+  std::vector<std::string> cases;
+  std::vector<std::pair<case_entry, bool>> summaries;   // the entry after the batch, and whether it was terminal
+  std::vector<fire_request> retry;
+};
+// A case's pending timers, as the timer service's index takes them.
+using case_timers = std::pair<std::string, std::vector<pending_timer>>;
+
 // A request the embedding API has a gateway actor send (engine.cpp): the function runs as the gateway.
 using request_fn = std::function<void(caf::event_based_actor*)>;
 
@@ -62,6 +77,12 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::case_entry)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::case_events)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<casework::history_cursor>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::fire_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<casework::detail::fire_request>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::bulk_fire)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::bulk_fire_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<casework::detail::case_timers>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<casework::case_events>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<casework::status>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::recorded_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::shared_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(casework::detail::link_request)
@@ -74,11 +95,12 @@ namespace casework::detail {
 using create_atom = caf::atom_constant<caf::atom("create")>;    // (workflow, command)
 using command_atom = caf::atom_constant<caf::atom("command")>;  // (case id, command)
 using get_atom = caf::atom_constant<caf::atom("get")>;          // (case id)
-using fire_atom = caf::atom_constant<caf::atom("fire")>;        // fire_request
+using fire_atom = caf::atom_constant<caf::atom("fire")>;        // fire_request; a page: vector<fire_request> ->
+                                                                // the fires to retry; bulk_fire -> bulk_fire_result
 using recompute_atom = caf::atom_constant<caf::atom("recompute")>;  // (case id) after a calendar change
 using link_atom = caf::atom_constant<caf::atom("link")>;        // (case id, relation, linked id, error text)
 // Fire-and-forget.
-using timers_atom = caf::atom_constant<caf::atom("timers")>;    // (case id, pending timers)
+using timers_atom = caf::atom_constant<caf::atom("timers")>;    // (case id, pending timers), or vector<case_timers>
 using summary_atom = caf::atom_constant<caf::atom("summary")>;  // (case_entry, bool was terminal)
 using batch_atom = caf::atom_constant<caf::atom("batch")>;      // shared_batch
 using open_link_atom = caf::atom_constant<caf::atom("openlink")>;  // link_request
@@ -89,7 +111,7 @@ using down_atom = caf::atom_constant<caf::atom("casedown")>;    // (case id)
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;      // (case id, actor)
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using advance_atom = caf::atom_constant<caf::atom("advance")>;  // (instant): virtual clock
-using append_atom = caf::atom_constant<caf::atom("append")>;    // case_events -> ok or error
+using append_atom = caf::atom_constant<caf::atom("append")>;    // case_events -> status; vector -> vector<status>
 using recount_atom = caf::atom_constant<caf::atom("recount")>;  // recorded_batch of the figures recount on open
 using sync_atom = caf::atom_constant<caf::atom("sync")>;        // -> true: flow control of the recount
 using done_atom = caf::atom_constant<caf::atom("done")>;        // the recount has ended

@@ -2,6 +2,7 @@
 // (R6.12 repeats, R6.13 restricted places) and opens linked cases (R6.11, R5.3). It holds only the active
 // actors, the place index of open cases and the restrictions: listings read the log's directory.
 #include <algorithm>
+#include <iterator>
 
 #include <boost/json.hpp>
 #include <caf/all.hpp>
@@ -36,9 +37,28 @@ caf::actor find_or_activate(registry_self self, const std::string& id) {
   return spawn_case(self, id, {});
 }
 
+// True when `id` is leased to a fire worker; `then` runs once the lease ends, after what waited before it.
+template <class F>
+bool wait_for_lease(registry_self self, const std::string& id, F then) {
+  auto it = self->state.leased.find(id);
+  if (it == self->state.leased.end()) return false;
+  it->second.emplace_back(std::move(then));
+  return true;
+}
+
+// The lease of `id` ends (its bulk fire is recorded, or failed): what waited for it goes, in order.
+void release(registry_self self, const std::string& id) {
+  auto it = self->state.leased.find(id);
+  if (it == self->state.leased.end()) return;
+  auto waiting = std::move(it->second);
+  self->state.leased.erase(it);
+  for (auto& then : waiting) then();
+}
+
 // Hands the request `rp` answers to the actor of `id`.
 template <class... Ts>
 void forward_into(registry_self self, caf::response_promise& rp, const std::string& id, Ts... xs) {
+  if (wait_for_lease(self, id, [=]() mutable { forward_into(self, rp, id, xs...); })) return;
   auto a = find_or_activate(self, id);
   if (!a) {
     rp.deliver(case_result{error(errc::not_found, "no such case", "case " + id)});
@@ -206,6 +226,9 @@ void create_into(registry_self self, caf::response_promise rp, const std::string
     std::string place = address && address->is_string() ? std::string(address->get_string()) : std::string();
     auto r = route_report(st.places, st.restrictions, item_code, place, point_of(cmd.input), st.rt->clk->now(),
                           st.rt->options.routing);
+    if (r.route == report_route::join_case &&
+        wait_for_lease(self, r.case_id, [=]() mutable { create_into(self, rp, workflow, cmd); }))
+      return;
     if (r.route == report_route::join_case && find_or_activate(self, r.case_id))
       return join(self, std::move(rp), workflow, r.case_id, std::move(cmd));
     if (r.route == report_route::petition)
@@ -224,6 +247,22 @@ caf::response_promise create(registry_self self, const std::string& workflow, co
   if (st.places_loading && needs_places(st, workflow)) st.waiting_for_places.push_back({workflow, std::move(cmd), rp});
   else create_into(self, rp, workflow, std::move(cmd));
   return rp;
+}
+
+// The origin of a link records it (R6.11, R5.3) only once the linked case is recorded (or refused). What could
+// not be recorded for want of storage is tried again a second later, so that no R6.11 petition is lost to a
+// full disk.
+void tell_link(registry_self self, const std::string& origin, const std::string& relation, const std::string& linked,
+               const std::string& failure) {
+  if (wait_for_lease(self, origin, [=] { tell_link(self, origin, relation, linked, failure); })) return;
+  auto a = find_or_activate(self, origin);
+  if (!a) return;
+  ++self->state.delegated[origin];
+  self->request(a, caf::infinite, link_atom::value, origin, relation, linked, failure)
+      .then([=](case_result& r) {
+        if (!r && r.error().code() == errc::storage)
+          self->delayed_send(self, std::chrono::seconds(1), link_atom::value, origin, relation, linked, failure);
+      }, [](caf::error&) {});
 }
 
 void open_link(registry_self self, const link_request& req) {
@@ -245,17 +284,8 @@ void open_link(registry_self self, const link_request& req) {
   }
   auto opened = open_case(self, workflow, std::move(cmd), std::string(d.at("agency").as_string()));
   std::string origin_id = req.origin;
-  // The origin records the link only once the linked case is recorded (or refused). What could not be recorded
-  // for want of storage is tried again a second later, so that no R6.11 petition is lost to a full disk.
   auto tell_origin = [=](const std::string& linked, const std::string& failure) {
-    auto origin = find_or_activate(self, origin_id);
-    if (!origin) return;
-    ++self->state.delegated[origin_id];
-    self->request(origin, caf::infinite, link_atom::value, origin_id, relation, linked, failure)
-        .then([=](case_result& r) {
-          if (!r && r.error().code() == errc::storage)
-            self->delayed_send(self, std::chrono::seconds(1), link_atom::value, origin_id, relation, linked, failure);
-        }, [](caf::error&) {});
+    tell_link(self, origin_id, relation, linked, failure);
   };
   auto retry = [=] { self->delayed_send(self, std::chrono::seconds(1), open_link_atom::value, req); };
   if (!opened) {
@@ -273,6 +303,89 @@ void open_link(registry_self self, const link_request& req) {
             else tell_origin({}, r.error().to_string());
           },
           [=](caf::error&) { retry(); });
+}
+
+// A page of due timers from the timer service, answered with the fires to try again a second later (storage
+// errors) once every fire of the page is recorded or refused. A case with an active actor fires there; the
+// others are leased to the fire workers, at most fire_chunk cases to a request, and fire without activation
+// (bulk_fire.cpp). A case already leased (its timers came in an earlier page) fires once that lease ends.
+constexpr std::size_t fire_chunk = 64;
+
+struct fire_page_job {
+  caf::response_promise rp;
+  std::size_t pending = 1;   // fire_page's own hold until it has sent everything
+  std::vector<fire_request> retry;
+};
+
+void page_done(const std::shared_ptr<fire_page_job>& job) {
+  if (--job->pending == 0) job->rp.deliver(std::move(job->retry));
+}
+
+// Fires `f` on the case's actor; job->pending counts it already.
+void fire_held(registry_self self, const std::shared_ptr<fire_page_job>& job, const fire_request& f) {
+  if (wait_for_lease(self, f.case_id, [=] { fire_held(self, job, f); })) return;
+  auto a = find_or_activate(self, f.case_id);
+  if (!a) return page_done(job);
+  ++self->state.delegated[f.case_id];
+  self->request(a, caf::infinite, fire_atom::value, f)
+      .then(
+          [=](case_result& r) {
+            if (!r && r.error().code() == errc::storage) job->retry.push_back(f);
+            page_done(job);
+          },
+          [=](caf::error&) { page_done(job); });
+}
+
+void fire_one(registry_self self, const std::shared_ptr<fire_page_job>& job, const fire_request& f) {
+  ++job->pending;
+  fire_held(self, job, f);
+}
+
+void fire_in_bulk(registry_self self, const std::shared_ptr<fire_page_job>& job,
+                  std::shared_ptr<const std::vector<fire_request>> fires) {
+  auto& st = self->state;
+  const auto& workers = st.refs->fire_workers;
+  ++job->pending;
+  self->request(workers[st.next_fire_worker++ % workers.size()], caf::infinite, fire_atom::value, bulk_fire{*fires})
+      .then(
+          [=](bulk_fire_result& r) {
+            for (const auto& [entry, was_terminal] : r.summaries) learn(self, entry, was_terminal);
+            job->retry.insert(job->retry.end(), r.retry.begin(), r.retry.end());
+            for (const auto& id : r.cases) release(self, id);
+            page_done(job);
+          },
+          [=](caf::error&) {   // the worker failed: nothing of it is known recorded; its cases load from the log
+            job->retry.insert(job->retry.end(), fires->begin(), fires->end());
+            for (const auto& f : *fires) release(self, f.case_id);
+            page_done(job);
+          });
+}
+
+caf::response_promise fire_page(registry_self self, std::vector<fire_request> fires) {
+  auto& st = self->state;
+  auto job = std::make_shared<fire_page_job>();
+  job->rp = self->make_response_promise();
+  std::unordered_map<std::string, std::size_t> group_of;
+  std::vector<std::vector<fire_request>> groups;   // inactive cases, each its fires in due order
+  for (auto& f : fires) {
+    if (st.leased.count(f.case_id) || st.active.count(f.case_id) || st.refs->fire_workers.empty()) {
+      fire_one(self, job, f);
+      continue;
+    }
+    auto [it, fresh] = group_of.try_emplace(f.case_id, groups.size());
+    if (fresh) groups.emplace_back();
+    groups[it->second].push_back(std::move(f));
+  }
+  for (std::size_t g = 0; g < groups.size(); g += fire_chunk) {
+    auto chunk = std::make_shared<std::vector<fire_request>>();
+    for (std::size_t k = g; k < std::min(groups.size(), g + fire_chunk); ++k) {
+      st.leased.try_emplace(groups[k].front().case_id);
+      std::move(groups[k].begin(), groups[k].end(), std::back_inserter(*chunk));
+    }
+    fire_in_bulk(self, job, std::move(chunk));
+  }
+  page_done(job);
+  return job->rp;
 }
 
 // Restores, from the log, what routing needs: restrictions (R6.13), the open cases at places (R6.12) and the
@@ -330,16 +443,14 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
       },
       [=](get_atom, const std::string& id) { return forward(self, id, get_atom::value, id); },
       [=](fire_atom, const fire_request& f) { return forward(self, f.case_id, fire_atom::value, f); },
+      [=](fire_atom, std::vector<fire_request>& fires) { return fire_page(self, std::move(fires)); },
       [=](recompute_atom, const std::string& id) { return forward(self, id, recompute_atom::value, id); },
       [=](summary_atom, const case_entry& e, bool was_terminal) { learn(self, e, was_terminal); },
       [=](const case_result&) {},   // answers to what the registry sent a case (linked creates, links, recomputes)
       [=](open_link_atom, const link_request& req) { open_link(self, req); },
       [=](link_atom, const std::string& origin, const std::string& relation, const std::string& linked,
           const std::string& failure) {   // a link record retried after a storage error
-        if (auto a = find_or_activate(self, origin)) {
-          ++self->state.delegated[origin];
-          self->send(a, link_atom::value, origin, relation, linked, failure);
-        }
+        tell_link(self, origin, relation, linked, failure);
       },
       [=](idle_atom, const std::string& id, std::uint64_t handled) {
         auto& st = self->state;
@@ -357,7 +468,8 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
         set_active_count(self);
         if (!restart) return;
         // Restarted from its snapshot (the next request would, too); with no request for it, the idle check
-        // starts its passivation span.
+        // starts its passivation span. (A leased case has no actor to restart: its fire worker has it.)
+        if (st.leased.count(id)) return;
         if (auto a = find_or_activate(self, id)) self->send(a, idle_check_atom::value);
       },
       [=](crash_atom, const std::string& id) {
@@ -378,6 +490,7 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
         for (auto page = st.rt->log->list(q); !page.empty(); page = st.rt->log->list(q)) {
           for (const auto& e : page) {
             if (e.terminal) continue;
+            if (wait_for_lease(self, e.id, [self, id = e.id] { self->send(self, recompute_atom::value, id); })) continue;
             if (auto a = find_or_activate(self, e.id)) {
               ++st.delegated[e.id];
               self->send(a, recompute_atom::value, e.id);

@@ -3,7 +3,8 @@
 // which activates passivated cases.
 //
 // real and deterministic mode: one delayed tick is armed for the earliest due instant of the engine clock
-//   (the system clock, or CAF's test clock in deterministic mode); a tick fires everything due by then.
+//   (the system clock, or CAF's test clock in deterministic mode); a tick fires everything due by then, in pages
+//   to the registry (which fires cases without an active actor in bulk: bulk_fire.cpp).
 // virtual_time mode: advance(t) fires every timer due up to t in due order, moving the manual clock to each
 //   due instant first, as fast as the cases answer; the timers of one instant fire concurrently.
 //
@@ -21,23 +22,41 @@ using timer_self = caf::stateful_actor<timer_service_state>*;
 
 namespace {
 
-constexpr std::size_t max_in_flight = 256;   // fires awaiting their case's answer (real and deterministic)
+// Due timers go to the registry in pages (which fires the cases without an active actor in bulk, without
+// activating them: bulk_fire.cpp); up to max_in_flight fires are awaiting their page's answer at once, so that
+// loading and deciding one page overlaps writing another.
+constexpr std::size_t fire_page_size = 256;
+constexpr std::size_t max_in_flight = 4 * fire_page_size;
 constexpr std::size_t load_page = 4096;
 
 void count(timer_self self) { self->state.rt->pending_timers = self->state.index.size(); }
 
-// Fires through the registry (which activates a passivated case). A fire that could not be recorded (a
-// storage error) is retried a second later; a case actor that died re-registers its timers when it restarts.
-void fire(timer_self self, const due_timer& t, std::function<void()> done) {
-  self->request(self->state.registry, caf::infinite, fire_atom::value, fire_request{t.case_id, t.timer, t.due})
+// Fires a page through the registry. A fire that could not be recorded (a storage error) is retried a second
+// later; a case actor that died re-registers its timers when it restarts.
+void fire(timer_self self, const std::vector<due_timer>& page, std::function<void()> done) {
+  std::vector<fire_request> fires;
+  fires.reserve(page.size());
+  for (const auto& t : page) fires.push_back(fire_request{t.case_id, t.timer, t.due});
+  self->request(self->state.registry, caf::infinite, fire_atom::value, std::move(fires))
       .then(
-          [=](case_result& r) {
-            if (!r && r.error().code() == errc::storage)
-              self->delayed_send(self, std::chrono::seconds(1), retry_atom::value, t.case_id, t.timer, t.due);
+          [=](std::vector<fire_request>& retry) {
+            for (auto& f : retry)
+              self->delayed_send(self, std::chrono::seconds(1), retry_atom::value, f.case_id, f.timer, f.due);
             done();
           },
           [=](caf::error&) { done(); });
 }
+
+// `due` in pages of fire_page_size, `done(n)` after each page's answer with its size.
+void fire_in_pages(timer_self self, std::vector<due_timer> due, std::function<void(std::size_t)> done) {
+  for (std::size_t i = 0; i < due.size(); i += fire_page_size) {
+    std::vector<due_timer> page(due.begin() + i, due.begin() + std::min(due.size(), i + fire_page_size));
+    auto n = page.size();
+    fire(self, page, [=] { done(n); });
+  }
+}
+
+std::size_t pages(std::size_t n) { return (n + fire_page_size - 1) / fire_page_size; }
 
 void arm(timer_self self) {
   auto& st = self->state;
@@ -55,12 +74,11 @@ void fire_due(timer_self self) {
   auto due = st.index.take_due(st.rt->clk->now(), max_in_flight - st.in_flight);
   st.in_flight += due.size();
   count(self);
-  for (auto& t : due)
-    fire(self, t, [=] {
-      --self->state.in_flight;
-      fire_due(self);
-      if (self->state.in_flight < max_in_flight) arm(self);
-    });
+  fire_in_pages(self, std::move(due), [=](std::size_t n) {
+    self->state.in_flight -= n;
+    fire_due(self);
+    if (self->state.in_flight < max_in_flight) arm(self);
+  });
 }
 
 void step(timer_self self) {
@@ -76,11 +94,10 @@ void step(timer_self self) {
   (void)st.manual->set(std::max(st.manual->now(), *next));
   auto batch = st.index.take_due(*next);
   count(self);
-  st.waiting = batch.size();
-  for (auto& t : batch)
-    fire(self, t, [=] {
-      if (--self->state.waiting == 0) step(self);
-    });
+  st.waiting = pages(batch.size());
+  fire_in_pages(self, std::move(batch), [=](std::size_t) {
+    if (--self->state.waiting == 0) step(self);
+  });
 }
 
 // Reads the next page of durable timers. Cases are grouped across pages: a case's timers may span two.
@@ -129,6 +146,15 @@ caf::behavior timer_service_actor(timer_self self, std::shared_ptr<runtime_conte
         count(self);
         if (!virtual_time && !s.loading) arm(self);
       },
+      [=](timers_atom, const std::vector<case_timers>& cases) {   // a bulk fire's
+        auto& s = self->state;
+        for (const auto& [case_id, timers] : cases) {
+          if (s.loading) s.touched.insert(case_id);
+          s.index.set(case_id, timers);
+        }
+        count(self);
+        if (!virtual_time && !s.loading) arm(self);
+      },
       [=](tick_atom, instant armed_for) {
         auto& s = self->state;
         if (s.armed && *s.armed == armed_for) s.armed.reset();
@@ -154,7 +180,7 @@ caf::behavior timer_service_actor(timer_self self, std::shared_ptr<runtime_conte
       },
       [=](count_atom) { return self->state.index.size(); },
       [=](retry_atom, const std::string& case_id, const std::string& timer, instant due) {
-        fire(self, due_timer{case_id, timer, due}, [] {});
+        fire(self, {due_timer{case_id, timer, due}}, [] {});
       },
   };
 }

@@ -85,19 +85,22 @@ TEST_F(RuntimeLifecycle, IdleSpanCountsFromTheLastRequestAndARestartedCasePassiv
   EXPECT_EQ(eng->active_case_actors(), 0u) << "the restarted case passivated too";
 }
 
-// A backlog of due reminders must not keep every case it wakes: above timer_wake_limit active actors (0 here),
-// a case re-activated by timers only passivates once its fire (R6.4's limit here) is recorded, while one
-// re-activated by a read stays for passivate_after.
-TEST_F(RuntimeLifecycle, ACaseWokenOnlyByATimerPassivatesAfterItsFireAboveTheWakeLimit) {
-  start("2026-03-02 09:00", std::chrono::minutes(30), 0);
+// A backlog of due reminders must not activate the cases it fires: a passivated case's timers (R6.4's limit,
+// then R6.5's escalation) fire on its stored state without an actor, while a case re-activated by a read
+// stays for passivate_after.
+TEST_F(RuntimeLifecycle, ACasePassivatedFiresItsTimersWithoutBeingActivated) {
+  start("2026-03-02 09:00", std::chrono::minutes(30));
   auto id = working_streetlight();
   auto other = working_streetlight(R"({"item": "streetlight-out", "district": "daan",
       "location": {"address": "No. 9, Section 4, Roosevelt Rd"}, "description": "lamp out",
       "reporter": {"name": "Citizen B", "phone": "0912000001"}, "reply": "sms"})");
   eng->advance_time(std::chrono::minutes(31));
   ASSERT_EQ(eng->active_case_actors(), 0u);
-  advance_to("2026-03-03 09:00");   // both stage-one limits pass: both cases wake for their timers (R6.4)
-  EXPECT_EQ(eng->active_case_actors(), 0u) << "both passivated after their fires";
+  advance_to("2026-03-03 09:00");   // both stage-one limits pass: both cases' timers fire (R6.4)
+  EXPECT_EQ(eng->active_case_actors(), 0u) << "fired without activation";
+  auto stored = log->load(id);   // read from the log, not through the engine, which would activate the case
+  ASSERT_TRUE(stored) << stored.error().to_string();
+  EXPECT_EQ(stored->state, "overdue") << "the fire is recorded";
   ASSERT_TRUE(wait(eng->get_case(other)));   // re-activated by a read
   eng->advance_time(std::chrono::seconds(2));
   EXPECT_EQ(eng->active_case_actors(), 1u) << "the case that was read stays for passivate_after";

@@ -15,10 +15,8 @@ namespace casework::testing {
 
 class runtime_test : public ::testing::Test {
  protected:
-  void start(const char* local_start = "2026-03-02 09:00", duration passivate_after = std::chrono::hours(24 * 365),
-             std::size_t timer_wake_limit = engine_options().timer_wake_limit) {
+  void start(const char* local_start = "2026-03-02 09:00", duration passivate_after = std::chrono::hours(24 * 365)) {
     engine_options o;
-    o.timer_wake_limit = timer_wake_limit;
     o.rules = taipei_bundle();
     o.mode = clock_mode::deterministic;
     o.start = h.local(local_start);

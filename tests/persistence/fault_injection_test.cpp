@@ -205,9 +205,10 @@ class DiskFull : public ::testing::Test {
     ASSERT_TRUE(store->append(kCase, evs(kCase, 1, 3)).ok());
   }
   // An engine on CAF's test coordinator over the store (which it takes over), from 2026-03-02 09:00.
-  std::unique_ptr<engine> open_engine() {
+  std::unique_ptr<engine> open_engine(duration passivate_after = engine_options().passivate_after) {
     testing::harness h;
     engine_options o;
+    o.passivate_after = passivate_after;
     o.rules = testing::taipei_bundle();
     o.mode = clock_mode::deterministic;
     o.start = h.local("2026-03-02 09:00");
@@ -364,6 +365,48 @@ TEST_F(DiskFull, TheEngineRefusesCommandsWhileFullAndResumesAfterHealing) {
   EXPECT_EQ(signed_->state.state, "signed");
   EXPECT_EQ(eng.history(id)->size(), signed_->state.seq);
   EXPECT_EQ(eng.health().storage.resumes_total, 1u);
+}
+
+// A reminder of a passivated case falls due while the disk is full: its fire (in bulk, without activating the
+// case) fails with storage and is tried again each second; once the disk has room it is recorded once
+// (R6.3), and the case, which was leased to the fire meanwhile, takes commands again.
+TEST_F(DiskFull, AReminderOfAPassivatedCaseDueWhileFullIsRecordedOnceAfterHealingR6_3) {
+  auto opened = open_engine(std::chrono::minutes(1));
+  ASSERT_TRUE(opened);
+  auto& eng = *opened;
+  auto wait = [&](auto f) {
+    eng.run_pending();
+    return f.get();
+  };
+  auto input = boost::json::parse(R"({"item": "streetlight-out", "district": "daan",
+      "location": {"address": "No. 1, Section 4, Roosevelt Rd", "lat": 25.0173, "lng": 121.5397},
+      "reporter": {"name": "Citizen A", "phone": "0912000000"}, "reply": "sms"})").as_object();
+  auto created = wait(eng.create_case("dispatch", {"create", "call_taker", "t1", input}));
+  ASSERT_TRUE(created) << created.error().to_string();
+  const auto id = created->state.id;
+  eng.advance_time(std::chrono::minutes(2));
+  ASSERT_EQ(eng.active_case_actors(), 0u) << "passivated";
+  auto renotified = [&] {
+    auto h = eng.history(id);
+    EXPECT_TRUE(h);
+    return h ? std::count_if(h->begin(), h->end(), [](const event& e) {
+      return e.type == event_type::timer_fired && e.data.at("timer").as_string() == "sign-renotify";
+    }) : 0;
+  };
+  fe.fs->fail_writes_after(0);
+  eng.advance_time(std::chrono::minutes(9));   // 09:11: the sign deadline (09:10) passed
+  EXPECT_EQ(renotified(), 0);
+  EXPECT_GE(eng.health().store_errors_total, 2u) << "the fire, then its retries a second apart";
+  EXPECT_EQ(eng.active_case_actors(), 0u);
+  fe.fs->heal();
+  eng.advance_time(std::chrono::seconds(2));
+  EXPECT_EQ(renotified(), 1) << "recorded once after healing";
+  EXPECT_EQ(eng.active_case_actors(), 0u) << "fired without activating the case";
+  auto signed_ = wait(eng.issue(id, {"sign", "duty_officer", "t1", {}}));
+  ASSERT_TRUE(signed_) << signed_.error().to_string();
+  EXPECT_EQ(signed_->state.state, "signed");
+  eng.advance_time(std::chrono::seconds(5));
+  EXPECT_EQ(renotified(), 1) << "no retry left behind";
 }
 
 // A create whose events could not be recorded leaves no case behind (no actor, no half case), and a

@@ -48,10 +48,6 @@ struct engine_options {
   std::shared_ptr<event_log> log;                  // default: a memory_event_log
   std::size_t worker_threads = 0;                  // CAF scheduler threads; 0: CAF's default (cores)
   duration passivate_after = std::chrono::minutes(10);  // idle case actors stop; 0: never
-  // Above this many active case actors, a case woken by due timers only (no command, read or link since its
-  // activation) passivates as soon as its fire is recorded, so that a backlog of reminders after a downtime
-  // does not keep every case it wakes (memory stays bounded). 0: always; ignored when passivate_after is 0.
-  std::size_t timer_wake_limit = 50000;
   // After an open, the registry reads the open cases at places (R6.12's place index) this many at a time,
   // between other requests: commands on existing cases and creates that need no place are taken at once;
   // reports wait until the whole index is in (at least 1).
