@@ -83,8 +83,31 @@ void store_state::forget_caches() {
   next_position.reset();  // and the outbox's end
 }
 
+// The tail from point reads: the event the case's snapshot names, and that none follows it (histories have no
+// gaps). The engine writes a snapshot with every batch, so this is the usual answer; an iterator would open a
+// child on every level and L0 file first, on the store writer's one thread, for every case a timer backlog
+// writes once (no cached tail). The hash is the stored event's own. nullopt: ask the iterator.
+std::optional<tail> store_state::tail_from_snapshot(const std::string& case_id) const {
+  rocksdb::ReadOptions ro;
+  rocksdb::PinnableSlice value;
+  if (!db->Get(ro, snapshots, case_id, &value).ok()) return std::nullopt;
+  auto snap = decode_snapshot(value.ToStringView());
+  if (!snap) return std::nullopt;
+  const std::uint64_t seq = snap->seq;
+  value.Reset();
+  if (!db->Get(ro, events, event_key(case_id, seq), &value).ok()) return std::nullopt;
+  auto rec = decode_record(value.ToStringView());
+  if (!rec) return std::nullopt;
+  tail t{seq, rec->hash};
+  value.Reset();
+  auto next = db->Get(ro, events, event_key(case_id, seq + 1), &value);
+  if (!next.IsNotFound()) return std::nullopt;   // a later event (or a read error): the iterator decides
+  return t;
+}
+
 expected<tail> store_state::last_of(const std::string& case_id) {
   if (auto it = tails.find(case_id); it != tails.end()) return it->second;
+  if (auto t = tail_from_snapshot(case_id)) return *t;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), events));
   it->SeekForPrev(case_end(case_id));
   tail t;

@@ -97,6 +97,8 @@ struct store_state {
   void forget_caches();
   // The case's last seq and hash, from the cache or the store. Caller holds mu.
   expected<tail> last_of(const std::string& case_id);
+  // The tail by point reads, when the case's snapshot folds its last event; nullopt otherwise.
+  std::optional<tail> tail_from_snapshot(const std::string& case_id) const;
   // The outbox's next position: one after its last key, 0 when empty.
   expected<std::uint64_t> read_next_position(const rocksdb::ReadOptions& ro) const;
 

@@ -42,6 +42,31 @@ TEST_F(StoreSnapshots, LoadFoldsTheSnapshotThenTheEventsRecordedAfterIt) {
   EXPECT_EQ(*loaded, *fold(*store->read(c.id())));
 }
 
+// After a reopen (no cached tail) a write finds the case's tail from its snapshot when the snapshot folds the
+// last event, and from the history when events were recorded after it: either way the chain goes on unbroken
+// and a batch that does not follow the tail is refused.
+TEST_F(StoreSnapshots, AWriteAfterAReopenChainsOnFromTheTailWhereverTheSnapshotIs) {
+  case_writer c("2026030200001", "pwd");
+  ASSERT_TRUE(store->append_group({c.batch({c.created(), c.moved_to("created")})}).ok());
+  reopen();   // the snapshot folds event 2, the last
+  auto stale = case_writer("2026030200001", "pwd");
+  auto refused = store->append_group({stale.bare({stale.created()})});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), errc::failed_precondition) << refused.error().to_string();
+  ASSERT_TRUE(store->append_group({c.bare({c.moved_to("signed")})}).ok()) << "event 3 after the snapshot's 2";
+  reopen();   // the snapshot folds event 2; event 3 follows it
+  ASSERT_TRUE(store->append_group({c.batch({c.fields({{"handler", "h-1"}})})}).ok()) << "event 4";
+  reopen();
+  ASSERT_TRUE(store->append_group({c.bare({c.moved_to("assigned")})}).ok()) << "event 5";
+  auto history = store->read(c.id());
+  ASSERT_TRUE(history);
+  EXPECT_EQ(history->size(), 5u);
+  auto report = store->verify();
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_TRUE(report->ok()) << report->breaks.front().seq << ": " << report->breaks.front().what;
+  EXPECT_EQ(report->events, 5u);
+}
+
 TEST_F(StoreSnapshots, LoadWithoutASnapshotFoldsTheWholeHistory) {
   case_writer c("2026030200001", "pwd");
   ASSERT_TRUE(store->append(c.id(), c.bare({c.created(), c.moved_to("created")}).events).ok());
