@@ -1,5 +1,8 @@
 // What the RocksDB store keeps beside the histories: the timer index in due order, the notification outbox,
 // and the directory with its indexes (agency, places for R6.12, findings for R6.13).
+#include <cstdio>
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "store_fixtures.hpp"
@@ -102,6 +105,37 @@ TEST_F(StoreIndexes, TimersBothBatchesHaveStayAndOnlyTheChangedOnesAreWritten) {
   EXPECT_EQ(listed(), std::vector<std::string>{"stage-one@2026-03-02T11:00:00Z/R6.5"})
       << "the same key, its rule changed";
   EXPECT_TRUE(store->verify()->ok());
+}
+
+// A group of many cases none of whose tails is cached (after a reopen, as in a timer backlog) has their tails
+// and directory values read on several threads before staging: the chains go on, each case's old timers leave
+// the index and its new ones are in, and a case that appears twice in the group is staged from its first batch.
+TEST_F(StoreIndexes, AGroupOfManyUncachedCasesChainsOnAndReplacesTheirTimers) {
+  constexpr int n = 150;
+  std::vector<case_writer> cases;
+  for (int i = 0; i < n; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "20260302%05d", i + 1);
+    cases.emplace_back(id, "pwd");
+  }
+  std::vector<case_events> first;
+  for (auto& c : cases) first.push_back(c.batch({c.created()}, {timer("sign-renotify", at(10)), timer("sign", at(20))}));
+  ASSERT_TRUE(store->append_group(first).ok());
+  reopen();   // no tail cached
+  std::vector<case_events> second;
+  for (auto& c : cases) second.push_back(c.batch({c.moved_to("created")}, {timer("sign", at(20))}));
+  second.push_back(cases[7].batch({cases[7].moved_to("signed")}, {timer("stage-one", at(600), "R6.4")}));
+  ASSERT_TRUE(store->append_group(second).ok());
+  std::map<std::string, std::vector<std::string>> by_case;
+  for (const auto& t : store->timers(1000)) by_case[t.case_id].push_back(t.timer.name);
+  ASSERT_EQ(by_case.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i)
+    EXPECT_EQ(by_case[cases[i].id()], std::vector<std::string>{i == 7 ? "stage-one" : "sign"}) << cases[i].id();
+  EXPECT_EQ(store->read(cases[7].id())->size(), 3u);
+  auto report = store->verify();
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->ok()) << report->breaks.front().case_id << ": " << report->breaks.front().what;
+  EXPECT_EQ(report->events, static_cast<std::uint64_t>(2 * n + 1));
 }
 
 // The timers of a real case are the interpreter's pending timers after each batch: the sign reminder (R6.3)
