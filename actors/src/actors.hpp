@@ -56,8 +56,13 @@ struct case_actor_state {
 struct registry_state {
   std::shared_ptr<runtime_context> rt;
   std::shared_ptr<actor_refs> refs;
-  std::unordered_map<std::string, caf::actor> active;
-  std::unordered_map<std::string, std::uint64_t> delegated;   // requests handed to each active actor
+  // The active case actors, and the requests handed to each (for the passivation handshake): one entry per
+  // active case, so one hash node and one bucket each, not two.
+  struct active_case {
+    caf::actor actor;
+    std::uint64_t delegated = 0;
+  };
+  std::unordered_map<std::string, active_case> active;
   place_index places;                                         // open dispatch cases by place (R6.12)
   place_restrictions restrictions;                            // R6.13
   std::vector<std::pair<std::string, std::string>> restricted;  // (normalised place, item), as recorded
@@ -75,7 +80,7 @@ struct registry_state {
   static inline const char* name = "casework.registry";
   // However the registry ends, its case actors end with it (they are not linked to it: see spawn_case).
   ~registry_state() {
-    for (const auto& kv : active) caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
+    for (const auto& kv : active) caf::anon_send_exit(kv.second.actor, caf::exit_reason::user_shutdown);
   }
 };
 

@@ -1,6 +1,8 @@
 // The case actor: one per active case. It runs commands and timers through the pure interpreter, has the
 // store writer record the events, and only then answers, folds the events into its state, reschedules its
 // timers and tells the registry, its supervisor(s) and the notifier.
+#include <utility>
+
 #include <caf/all.hpp>
 
 #include "actors.hpp"
@@ -214,15 +216,19 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
   // after a failure is sent an idle check by the registry.
   st.last_active = self->clock().now();
   if (!st.timers_only && st.rt->options.passivate_after.count() > 0) arm_idle_check(self, passivate_after(*st.rt));
-  auto pending_create = std::make_shared<std::vector<event>>(std::move(initial));
+  // The first events of a new case, until its create request records them; none (no allocation) for a case
+  // re-activated from the log, which is most active actors.
+  std::shared_ptr<std::vector<event>> pending_create;
+  if (!initial.empty()) pending_create = std::make_shared<std::vector<event>>(std::move(initial));
   return {
       [=](create_atom, bool merged) {
         ++self->state.handled;
         self->state.timers_only = false;
         touch(self);
         auto rp = self->make_response_promise();
-        record(self, std::move(*pending_create), rp, steady::now(), merged);
-        pending_create->clear();
+        std::vector<event> events;
+        if (pending_create) events = std::exchange(*pending_create, {});
+        record(self, std::move(events), rp, steady::now(), merged);
         return rp;
       },
       [=](command_atom, const std::string& asked, const command& cmd) {
