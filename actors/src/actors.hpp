@@ -41,15 +41,16 @@ struct case_actor_state {
   std::shared_ptr<const definition> def;
   case_state s;
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
-  // Re-activated by due timers only (no command, read or link since): passivates right after a fire when
-  // more than engine_options::timer_wake_limit case actors are active.
-  bool timers_only = false;
   // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which
   // re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two tree updates
   // per message, ~14% of the command path's CPU): one delayed check is armed, and re-armed for the rest of the
   // span when the case was busy meanwhile.
   caf::actor_clock::time_point last_active{};
   bool idle_check_armed = false;
+  // Re-activated by due timers only (no command, read or link since): passivates right after a fire when
+  // more than engine_options::timer_wake_limit case actors are active. (Beside the other flag: one padded
+  // word for both, in an object there is one of per active case.)
+  bool timers_only = false;
   static inline const char* name = "casework.case";
 };
 
