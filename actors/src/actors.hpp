@@ -21,6 +21,7 @@
 #include "casework/figures.hpp"
 #include "casework/intake.hpp"
 #include "messages.hpp"
+#include "packed_json.hpp"
 #include "runtime_context.hpp"
 #include "timer_index.hpp"
 
@@ -38,8 +39,15 @@ struct actor_refs {
 struct case_actor_state {
   std::shared_ptr<runtime_context> rt;
   std::shared_ptr<const actor_refs> refs;
-  std::shared_ptr<const definition> def;
+  // The case's definition (null until a new case's creation is recorded). Not owning: definitions live in the
+  // rules bundle, immutable and held by `rt`, for as long as the engine.
+  const definition* def = nullptr;
   case_state s;
+  // While the actor waits for its next request, the case's fields (the JSON a report and its commands filled
+  // in) are kept here packed (packed_json.hpp: one allocation, about a third of the parsed object's size), and
+  // `s.fields` is empty; the next request unpacks them (case_actor.cpp: park, unpark). Empty when they are in
+  // `s.fields`.
+  packed_json parked_fields;
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
   // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which
   // re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two tree updates
@@ -47,6 +55,7 @@ struct case_actor_state {
   // span when the case was busy meanwhile.
   caf::actor_clock::time_point last_active{};
   bool idle_check_armed = false;
+  bool recording = false;      // events handed to the store writer, the answer not back yet (await)
   // Re-activated by due timers only (no command, read or link since): passivates right after a fire when
   // more than engine_options::timer_wake_limit case actors are active. (Beside the other flag: one padded
   // word for both, in an object there is one of per active case.)
