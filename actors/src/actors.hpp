@@ -44,10 +44,10 @@ struct case_actor_state {
   const definition* def = nullptr;
   case_state s;
   // While the actor waits for its next request, the case's fields (the JSON a report and its commands filled
-  // in) are kept here packed (packed_json.hpp: one allocation, about a third of the parsed object's size), and
-  // `s.fields` is empty; the next request unpacks them (case_actor.cpp: park, unpark). Empty when they are in
-  // `s.fields`.
-  packed_json parked_fields;
+  // in) and its deadlines are kept here packed (packed_json.hpp: one allocation, about half of what they take
+  // parsed), and `s.fields` and `s.deadlines` are empty; the next request unpacks them (case_actor.cpp: park,
+  // unpark). Empty when they are in `s`.
+  packed_json parked;
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
   // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which
   // re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two tree updates
