@@ -24,6 +24,7 @@
 #include "casework/figures.hpp"
 #include "casework/intake.hpp"
 #include "messages.hpp"
+#include "packed_json.hpp"
 #include "runtime_context.hpp"
 #include "timer_index.hpp"
 
@@ -58,8 +59,15 @@ void announce_recorded(caf::event_based_actor* self, runtime_context& rt, const 
 struct case_actor_state {
   std::shared_ptr<runtime_context> rt;
   std::shared_ptr<const actor_refs> refs;
-  std::shared_ptr<const definition> def;
+  // The case's definition (null until a new case's creation is recorded). Not owning: definitions live in the
+  // rules bundle, immutable and held by `rt`, for as long as the engine.
+  const definition* def = nullptr;
   case_state s;
+  // While the actor waits for its next request, the case's fields (the JSON a report and its commands filled
+  // in) and its deadlines are kept here packed (packed_json.hpp: one allocation, about half of what they take
+  // parsed), and `s.fields` and `s.deadlines` are empty; the next request unpacks them (case_actor.cpp: park,
+  // unpark). Empty when they are in `s`.
+  packed_json parked;
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
   // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which
   // re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two tree updates
@@ -67,14 +75,20 @@ struct case_actor_state {
   // span when the case was busy meanwhile.
   caf::actor_clock::time_point last_active{};
   bool idle_check_armed = false;
+  bool recording = false;      // events handed to the store writer, the answer not back yet (await)
   static inline const char* name = "casework.case";
 };
 
 struct registry_state {
   std::shared_ptr<runtime_context> rt;
   std::shared_ptr<actor_refs> refs;
-  std::unordered_map<std::string, caf::actor> active;
-  std::unordered_map<std::string, std::uint64_t> delegated;   // requests handed to each active actor
+  // The active case actors, and the requests handed to each (for the passivation handshake): one entry per
+  // active case, so one hash node and one bucket each, not two.
+  struct active_case {
+    caf::actor actor;
+    std::uint64_t delegated = 0;
+  };
+  std::unordered_map<std::string, active_case> active;
   place_index places;                                         // open dispatch cases by place (R6.12)
   place_restrictions restrictions;                            // R6.13
   std::vector<std::pair<std::string, std::string>> restricted;  // (normalised place, item), as recorded
@@ -96,7 +110,7 @@ struct registry_state {
   static inline const char* name = "casework.registry";
   // However the registry ends, its case actors end with it (they are not linked to it: see spawn_case).
   ~registry_state() {
-    for (const auto& kv : active) caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
+    for (const auto& kv : active) caf::anon_send_exit(kv.second.actor, caf::exit_reason::user_shutdown);
   }
 };
 

@@ -1,6 +1,9 @@
 // The case actor: one per active case. It runs commands and timers through the pure interpreter, has the
 // store writer record the events, and only then answers, folds the events into its state, reschedules its
 // timers and tells the registry, its supervisor(s) and the notifier.
+#include <utility>
+
+#include <boost/json.hpp>
 #include <caf/all.hpp>
 
 #include "actors.hpp"
@@ -27,9 +30,53 @@ case_reply view(case_self self, std::vector<event> recorded = {}, const std::vec
   return r;
 }
 
+// An idle case keeps its fields and deadlines packed (actors.hpp, parked): for a report, ~500 bytes in one
+// allocation instead of ~1,000 of parsed objects, keys, vector entries and strings, in each active actor. Not
+// while a record is in flight: its answer needs them. Packing and unpacking them once per request is the
+// price. A deadline is packed as [name, at (ms since the epoch), calendar_version, basis, rule].
+void park(case_self self) {
+  auto& st = self->state;
+  if (st.recording || !st.parked.empty() || (st.s.fields.empty() && st.s.deadlines.empty())) return;
+  boost::json::object idle;
+  if (!st.s.deadlines.empty()) {
+    boost::json::array dl;
+    dl.reserve(st.s.deadlines.size());
+    for (const auto& [name, d] : st.s.deadlines)
+      dl.push_back(boost::json::array{boost::json::string(name), d.at.time_since_epoch().count(),
+                                      d.calendar_version, boost::json::string(d.basis), boost::json::string(d.rule)});
+    idle["deadlines"] = std::move(dl);
+  }
+  if (!st.s.fields.empty()) idle["fields"] = std::move(st.s.fields);
+  st.parked = packed_json::pack(idle);
+  st.s.fields = boost::json::object{};
+  st.s.deadlines = {};
+}
+
+// The fields and deadlines back in the state, before a request reads or changes it.
+void unpark(case_self self) {
+  auto& st = self->state;
+  if (st.parked.empty()) return;
+  auto idle = st.parked.unpack();
+  st.parked = packed_json{};
+  if (auto* f = idle.if_contains("fields")) st.s.fields = std::move(f->get_object());
+  if (auto* dl = idle.if_contains("deadlines")) {
+    const auto& all = dl->get_array();
+    st.s.deadlines.reserve(all.size());
+    for (const auto& x : all) {
+      const auto& e = x.get_array();
+      deadline d;
+      d.at = instant(duration(e[1].get_int64()));
+      d.calendar_version = e[2].get_uint64();
+      d.basis = std::string(e[3].get_string());
+      d.rule = std::string(e[4].get_string());
+      st.s.deadlines.emplace(std::string(e[0].get_string()), std::move(d));
+    }
+  }
+}
+
 expected<staged> stage(case_self self, const std::vector<event>& events) {
   auto& st = self->state;
-  return detail::stage(*st.rt, st.def.get(), st.s, events);
+  return detail::stage(*st.rt, st.def, st.s, events);
 }
 
 void adopt(case_self self, const std::string& agency) {
@@ -54,7 +101,7 @@ shared_batch after_recorded(case_self self, std::vector<event> events, staged& n
   b->before.fields = {};
   st.s = std::move(next.after);
   bool created = !st.def;
-  if (created) st.def = st.rt->def(st.s.workflow, st.s.definition_version);
+  if (created) st.def = st.rt->def(st.s.workflow, st.s.definition_version).get();
   b->after = without_fields(st.s);
   b->events = std::move(events);
   shared_batch batch = std::move(b);
@@ -87,27 +134,33 @@ void record(case_self self, std::vector<event> events, caf::response_promise rp,
     return;
   }
   auto staged_state = std::make_shared<staged>(std::move(*next));
+  self->state.recording = true;
   self->request(self->state.refs->store, caf::infinite, append_atom::value,
                 case_events{self->state.s.id, events, staged_state->derived})
       .await(
           [=](status& st) mutable {
+            self->state.recording = false;
             if (!st.ok()) {
               answer(self, rp, case_result{st.error()}, since);
               if (self->state.s.seq == 0) {   // a new case whose creation was not recorded: it does not exist
                 self->send(self->state.refs->registry, down_atom::value, self->state.s.id, false);
                 self->quit();
               }
+              park(self);
               return;
             }
             auto batch = after_recorded(self, std::move(events), *staged_state);
             auto r = view(self, batch->events, &staged_state->derived->timers);
             r.merged = merged;
             answer(self, rp, case_result{std::move(r)}, since);
+            park(self);
           },
           [=](caf::error& err) mutable {
+            self->state.recording = false;
             answer(self, rp,
                    case_result{error(errc::storage, "the store writer failed: " + self->system().render(err), "store")},
                    since);
+            park(self);
           });
 }
 
@@ -143,7 +196,7 @@ status load(case_self self, const std::vector<event>& initial) {
   auto loaded = st.rt->log->load(st.s.id);
   if (!loaded) return loaded.error();
   st.s = std::move(*loaded);
-  st.def = st.rt->def(st.s.workflow, st.s.definition_version);
+  st.def = st.rt->def(st.s.workflow, st.s.definition_version).get();
   if (!st.def)
     return error(errc::internal, "no definition " + st.s.workflow + " v" + std::to_string(st.s.definition_version),
                  "workflow");
@@ -185,14 +238,21 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
   // The request that activated the case arms the idle check (touch); a case restarted after a failure is sent
   // one by the registry.
   st.last_active = self->clock().now();
-  auto pending_create = std::make_shared<std::vector<event>>(std::move(initial));
+  park(self);
+  // The first events of a new case, until its create request records them; none (no allocation) for a case
+  // re-activated from the log, which is most active actors.
+  std::shared_ptr<std::vector<event>> pending_create;
+  if (!initial.empty()) pending_create = std::make_shared<std::vector<event>>(std::move(initial));
   return {
       [=](create_atom, bool merged) {
         ++self->state.handled;
         touch(self);
         auto rp = self->make_response_promise();
-        record(self, std::move(*pending_create), rp, steady::now(), merged);
-        pending_create->clear();
+        std::vector<event> events;
+        if (pending_create) events = std::exchange(*pending_create, {});
+        unpark(self);
+        record(self, std::move(events), rp, steady::now(), merged);
+        park(self);
         return rp;
       },
       [=](command_atom, const std::string& asked, const command& cmd) {
@@ -206,16 +266,21 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         }
         auto cal = s.rt->calendar.get();
         auto since = steady::now();
+        unpark(self);
         auto events = decide(*s.def, s.rt->ctx(*cal), s.s, cmd, s.rt->clk->now());
         if (!events) answer(self, rp, case_result{std::move(events).error()}, since);
         else record(self, std::move(*events), rp, since, cmd.name == "add-report");
+        park(self);
         return rp;
       },
       [=](get_atom, const std::string& asked) {
         ++self->state.handled;
         touch(self);
         if (!self->state.def) return case_result{error(errc::not_found, "no such case", "case " + asked)};
-        return case_result{view(self)};
+        unpark(self);
+        case_result r{view(self)};
+        park(self);
+        return r;
       },
       [=](fire_atom, const fire_request& f) {
         ++self->state.handled;
@@ -228,12 +293,14 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         auto cal = s.rt->calendar.get();
         auto since = steady::now();
         auto now = std::max(s.rt->clk->now(), f.due);
+        unpark(self);
         auto events = fire_timer(*s.def, s.rt->ctx(*cal), s.s, f.timer, f.due, now);
         if (events) s.rt->health.fired(std::chrono::duration<double>(now - f.due).count());
         if (events) record(self, std::move(*events), rp, since);
         else if (events.error().code() == errc::failed_precondition) rp.deliver(case_result{view(self)});  // stale
         else rp.deliver(case_result{std::move(events).error()});
         touch(self);
+        park(self);
         return rp;
       },
       [=](recompute_atom, const std::string& asked) {
@@ -246,9 +313,11 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
           return rp;
         }
         auto cal = s.rt->calendar.get();
+        unpark(self);
         auto events = recompute_deadlines(*s.def, s.rt->ctx(*cal), s.s, s.rt->clk->now());
         if (!events) rp.deliver(case_result{std::move(events).error()});
         else record(self, std::move(*events), rp, steady::now());
+        park(self);
         return rp;
       },
       [=](link_atom, const std::string&, const std::string& relation, const std::string& linked,
@@ -268,7 +337,9 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
           e.type = event_type::link_failed;
           e.data = boost::json::object{{"relation", relation}, {"error", failure}};
         }
+        unpark(self);
         record(self, {std::move(e)}, rp, steady::now());
+        park(self);
         return rp;
       },
       [=](crash_atom) {   // fault injection for crash tests: the supervisor restarts the case from its history

@@ -105,7 +105,6 @@ using summary_atom = caf::atom_constant<caf::atom("summary")>;  // (case_entry, 
 using batch_atom = caf::atom_constant<caf::atom("batch")>;      // shared_batch
 using open_link_atom = caf::atom_constant<caf::atom("openlink")>;  // link_request
 using idle_atom = caf::atom_constant<caf::atom("idle")>;        // (case id, messages handled)
-using rest_atom = caf::atom_constant<caf::atom("rest")>;        // a case woken by timers only: passivate soon
 using idle_check_atom = caf::atom_constant<caf::atom("idlecheck")>;  // a case actor: idle for passivate_after?
 using down_atom = caf::atom_constant<caf::atom("casedown")>;    // (case id)
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;      // (case id, actor)

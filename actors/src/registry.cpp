@@ -23,8 +23,7 @@ caf::actor spawn_case(registry_self self, const std::string& id, std::vector<eve
   // ending while tens of thousands are active cost O(active) (quadratic for a backlog). The registry stops its
   // case actors when it ends (~registry_state).
   auto a = self->spawn(case_actor, st.rt, std::const_pointer_cast<const actor_refs>(st.refs), id, std::move(initial));
-  st.active[id] = a;
-  st.delegated[id] = 0;
+  st.active[id] = {a, 0};
   set_active_count(self);
   return a;   // the case actor has its supervisor adopt it once it knows its agency
 }
@@ -32,7 +31,7 @@ caf::actor spawn_case(registry_self self, const std::string& id, std::vector<eve
 // The actor of `id`, activated from the log (its snapshot) when it is not running; nullptr for an unknown case.
 caf::actor find_or_activate(registry_self self, const std::string& id) {
   auto& st = self->state;
-  if (auto it = st.active.find(id); it != st.active.end()) return it->second;
+  if (auto it = st.active.find(id); it != st.active.end()) return it->second.actor;
   if (!st.rt->log->contains(id)) return nullptr;
   return spawn_case(self, id, {});
 }
@@ -55,6 +54,12 @@ void release(registry_self self, const std::string& id) {
   for (auto& then : waiting) then();
 }
 
+// Counts a request handed to the active actor of `id` (the passivation handshake compares the count with the
+// requests the actor handled).
+void count_delegated(registry_state& st, const std::string& id) {
+  if (auto it = st.active.find(id); it != st.active.end()) ++it->second.delegated;
+}
+
 // Hands the request `rp` answers to the actor of `id`.
 template <class... Ts>
 void forward_into(registry_self self, caf::response_promise& rp, const std::string& id, Ts... xs) {
@@ -64,7 +69,7 @@ void forward_into(registry_self self, caf::response_promise& rp, const std::stri
     rp.deliver(case_result{error(errc::not_found, "no such case", "case " + id)});
     return;
   }
-  ++self->state.delegated[id];
+  count_delegated(self->state, id);
   rp.delegate(a, xs...);
 }
 
@@ -189,7 +194,7 @@ std::optional<geo_point> point_of(const boost::json::object& input) {
 void join(registry_self self, caf::response_promise rp, const std::string& workflow, const std::string& id,
           command cmd) {
   auto a = find_or_activate(self, id);
-  ++self->state.delegated[id];
+  count_delegated(self->state, id);
   self->request(a, caf::infinite, command_atom::value, id, as_repeat(cmd))
       .then(
           [=](case_result& joined) mutable {
@@ -202,7 +207,7 @@ void join(registry_self self, caf::response_promise rp, const std::string& workf
               rp.deliver(case_result{std::move(opened).error()});
               return;
             }
-            ++self->state.delegated[opened->first];
+            count_delegated(self->state, opened->first);
             rp.delegate(opened->second, create_atom::value, false);
           },
           [=](caf::error& e) mutable {
@@ -257,7 +262,7 @@ void tell_link(registry_self self, const std::string& origin, const std::string&
   if (wait_for_lease(self, origin, [=] { tell_link(self, origin, relation, linked, failure); })) return;
   auto a = find_or_activate(self, origin);
   if (!a) return;
-  ++self->state.delegated[origin];
+  count_delegated(self->state, origin);
   self->request(a, caf::infinite, link_atom::value, origin, relation, linked, failure)
       .then([=](case_result& r) {
         if (!r && r.error().code() == errc::storage)
@@ -294,7 +299,7 @@ void open_link(registry_self self, const link_request& req) {
     return;
   }
   std::string new_id = opened->first;
-  ++st.delegated[new_id];
+  count_delegated(st, new_id);
   self->request(opened->second, caf::infinite, create_atom::value, false)
       .then(
           [=](case_result& r) {
@@ -326,7 +331,7 @@ void fire_held(registry_self self, const std::shared_ptr<fire_page_job>& job, co
   if (wait_for_lease(self, f.case_id, [=] { fire_held(self, job, f); })) return;
   auto a = find_or_activate(self, f.case_id);
   if (!a) return page_done(job);
-  ++self->state.delegated[f.case_id];
+  count_delegated(self->state, f.case_id);
   self->request(a, caf::infinite, fire_atom::value, f)
       .then(
           [=](case_result& r) {
@@ -454,17 +459,15 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
       },
       [=](idle_atom, const std::string& id, std::uint64_t handled) {
         auto& st = self->state;
-        auto it = st.delegated.find(id);
-        if (it == st.delegated.end() || it->second != handled) return false;
-        st.active.erase(id);
-        st.delegated.erase(it);
+        auto it = st.active.find(id);
+        if (it == st.active.end() || it->second.delegated != handled) return false;
+        st.active.erase(it);
         set_active_count(self);
         return true;
       },
       [=](down_atom, const std::string& id, bool restart) {   // a case actor failed
         auto& st = self->state;
         st.active.erase(id);
-        st.delegated.erase(id);
         set_active_count(self);
         if (!restart) return;
         // Restarted from its snapshot (the next request would, too); with no request for it, the idle check
@@ -474,7 +477,7 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
       },
       [=](crash_atom, const std::string& id) {
         auto it = self->state.active.find(id);
-        if (it != self->state.active.end()) self->send(it->second, crash_atom::value);
+        if (it != self->state.active.end()) self->send(it->second.actor, crash_atom::value);
       },
       [=](closure_atom, const closure& c) -> status {
         auto& st = self->state;
@@ -492,7 +495,7 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
             if (e.terminal) continue;
             if (wait_for_lease(self, e.id, [self, id = e.id] { self->send(self, recompute_atom::value, id); })) continue;
             if (auto a = find_or_activate(self, e.id)) {
-              ++st.delegated[e.id];
+              count_delegated(st, e.id);
               self->send(a, recompute_atom::value, e.id);
             }
           }

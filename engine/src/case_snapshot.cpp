@@ -11,7 +11,7 @@ namespace {
 
 constexpr int snapshot_version = 1;
 
-json::object instants(const std::map<std::string, instant>& m) {
+json::object instants(const flat_map<std::string, instant>& m) {
   json::object o;
   for (const auto& [k, t] : m) o[k] = format_utc(t);
   return o;
@@ -43,10 +43,11 @@ struct reader {
     if (!t && !err) err = error(errc::invalid_argument, "must be an RFC 3339 instant", "snapshot." + field);
     return t ? *t : instant{};
   }
-  std::map<std::string, instant> instants_of(const char* key) {
-    std::map<std::string, instant> out;
+  flat_map<std::string, instant> instants_of(const char* key) {
+    flat_map<std::string, instant> out;
     auto* v = get(key);
     if (!v || !v->is_object()) return out;
+    out.reserve(v->get_object().size());   // what an active case keeps: no spare capacity
     for (const auto& kv : v->get_object())
       out[std::string(kv.key())] = when(kv.value().is_string() ? kv.value().get_string() : "", std::string(key) + "." + std::string(kv.key()));
     return out;
@@ -107,6 +108,7 @@ expected<case_state> from_snapshot(const json::value& v) {
   s.seq = static_cast<std::uint64_t>(r.number("seq"));
   if (auto* f = r.get("fields"); f && f->is_object()) s.fields = f->get_object();
   if (auto* dl = r.get("deadlines"); dl && dl->is_object()) {
+    s.deadlines.reserve(dl->get_object().size());
     for (const auto& kv : dl->get_object()) {
       if (!kv.value().is_object())
         return error(errc::invalid_argument, "must be an object", "snapshot.deadlines." + std::string(kv.key()));
@@ -123,10 +125,12 @@ expected<case_state> from_snapshot(const json::value& v) {
   s.entered = r.instants_of("entered");
   s.first_entered = r.instants_of("first_entered");
   s.last_fired = r.instants_of("last_fired");
-  if (auto* fired = r.get("fired"); fired && fired->is_array())
+  if (auto* fired = r.get("fired"); fired && fired->is_array()) {
+    s.fired.reserve(fired->get_array().size());
     for (const auto& p : fired->get_array())
       if (p.is_array() && p.get_array().size() == 2 && p.get_array()[0].is_string() && p.get_array()[1].is_string())
         s.fired.emplace(std::string(p.get_array()[0].get_string()), r.when(p.get_array()[1].get_string(), "fired"));
+  }
   if (auto* links = r.get("links"); links && links->is_array())
     for (const auto& p : links->get_array())
       if (p.is_array() && p.get_array().size() == 2 && p.get_array()[0].is_string() && p.get_array()[1].is_string())

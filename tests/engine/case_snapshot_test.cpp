@@ -33,5 +33,53 @@ TEST(CaseSnapshot, RefusesAnotherVersionAndNamesMissingFields) {
             "invalid_argument: snapshot.entered.created: must be an RFC 3339 instant");
 }
 
+// The store's verify compares serialize(to_snapshot(fold(history))) with the stored snapshot byte for byte
+// (docs/storage-format.md), so the snapshot of a state must serialize to the same text whatever order its
+// deadlines, entries and fired timers were added in: keys in order, as the std::map it once was wrote them.
+TEST(CaseSnapshot, SerializesEntriesInKeyOrderWhateverTheOrderTheyWereAddedIn) {
+  auto at = [](const char* t) { return *parse_instant(t); };
+  case_state s;
+  s.id = "2026030200001";
+  s.workflow = "dispatch";
+  s.definition_version = 1;
+  s.state = "overdue";
+  s.stage = 1;
+  s.agency = "pwd-parks-lights";
+  s.created_at = at("2026-03-02T01:00:00Z");
+  s.updated_at = at("2026-03-03T01:00:00Z");
+  s.seq = 9;
+  s.deadlines["stage-two"] = deadline{at("2026-03-09T01:00:00Z"), 0, "P7D", "R6.4"};
+  s.deadlines["sign"] = deadline{at("2026-03-02T01:10:00Z"), 0, "PT10M", "R6.3"};
+  s.deadlines["stage-one"] = deadline{at("2026-03-03T01:00:00Z"), 1, "PT24H", "R6.4"};
+  s.entered["overdue"] = at("2026-03-03T01:00:00Z");
+  s.entered["created"] = at("2026-03-02T01:00:00Z");
+  s.first_entered.emplace("overdue", at("2026-03-03T01:00:00Z"));
+  s.first_entered.emplace("created", at("2026-03-02T01:00:00Z"));
+  s.first_entered.emplace("overdue", at("2026-03-04T01:00:00Z"));   // the first stays
+  s.fired.emplace("sign-renotify", at("2026-03-02T01:20:00Z"));
+  s.fired.emplace("overdue", at("2026-03-03T01:00:00Z"));
+  s.fired.emplace("sign-renotify", at("2026-03-02T01:10:00Z"));
+  s.last_fired["sign-renotify"] = at("2026-03-02T01:20:00Z");
+  s.last_fired["overdue"] = at("2026-03-03T01:00:00Z");
+  const std::string expected =
+      R"({"snapshot_version":1,"id":"2026030200001","workflow":"dispatch","definition_version":1,)"
+      R"("state":"overdue","stage":1,"agency":"pwd-parks-lights","item":"","created_at":"2026-03-02T01:00:00Z",)"
+      R"("updated_at":"2026-03-03T01:00:00Z","seq":9,"fields":{},"deadlines":{)"
+      R"("sign":{"at":"2026-03-02T01:10:00Z","calendar_version":0,"basis":"PT10M","rule":"R6.3"},)"
+      R"("stage-one":{"at":"2026-03-03T01:00:00Z","calendar_version":1,"basis":"PT24H","rule":"R6.4"},)"
+      R"("stage-two":{"at":"2026-03-09T01:00:00Z","calendar_version":0,"basis":"P7D","rule":"R6.4"}},)"
+      R"("entered":{"created":"2026-03-02T01:00:00Z","overdue":"2026-03-03T01:00:00Z"},)"
+      R"("first_entered":{"created":"2026-03-02T01:00:00Z","overdue":"2026-03-03T01:00:00Z"},)"
+      R"("fired":[["overdue","2026-03-03T01:00:00Z"],["sign-renotify","2026-03-02T01:10:00Z"],)"
+      R"(["sign-renotify","2026-03-02T01:20:00Z"]],)"
+      R"("last_fired":{"overdue":"2026-03-03T01:00:00Z","sign-renotify":"2026-03-02T01:20:00Z"},)"
+      R"("links":[],"terminal":false,"closed_at":"1970-01-01T00:00:00Z"})";
+  EXPECT_EQ(boost::json::serialize(to_snapshot(s)), expected);
+  auto back = from_snapshot(boost::json::parse(expected));
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(*back, s);
+  EXPECT_EQ(boost::json::serialize(to_snapshot(*back)), expected);
+}
+
 }  // namespace
 }  // namespace casework

@@ -16,6 +16,7 @@
 #include <boost/json/value.hpp>
 
 #include "casework/error.hpp"
+#include "casework/flat_map.hpp"
 #include "casework/time.hpp"
 
 namespace casework {
@@ -60,19 +61,21 @@ struct case_state {
   std::string id;
   std::string workflow;
   int definition_version = 0;
+  int stage = 0;                           // (beside definition_version: one word for both)
   std::string state;                       // empty before the first state_changed
-  int stage = 0;
   std::string agency;
   std::string item;
   instant created_at{};
   instant updated_at{};
   std::uint64_t seq = 0;                   // events applied
   boost::json::object fields;
-  std::map<std::string, deadline> deadlines;
-  std::map<std::string, instant> entered;        // state -> last time it was entered
-  std::map<std::string, instant> first_entered;  // state -> first time it was entered (compliance)
-  std::set<std::pair<std::string, instant>> fired;   // (timer, due) already fired
-  std::map<std::string, instant> last_fired;         // timer -> latest due fired
+  // A handful of entries each for as long as the case's actor is active: sorted vectors (flat_map.hpp), which
+  // iterate, compare and serialize as std::map/std::set would, without a node allocation per entry.
+  flat_map<std::string, deadline> deadlines;
+  flat_map<std::string, instant> entered;        // state -> last time it was entered
+  flat_map<std::string, instant> first_entered;  // state -> first time it was entered (compliance)
+  flat_set<std::pair<std::string, instant>> fired;   // (timer, due) already fired
+  flat_map<std::string, instant> last_fired;         // timer -> latest due fired
   std::vector<std::pair<std::string, std::string>> links;   // (relation, case id)
   bool terminal = false;                   // set by state_changed when the state is terminal
   instant closed_at{};

@@ -1,0 +1,170 @@
+#include "packed_json.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include <boost/json/array.hpp>
+#include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
+
+namespace casework::detail {
+
+namespace json = boost::json;
+
+namespace {
+
+enum tag : unsigned char { null_, false_, true_, int64_, uint64_, double_, string_, array_, object_ };
+
+void put_varint(std::string& out, std::uint64_t n) {
+  while (n >= 0x80) {
+    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
+    n >>= 7;
+  }
+  out.push_back(static_cast<char>(n));
+}
+
+void put_raw(std::string& out, const void* p, std::size_t n) { out.append(static_cast<const char*>(p), n); }
+
+void put_text(std::string& out, std::string_view s) {
+  put_varint(out, s.size());
+  out.append(s.data(), s.size());
+}
+
+void put(std::string& out, const json::value& v);
+
+void put_object(std::string& out, const json::object& o) {
+  put_varint(out, o.size());
+  for (const auto& kv : o) {
+    put_text(out, kv.key());
+    put(out, kv.value());
+  }
+}
+
+void put(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: out.push_back(null_); break;
+    case json::kind::bool_: out.push_back(v.get_bool() ? true_ : false_); break;
+    case json::kind::int64: {
+      out.push_back(int64_);
+      auto x = v.get_int64();
+      put_raw(out, &x, sizeof x);
+      break;
+    }
+    case json::kind::uint64: {
+      out.push_back(uint64_);
+      auto x = v.get_uint64();
+      put_raw(out, &x, sizeof x);
+      break;
+    }
+    case json::kind::double_: {
+      out.push_back(double_);
+      auto x = v.get_double();
+      put_raw(out, &x, sizeof x);
+      break;
+    }
+    case json::kind::string: out.push_back(string_); put_text(out, v.get_string()); break;
+    case json::kind::array:
+      out.push_back(array_);
+      put_varint(out, v.get_array().size());
+      for (const auto& x : v.get_array()) put(out, x);
+      break;
+    case json::kind::object: out.push_back(object_); put_object(out, v.get_object()); break;
+  }
+}
+
+// Reads what put wrote; the bytes are ours (never read from outside the process), so a malformed input is a
+// bug: it throws.
+struct reader {
+  const unsigned char* p;
+  const unsigned char* end;
+
+  void need(std::size_t n) const {
+    if (static_cast<std::size_t>(end - p) < n) throw std::logic_error("packed_json: truncated");
+  }
+  std::uint64_t varint() {
+    std::uint64_t n = 0;
+    for (int shift = 0;; shift += 7) {
+      need(1);
+      auto b = *p++;
+      n |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return n;
+    }
+  }
+  template <class T>
+  T raw() {
+    need(sizeof(T));
+    T x;
+    std::memcpy(&x, p, sizeof x);
+    p += sizeof x;
+    return x;
+  }
+  std::string_view text() {
+    auto n = varint();
+    need(n);
+    std::string_view s(reinterpret_cast<const char*>(p), n);
+    p += n;
+    return s;
+  }
+  json::object object() {
+    auto n = varint();
+    json::object o;
+    o.reserve(n);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      auto key = text();
+      o.emplace(key, value());
+    }
+    return o;
+  }
+  json::value value() {
+    need(1);
+    switch (*p++) {
+      case null_: return nullptr;
+      case false_: return false;
+      case true_: return true;
+      case int64_: return raw<std::int64_t>();
+      case uint64_: return raw<std::uint64_t>();
+      case double_: return raw<double>();
+      case string_: return json::string(text());
+      case array_: {
+        auto n = varint();
+        json::array a;
+        a.reserve(n);
+        for (std::uint64_t i = 0; i < n; ++i) a.push_back(value());
+        return a;
+      }
+      case object_: return object();
+      default: throw std::logic_error("packed_json: unknown tag");
+    }
+  }
+};
+
+}  // namespace
+
+packed_json packed_json::pack(const json::object& o) {
+  packed_json out;
+  if (o.empty()) return out;
+  std::string body;
+  put_object(body, o);
+  auto n = static_cast<std::uint32_t>(body.size());
+  out.bytes_.reset(new unsigned char[sizeof n + body.size()]);
+  std::memcpy(out.bytes_.get(), &n, sizeof n);
+  std::memcpy(out.bytes_.get() + sizeof n, body.data(), body.size());
+  return out;
+}
+
+std::size_t packed_json::size() const noexcept {
+  if (!bytes_) return 0;
+  std::uint32_t n;
+  std::memcpy(&n, bytes_.get(), sizeof n);
+  return sizeof n + n;
+}
+
+json::object packed_json::unpack() const {
+  if (!bytes_) return {};
+  reader r{bytes_.get() + sizeof(std::uint32_t), bytes_.get() + size()};
+  return r.object();
+}
+
+}  // namespace casework::detail

@@ -1,0 +1,30 @@
+// Private: a JSON object packed into one compact allocation, for what an idle case actor keeps of its fields.
+//
+// Not JSON text: Boost.JSON 1.81 parses numbers with a fast algorithm that is not correctly rounded
+// (121.54619719720041 comes back as 121.5461971972004), so a text round trip per request would drift a
+// coordinate a little with each one. This keeps every value bit for bit (doubles, int64 and uint64 as they
+// were), the keys in their order, and needs no parser: a tag byte per value, lengths as varints.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include <boost/json/object.hpp>
+
+namespace casework::detail {
+
+class packed_json {
+ public:
+  packed_json() = default;
+  // Packs `o`; an empty object packs to nothing (empty()).
+  static packed_json pack(const boost::json::object& o);
+  // The object as it was packed (an empty one when empty()).
+  boost::json::object unpack() const;
+  bool empty() const noexcept { return !bytes_; }
+  std::size_t size() const noexcept;   // bytes held
+
+ private:
+  std::unique_ptr<unsigned char[]> bytes_;   // a 4-byte length, then the object
+};
+
+}  // namespace casework::detail
