@@ -10,6 +10,8 @@
 // timer service's timers sent once per page. A case loads from the log again when a request next reaches it.
 //
 // Also here: stage() and announce_recorded(), which case actors and fire workers share.
+#include <algorithm>
+
 #include <caf/all.hpp>
 
 #include "actors.hpp"
@@ -67,6 +69,7 @@ struct fired_case {
   case_state after;
   std::vector<event> events;
   std::shared_ptr<const case_derived> derived;
+  std::vector<pending_timer> timers;   // for the timer service: derived->timers but those this page tried
 };
 
 struct fire_job {
@@ -85,8 +88,23 @@ case_state without_fields(case_state& s) {
   return out;
 }
 
+// The case's pending timers after a record but the (timer, due) pairs its page tried to fire: one refused (for
+// any reason but staleness, which leaves a timer no longer pending) would otherwise be handed out again at once.
+// As on a case actor, a refused fire is dropped until the case next changes.
+std::vector<pending_timer> without_tried(std::vector<pending_timer> timers, const std::vector<fire_request>& fires) {
+  timers.erase(std::remove_if(timers.begin(), timers.end(),
+                              [&](const pending_timer& t) {
+                                return std::any_of(fires.begin(), fires.end(), [&](const fire_request& f) {
+                                  return f.timer == t.name && f.due == t.due;
+                                });
+                              }),
+               timers.end());
+  return timers;
+}
+
 // Fires one case's timers (`fires`, in due order) on its stored state. Adds the case to job.recorded when
-// events came of them, else its pending timers (a stale fire: the case moved on) to job.timers.
+// events came of them. Otherwise (stale: the case moved on; or refused) nothing is sent: the timer service took
+// the fires out of its index and holds the case's other timers, as when a case actor answers such a fire.
 void fire_case(runtime_context& rt, const context& ctx, std::vector<fire_request> fires, fire_job& job) {
   const std::string id = fires.front().case_id;
   auto loaded = rt.log->load(id);
@@ -121,11 +139,9 @@ void fire_case(runtime_context& rt, const context& ctx, std::vector<fire_request
     }
     ++fc.recorded_fires;
   }
+  if (fc.events.empty()) return;
   auto timers = pending_timers(*def, ctx, s);
-  if (fc.events.empty()) {
-    job.timers.emplace_back(id, std::move(timers));
-    return;
-  }
+  fc.timers = without_tried(timers, fires);
   fc.derived = std::make_shared<const case_derived>(derive(s, std::move(timers)));
   s.fields = {};
   fc.after = std::move(s);
@@ -157,7 +173,7 @@ void recorded(caf::event_based_actor* self, runtime_context& rt, const actor_ref
     shared_batch batch = std::move(b);
     announce_recorded(self, rt, refs, batch);
     job.result.summaries.emplace_back(fc.derived->entry, batch->before.terminal);
-    job.timers.emplace_back(batch->after.id, fc.derived->timers);
+    job.timers.emplace_back(batch->after.id, std::move(fc.timers));
   }
   finish(self, rt, refs, job);
 }

@@ -74,6 +74,29 @@ TEST_F(CliSimulate, TaipeiMonthReportsEveryAgencyAndItemAndTheRowsAddUpToTheTota
   EXPECT_TRUE(dispatch_deadlines.count("sign") && dispatch_deadlines.count("stage-one"));
 }
 
+// The same month with case actors passivated 10 minutes after their last request: almost every reminder then
+// falls due on a case without an actor and fires in bulk on its stored state (docs/design.md, "One timer"),
+// where without passivation each fires on its actor. The runs are deterministic, so the reports must be the
+// same to the count: every reminder (R6.3, R6.5-R6.7), deadline and closing alike.
+TEST_F(CliSimulate, AMonthWhoseRemindersFireOnPassivatedCasesReportsWhatActiveCasesDo) {
+  const std::vector<std::string> month{"simulate", "--months", "1", "--from", "2026-03", "--per-month", "300",
+                                       "--slow", "dot", "--tail", "P3D", "--definitions", CASEWORK_WORKFLOWS_DIR};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = month;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args, dir_.str());
+  };
+  auto active = with({"--json", path("active.json")});
+  ASSERT_EQ(active.code, 0) << active.err << active.out;
+  auto passivated = with({"--passivate-after", "PT10M", "--json", path("passivated.json")});
+  ASSERT_EQ(passivated.code, 0) << passivated.err << passivated.out;
+  auto a = report(path("active.json"));
+  auto p = report(path("passivated.json"));
+  expect_consistent(p);
+  for (const char* k : {"reports", "merged", "total", "rows"}) EXPECT_EQ(a.at(k), p.at(k)) << k;
+  EXPECT_GT(num(p.at("total").as_object().at("reminders")), 0u);
+}
+
 TEST_F(CliSimulate, Nyc311ReplaysTheRowsWhoseComplaintTypeIsAnItem) {
   auto r = run_cli({"simulate", "--workload", "nyc311", "--resolution", "PT10M", "--tail", "P1D", "--json",
                     path("nyc.json"), "--definitions", CASEWORK_WORKFLOWS_DIR},
