@@ -80,6 +80,7 @@ status store_state::recover() {
 
 void store_state::forget_caches() {
   tails.clear();          // the store may hold less than we think: re-read tails on the next write
+  directories.clear();    // and directory values
   next_position.reset();  // and the outbox's end
 }
 

@@ -79,6 +79,11 @@ struct store_state {
   // at once beyond that, and after a failed write: they are read back from the store when needed).
   std::unordered_map<std::string, tail> tails;
   static constexpr std::size_t max_cached_tails = 1 << 16;
+  // The directory values (entry and timers) of cases written through this instance, kept like the tails: a case
+  // written again (each command of a case) stages against its previous value without a read and a JSON decode
+  // on the writer's one thread. At most max_cached_directories (~300 bytes each).
+  std::unordered_map<std::string, directory_value> directories;
+  static constexpr std::size_t max_cached_directories = 1 << 14;
   std::optional<std::uint64_t> next_position;  // the outbox's next position; nullopt: read it from the store
   bool write_failed = false;                   // RocksDB stops writing after a failed write until resumed
 

@@ -60,6 +60,7 @@ class group_writer {
     auto read = [&](std::size_t from) {
       for (std::size_t i = from; i < ids.size(); i += threads) {
         tails[i] = s_.tail_from_snapshot(ids[i]);
+        if (s_.directories.count(ids[i])) continue;   // cached (read only: nothing writes during the prefetch)
         if (auto d = stored_directory(ids[i])) dirs[i] = std::move(*d);
       }
     };
@@ -76,6 +77,7 @@ class group_writer {
   rocksdb::WriteBatch& batch() { return batch_; }
   bool empty() const { return tails_.empty(); }
   const std::unordered_map<std::string, tail>& tails() const { return tails_; }
+  const std::unordered_map<std::string, std::optional<directory_value>>& directories() const { return dirs_; }
   std::uint64_t next_position() const { return next_position_; }
 
  private:
@@ -165,6 +167,8 @@ class group_writer {
   expected<std::optional<directory_value>> directory_of(const std::string& id) {
     if (auto it = dirs_.find(id); it != dirs_.end()) return it->second;
     if (auto it = prefetched_dirs_.find(id); it != prefetched_dirs_.end()) return it->second;
+    if (auto it = s_.directories.find(id); it != s_.directories.end())
+      return std::optional<directory_value>(it->second);
     return stored_directory(id);
   }
 
@@ -246,6 +250,9 @@ status rocksdb_store::append_group(const std::vector<case_events>& batches) {
   }
   if (s.tails.size() + g.tails().size() > store_state::max_cached_tails) s.tails.clear();
   for (const auto& [id, t] : g.tails()) s.tails[id] = t;
+  if (s.directories.size() + g.directories().size() > store_state::max_cached_directories) s.directories.clear();
+  for (const auto& [id, d] : g.directories())
+    if (d) s.directories[id] = *d;
   s.next_position = g.next_position();
   return {};
 }
