@@ -1,5 +1,5 @@
 // Bulk fires: the due timers of cases that have no active actor, fired on their stored states without
-// activating them (docs/design.md, "Timers").
+// activating them (docs/design.md, "One timer").
 //
 // Activating a case for each fire (spawn, load, fire, record, tell the supervisor, the registry and the timer
 // service, then the passivation handshake) cost ~330 us of CPU per fire in a backlog of a million reminders.

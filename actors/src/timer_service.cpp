@@ -1,6 +1,7 @@
 // The timer service: one ordered index of every pending timer of every case (not one CAF message per timer).
-// Case actors tell it what they wait for after each change; it fires what falls due through the registry,
-// which activates passivated cases.
+// Case actors (and fire workers) tell it what a case waits for after each change; it fires what falls due
+// through the registry, which fires a case with an active actor there and the others in bulk, without
+// activating them (bulk_fire.cpp).
 //
 // real and deterministic mode: one delayed tick is armed for the earliest due instant of the engine clock
 //   (the system clock, or CAF's test clock in deterministic mode); a tick fires everything due by then, in pages
