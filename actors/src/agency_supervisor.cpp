@@ -82,7 +82,7 @@ caf::behavior supervisor_actor(supervisor_self self, std::shared_ptr<runtime_con
         changed(self);
       },
       [=](flush_atom) { flush(self); },
-      [=](recount_atom, const recorded_batch& b) { self->state.figures->observe(b.before, b.after, b.events); },
+      [=](recount_atom, const shared_batch& b) { self->state.figures->observe(b->before, b->after, b->events); },
       [=](sync_atom) { return true; },
       [=](done_atom) {
         auto& s = self->state;

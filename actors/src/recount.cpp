@@ -59,12 +59,19 @@ caf::behavior recount_actor(caf::event_based_actor* self, std::shared_ptr<runtim
             ++rt->recovery_failures;
             continue;
           }
-          for (const auto& agency : agencies_of(*history)) {
-            auto sup = refs->supervisors.find(agency);
-            if (sup != refs->supervisors.end())
-              self->send(sup->second, recount_atom::value, recorded_batch{case_state{}, *s, *history});
-          }
           for (auto& e : unresolved_links(*history)) self->send(refs->registry, open_link_atom::value, link_request{id, e});
+          // One immutable batch per history, shared by its agencies' supervisors, without the case's fields
+          // (no figure reads them): not a deep copy of the state and the history in every mailbox.
+          auto agencies = agencies_of(*history);
+          auto b = std::make_shared<recorded_batch>();
+          b->after = std::move(*s);
+          b->after.fields = {};
+          b->events = std::move(*history);
+          shared_batch batch = std::move(b);
+          for (const auto& agency : agencies) {
+            auto sup = refs->supervisors.find(agency);
+            if (sup != refs->supervisors.end()) self->send(sup->second, recount_atom::value, batch);
+          }
         }
         // Waits for every supervisor: to take the next page, or at the end to have published its figures.
         auto waiting = std::make_shared<std::size_t>(refs->supervisors.size());
