@@ -217,6 +217,12 @@ class DiskFull : public ::testing::Test {
     EXPECT_TRUE(opened) << (opened ? "" : opened.error().to_string());
     return opened ? std::move(*opened) : nullptr;
   }
+  // A dispatch report at a place, by a citizen who asked for an SMS reply.
+  static boost::json::object streetlight_report() {
+    return boost::json::parse(R"({"item": "streetlight-out", "district": "daan",
+        "location": {"address": "No. 1, Section 4, Roosevelt Rd", "lat": 25.0173, "lng": 121.5397},
+        "reporter": {"name": "Citizen A", "phone": "0912000000"}, "reply": "sms"})").as_object();
+  }
   static constexpr const char* kCase = "2026030200001";
   temp_dir d;
   testing::fault_env fe = testing::make_fault_env();
@@ -337,10 +343,7 @@ TEST_F(DiskFull, TheEngineRefusesCommandsWhileFullAndResumesAfterHealing) {
     eng.run_pending();
     return f.get();
   };
-  auto input = boost::json::parse(R"({"item": "streetlight-out", "district": "daan",
-      "location": {"address": "No. 1, Section 4, Roosevelt Rd", "lat": 25.0173, "lng": 121.5397},
-      "reporter": {"name": "Citizen A", "phone": "0912000000"}, "reply": "sms"})").as_object();
-  auto created = wait(eng.create_case("dispatch", {"create", "call_taker", "t1", input}));
+  auto created = wait(eng.create_case("dispatch", {"create", "call_taker", "t1", streetlight_report()}));
   ASSERT_TRUE(created) << created.error().to_string();
   const auto id = created->state.id;
   const auto before = eng.history(id);
@@ -378,10 +381,7 @@ TEST_F(DiskFull, AReminderOfAPassivatedCaseDueWhileFullIsRecordedOnceAfterHealin
     eng.run_pending();
     return f.get();
   };
-  auto input = boost::json::parse(R"({"item": "streetlight-out", "district": "daan",
-      "location": {"address": "No. 1, Section 4, Roosevelt Rd", "lat": 25.0173, "lng": 121.5397},
-      "reporter": {"name": "Citizen A", "phone": "0912000000"}, "reply": "sms"})").as_object();
-  auto created = wait(eng.create_case("dispatch", {"create", "call_taker", "t1", input}));
+  auto created = wait(eng.create_case("dispatch", {"create", "call_taker", "t1", streetlight_report()}));
   ASSERT_TRUE(created) << created.error().to_string();
   const auto id = created->state.id;
   eng.advance_time(std::chrono::minutes(2));

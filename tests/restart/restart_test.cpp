@@ -161,14 +161,9 @@ TEST(RestartAtScale, InRealTimeDueRemindersFireOnceOldestFirstAtABoundedRateR6_3
   std::condition_variable cv;
   std::vector<instant> dues;
   auto store = open_store(d.path().string(), true);
-  engine_options o;
-  o.rules = testing::taipei_bundle();
-  o.mode = clock_mode::real;
-  o.worker_threads = 2;
-  o.log = store;
-  auto eng = engine::open(o);
+  auto eng = open_engine(store, clock_mode::real, instant{});   // the real clock: no start
   ASSERT_TRUE(eng);
-  (*eng)->subscribe([&](const std::string&, const event& e) {
+  eng->subscribe([&](const std::string&, const event& e) {
     if (e.type != event_type::timer_fired) return;
     std::lock_guard<std::mutex> lock(mu);
     dues.push_back(*parse_instant(e.data.at("due").as_string()));
@@ -181,7 +176,7 @@ TEST(RestartAtScale, InRealTimeDueRemindersFireOnceOldestFirstAtABoundedRateR6_3
   // At most max_in_flight (1,024: four pages of 256) fire at once, taken in due order: a due instant never
   // precedes one taken a full window earlier.
   for (std::size_t i = 1024; i < dues.size(); ++i) EXPECT_LE(dues[i - 1024], dues[i]) << i;
-  auto health = (*eng)->health();
+  auto health = eng->health();
   EXPECT_EQ(health.timers_fired_total, static_cast<std::uint64_t>(n));
   EXPECT_GE(health.timer_lateness_seconds.count, static_cast<std::uint64_t>(n));
   EXPECT_GT(health.timer_lateness_seconds.sum / n, 40 * 60.0) << "recorded as late";
@@ -206,21 +201,16 @@ TEST(RestartAtScale, CommandsOnCasesWhoseRemindersFireInBulkMeanwhileAreRecorded
   std::size_t expected_timers = 0;
   {
     auto store = open_store(d.path().string(), true);
-    engine_options o;
-    o.rules = testing::taipei_bundle();
-    o.mode = clock_mode::real;
-    o.worker_threads = 2;
-    o.log = store;
-    auto eng = engine::open(o);
+    auto eng = open_engine(store, clock_mode::real, instant{});   // the real clock: no start
     ASSERT_TRUE(eng);
     std::atomic<int> fired{0};
-    (*eng)->subscribe([&](const std::string&, const event& e) {
+    eng->subscribe([&](const std::string&, const event& e) {
       if (e.type == event_type::timer_fired) ++fired;
     });
     // Signed newest first while the oldest reminders fire: the two meet in the middle.
     std::vector<std::future<expected<case_view>>> signs;
     for (auto it = ids.rbegin(); it != ids.rend(); ++it)
-      signs.push_back((*eng)->issue(*it, command{"sign", "duty_officer", "do-1", {}}));
+      signs.push_back(eng->issue(*it, command{"sign", "duty_officer", "do-1", {}}));
     for (auto& f : signs) {
       auto r = f.get();
       ASSERT_TRUE(r) << r.error().to_string();
@@ -229,9 +219,9 @@ TEST(RestartAtScale, CommandsOnCasesWhoseRemindersFireInBulkMeanwhileAreRecorded
     }
     // Settled: every reminder fired or found stale, and every case's timers back in the index.
     auto deadline = steady::now() + std::chrono::seconds(60);
-    while ((*eng)->health().pending_timers != expected_timers && steady::now() < deadline)
+    while (eng->health().pending_timers != expected_timers && steady::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    EXPECT_EQ((*eng)->health().pending_timers, expected_timers);
+    EXPECT_EQ(eng->health().pending_timers, expected_timers);
     EXPECT_GT(fired.load(), 0) << "some reminders fired before their case was signed";
     EXPECT_LT(fired.load(), n) << "some cases were signed before their reminder fired";
   }

@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 #include <vector>
 
