@@ -1,6 +1,8 @@
 // Folding events into a case's state, and the JSON forms of events and states.
 #include "casework/case.hpp"
 
+#include <type_traits>
+
 #include <boost/json.hpp>
 
 namespace casework {
@@ -128,10 +130,13 @@ json::object to_json(const event& e) {
   return o;
 }
 
-expected<event> event_from_json(const json::value& v) {
+namespace {
+// V is const json::value (data copied) or json::value (data moved out).
+template <class V>
+expected<event> event_from(V& v) {
   auto bad = [](const char* field, const char* msg) { return error(errc::invalid_argument, msg, field); };
   if (!v.is_object()) return bad("event", "must be an object");
-  const auto& o = v.get_object();
+  auto& o = v.get_object();
   event e;
   auto* seq = o.if_contains("seq");
   if (!seq || !(seq->is_uint64() || (seq->is_int64() && seq->get_int64() > 0))) return bad("seq", "must be a positive integer");
@@ -145,10 +150,17 @@ expected<event> event_from_json(const json::value& v) {
   e.rule = str(o, "rule");
   if (auto* d = o.if_contains("data")) {
     if (!d->is_object()) return bad("data", "must be an object");
-    e.data = d->get_object();
+    if constexpr (std::is_const_v<V>)
+      e.data = d->get_object();
+    else
+      e.data = std::move(d->get_object());
   }
   return e;
 }
+}  // namespace
+
+expected<event> event_from_json(const json::value& v) { return event_from(v); }
+expected<event> event_from_json(json::value&& v) { return event_from(v); }
 
 json::object to_json(const case_state& s) {
   json::object o;

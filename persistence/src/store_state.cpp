@@ -167,7 +167,7 @@ expected<event> decode_event(const std::string& case_id, std::uint64_t seq, std:
   boost::json::error_code ec;
   auto v = boost::json::parse(payload, ec);
   if (ec) return error(errc::storage, "event " + std::to_string(seq) + " is not valid JSON", case_id);
-  auto e = event_from_json(v);
+  auto e = event_from_json(std::move(v));
   if (!e) return error(errc::storage, "event " + std::to_string(seq) + ": " + e.error().to_string(), case_id);
   return e;
 }

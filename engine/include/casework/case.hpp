@@ -101,6 +101,8 @@ struct command {
 // JSON forms (for the store, the API and the auditors' tools).
 boost::json::object to_json(const event& e);
 expected<event> event_from_json(const boost::json::value& v);
+// The same, moving the event's `data` out of `v` instead of copying it.
+expected<event> event_from_json(boost::json::value&& v);
 boost::json::object to_json(const case_state& s);   // for people: what the API and the tools show
 
 // The complete state, for snapshots: from_snapshot(to_snapshot(s)) == s. Versioned ("snapshot_version": 1);
