@@ -43,11 +43,13 @@ std::string joined(const std::vector<std::string>& names) {
 
 }  // namespace
 
+const char* const snapshot_hash_mismatch = "snapshot payload does not match its hash";
+
 snapshot_check compare_snapshot(const snapshot_view& snap, const case_state& folded) {
   snapshot_check out;
   out.seq = snap.seq;
   if (sha256(snap.payload) != snap.payload_hash) {
-    out.problem = "snapshot payload does not match its hash";
+    out.problem = snapshot_hash_mismatch;
     return out;
   }
   // The snapshot was written as serialize(to_snapshot(state)): when the folded history serializes to the very
@@ -83,14 +85,15 @@ std::string not_tied(std::uint64_t seq) {
 }
 
 // One pass over the events column family, with a second iterator over the snapshots in step with it (both are
-// in case id order): each case's snapshot is checked while its history is folded.
+// in case id order): each case's snapshot is checked while its history is folded (at chain depth: when its
+// event is reached).
 class verifier {
  public:
   // The cases with ids in [lo, hi) ("" for hi: to the end), read through `ro` (one consistent snapshot for
   // every range of one verify).
   verifier(const store_state& s, const rocksdb::ReadOptions& ro, std::string lo, std::string hi,
-           const std::function<void(std::uint64_t)>& progress)
-      : lo_(std::move(lo)), hi_(std::move(hi)), upper_(hi_), progress_(progress) {
+           verify_depth depth, const std::function<void(std::uint64_t)>& progress)
+      : lo_(std::move(lo)), hi_(std::move(hi)), upper_(hi_), depth_(depth), progress_(progress) {
     rocksdb::ReadOptions bounded = ro;
     if (!hi_.empty()) bounded.iterate_upper_bound = &upper_;
     events_.reset(s.db->NewIterator(bounded, s.events));
@@ -170,6 +173,7 @@ class verifier {
     if (chain_hash(rec->previous, rec->payload) != rec->hash)
       return chain_break_at(seq, "hash does not match the stored event");
     expect_ = tail{seq, rec->hash};
+    if (depth_ == verify_depth::chain) return tie_snapshot(seq, rec->hash);
     auto e = decode_event(current_, seq, rec->payload);
     if (!e || e->seq != seq) return chain_break_at(seq, "payload is not the event its key names");
     fold_into_snapshot(*e, rec->hash);
@@ -188,6 +192,16 @@ class verifier {
     snap_->done = true;
   }
 
+  // Chain depth: the snapshot's event is reached with the hash the snapshot names, and its payload matches its
+  // own hash. Its payload is not decoded.
+  void tie_snapshot(std::uint64_t seq, const digest& hash) {
+    if (!snap_ || snap_->done || seq < snap_->view->seq) return;
+    const snapshot_view& view = *snap_->view;
+    if (hash != view.event_hash) return snapshot_break(view.seq, not_tied(view.seq));
+    if (sha256(view.payload) != view.payload_hash) return snapshot_break(view.seq, snapshot_hash_mismatch);
+    snap_->done = true;
+  }
+
   void chain_break_at(std::uint64_t seq, std::string what) {
     r_.breaks.push_back(chain_break{current_, seq, std::move(what)});
     broken_ = true;
@@ -199,6 +213,7 @@ class verifier {
 
   std::string lo_, hi_;
   rocksdb::Slice upper_;
+  verify_depth depth_;
   std::unique_ptr<rocksdb::Iterator> events_, snaps_;
   const std::function<void(std::uint64_t)>& progress_;
   verify_report r_;
@@ -243,23 +258,19 @@ std::vector<std::string> range_starts(const store_state& s, std::size_t wanted) 
 
 }  // namespace
 
-expected<verify_report> rocksdb_store::verify(const std::function<void(std::uint64_t)>& progress) const {
-  return verify(progress, std::max(1u, std::thread::hardware_concurrency()));
-}
-
 // Cases are independent: key ranges are verified on `threads` threads (four ranges per thread, taken in turn,
 // so that a slow range does not leave a thread idle) and the reports joined in range order, which keeps the
 // breaks in case order. Progress is the sum over the ranges, reported from one thread at a time.
-expected<verify_report> rocksdb_store::verify(const std::function<void(std::uint64_t)>& progress,
-                                              std::size_t threads) const {
+expected<verify_report> rocksdb_store::verify(const verify_options& options) const {
   auto r = impl_->reader();
-  threads = std::max<std::size_t>(1, threads);
+  const auto& progress = options.progress;
+  auto threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   auto starts = range_starts(*impl_, threads == 1 ? 1 : threads * 4);
   std::vector<std::pair<std::string, std::string>> ranges;
   std::string lo;
   for (const auto& b : starts) ranges.emplace_back(std::exchange(lo, b), b);
   ranges.emplace_back(lo, std::string());
-  if (ranges.size() == 1) return verifier(*impl_, r.options, "", "", progress).run();
+  if (ranges.size() == 1) return verifier(*impl_, r.options, "", "", options.depth, progress).run();
 
   std::vector<std::optional<expected<verify_report>>> reports(ranges.size());
   std::atomic<std::size_t> next{0};
@@ -276,7 +287,7 @@ expected<verify_report> rocksdb_store::verify(const std::function<void(std::uint
           std::lock_guard<std::mutex> lock(progress_mu);
           progress(total);
         };
-      reports[i] = verifier(*impl_, r.options, ranges[i].first, ranges[i].second, each).run();
+      reports[i] = verifier(*impl_, r.options, ranges[i].first, ranges[i].second, options.depth, each).run();
     }
   };
   std::vector<std::thread> pool;

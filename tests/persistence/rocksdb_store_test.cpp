@@ -180,9 +180,14 @@ TEST(RocksdbStore, VerifyOnSeveralThreadsReportsWhatOneThreadDoesInCaseOrder) {
   ASSERT_TRUE(testing::flip_snapshot_byte(d.str("db"), id(cases / 2)));
   ASSERT_TRUE(testing::flip_stored_byte(d.str("db"), id(cases - 2), 4));
   auto store = open_store(d.str("db"));
-  auto one = store->verify({}, 1);
+  verify_options on_one;
+  on_one.threads = 1;
+  auto one = store->verify(on_one);
   std::uint64_t last_progress = 0;
-  auto four = store->verify([&](std::uint64_t n) { last_progress = n; }, 4);
+  verify_options on_four;
+  on_four.threads = 4;
+  on_four.progress = [&](std::uint64_t n) { last_progress = n; };
+  auto four = store->verify(on_four);
   ASSERT_TRUE(one && four);
   EXPECT_EQ(one->events, 4u * cases);
   EXPECT_EQ(four->events, one->events);

@@ -144,6 +144,56 @@ TEST_F(StoreSnapshots, VerifyFindsASnapshotNotTiedToItsEvent) {
   EXPECT_EQ(*store->load(c.id()), c.state());
 }
 
+// Chain depth reads no payload: it reports every changed byte and untied snapshot as the full depth does, in
+// the same words, and not a snapshot whose bytes are what was written but not what its history folds to.
+TEST_F(StoreSnapshots, ChainDepthFindsEveryChangedByteButNotASnapshotThatWasWrittenWrong) {
+  case_writer forged("2026030200001", "pwd"), flipped("2026030200002", "pwd"), untied("2026030200003", "pwd"),
+      snap_flipped("2026030200004", "pwd"), intact("2026030200005", "pwd");
+  auto batch = forged.batch({forged.created(), forged.moved_to("created")});
+  case_state wrong = forged.state();
+  wrong.state = "closed";
+  auto derived = std::make_shared<case_derived>(*batch.derived);
+  derived->snapshot = boost::json::serialize(to_snapshot(wrong));
+  batch.derived = derived;
+  ASSERT_TRUE(store->append_group({batch}).ok());
+  for (auto* c : {&flipped, &untied, &snap_flipped, &intact})
+    ASSERT_TRUE(store->append_group({c->batch({c->created(), c->moved_to("created"), c->moved_to("signed")})}).ok());
+  store.reset();
+  ASSERT_TRUE(testing::flip_stored_byte(d.str("db"), flipped.id(), 2));
+  ASSERT_TRUE(testing::flip_snapshot_byte(d.str("db"), snap_flipped.id()));
+  ASSERT_TRUE(testing::with_column_family(
+      d.str("db"), "snapshots", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+        std::string v;
+        if (!db.Get(rocksdb::ReadOptions(), h, untied.id(), &v).ok()) return false;
+        v[9] ^= 0x01;  // the first byte of the event hash
+        return db.Put(rocksdb::WriteOptions(), h, untied.id(), v).ok();
+      }));
+  reopen();
+  auto listed = [](const verify_report& r) {
+    std::vector<std::string> out;
+    for (const auto& b : r.breaks) out.push_back(b.case_id + "@" + std::to_string(b.seq) + ": " + b.what);
+    return out;
+  };
+  verify_options chain;
+  chain.depth = verify_depth::chain;
+  auto shallow = store->verify(chain);
+  auto full = store->verify();
+  ASSERT_TRUE(shallow && full);
+  EXPECT_EQ(listed(*shallow), (std::vector<std::string>{
+                                  "2026030200002@2: hash does not match the stored event",
+                                  "2026030200003@3: snapshot is not tied to event 3: the event's hash differs",
+                                  "2026030200004@3: snapshot payload does not match its hash",
+                              }));
+  auto deep = listed(*full);
+  ASSERT_EQ(deep.size(), 4u);
+  EXPECT_EQ(deep[0], "2026030200001@2: snapshot differs from the history folded to event 2 in state");
+  EXPECT_EQ(std::vector<std::string>(deep.begin() + 1, deep.end()), listed(*shallow));
+  EXPECT_EQ(shallow->events, full->events);
+  EXPECT_EQ(shallow->events, 14u);
+  EXPECT_EQ(shallow->snapshots, 5u);
+  EXPECT_EQ(shallow->cases, 5u);
+}
+
 // A broken chain is reported once, at its first break; the snapshot after it is not checked against it.
 TEST_F(StoreSnapshots, AChainBrokenBeforeTheSnapshotIsReportedAsTheChainBreakOnly) {
   case_writer c("2026030200001", "pwd");

@@ -104,6 +104,9 @@ TEST_F(CaseworkCli, ReplayNamesTheFieldsWhereTheStoredSnapshotDiffersAndExitsOne
   EXPECT_THAT(verify.out, HasSubstr("broken: case 2026030200001 seq " + seq +
                                     ": snapshot differs from the history folded to event " + seq +
                                     " in fields.reporter.phone, state"));
+  auto chain = cli({"verify", data(), "--depth", "chain"});
+  EXPECT_EQ(chain.code, 0) << "the forged snapshot's bytes are what was written: only a fold finds it";
+  EXPECT_THAT(chain.out, HasSubstr("every hash chain and snapshot intact (chain depth: payloads not decoded)"));
 }
 
 TEST_F(CaseworkCli, VerifyPassesIntactChainsAndNamesTheCaseAndSeqOfAFlippedByte) {
@@ -124,6 +127,9 @@ TEST_F(CaseworkCli, VerifyPassesIntactChainsAndNamesTheCaseAndSeqOfAFlippedByte)
   EXPECT_THAT(broken.out,
               HasSubstr("broken: case 2026030200002 seq 3: hash does not match the stored event"));
   EXPECT_THAT(broken.out, Not(HasSubstr("case 2026030200001")));
+  auto chain = cli({"verify", data(), "--depth", "chain"});
+  EXPECT_EQ(chain.code, 1) << chain.err;
+  EXPECT_EQ(chain.out, broken.out) << "a changed byte is found at either depth";
 }
 
 TEST_F(CaseworkCli, VerifyNamesTheCaseAndSeqOfAFlippedByteInASnapshot) {
@@ -138,6 +144,7 @@ TEST_F(CaseworkCli, VerifyNamesTheCaseAndSeqOfAFlippedByteInASnapshot) {
   EXPECT_THAT(broken.out, HasSubstr("broken: case 2026030200002 seq " + std::to_string(s.seq) +
                                     ": snapshot payload does not match its hash"));
   EXPECT_THAT(broken.out, Not(HasSubstr("case 2026030200001")));
+  EXPECT_EQ(cli({"verify", data(), "--depth", "chain"}).out, broken.out);
   auto replay = cli_rules({"replay", data(), "2026030200002"});
   EXPECT_EQ(replay.code, 1) << replay.err;
   EXPECT_EQ(boost::json::parse(replay.out).at("snapshot").at("problem"),
@@ -219,6 +226,9 @@ TEST_F(CaseworkCli, UsageAndLookupErrorsNameTheCulpritAndExitTwo) {
   auto bad_instant = cli_rules({"replay", data(), "2026030200001", "--at", "yesterday"});
   EXPECT_EQ(bad_instant.code, 2);
   EXPECT_THAT(bad_instant.err, HasSubstr("--at: 'yesterday' is not an RFC 3339 instant"));
+  auto bad_depth = cli({"verify", data(), "--depth", "deep"});
+  EXPECT_EQ(bad_depth.code, 2);
+  EXPECT_THAT(bad_depth.err, HasSubstr("--depth: 'deep' is not full or chain"));
   auto no_store = cli({"verify", dir_.str("missing")});
   EXPECT_EQ(no_store.code, 2);
   EXPECT_THAT(no_store.err, HasSubstr("missing: no such directory"));

@@ -62,6 +62,24 @@ struct verify_report {
   bool ok() const { return breaks.empty(); }
 };
 
+// How deep verify looks (casework verify --depth; docs/storage-format.md, "Verification").
+enum class verify_depth {
+  // Every hash chain (each event's hash over its previous hash and payload, the previous-hash links, sequence
+  // gaps, undecodable records) and every snapshot's own payload hash and its tie to its event. Reads no
+  // payload: what an auditor needs to know that nothing stored was changed since it was written.
+  chain,
+  // And every payload decodes to the event its key names, and each snapshot equals its history folded up to
+  // its event (what a writer's bug, not only a changed byte, would break).
+  full,
+};
+
+struct verify_options {
+  verify_depth depth = verify_depth::full;
+  std::size_t threads = 0;  // 0: the machine's cores
+  // Called now and then, from one thread at a time, with the number of events checked so far.
+  std::function<void(std::uint64_t)> progress;
+};
+
 // A stored snapshot checked against the history it claims to fold (casework replay).
 struct snapshot_check {
   std::uint64_t seq = 0;                 // the last event the stored snapshot folds
@@ -119,12 +137,11 @@ class rocksdb_store final : public event_log {
   expected<std::vector<stored_event>> read_chain(const std::string& case_id) const;
 
   // Checks every hash chain (hashes, previous-hash links, sequence gaps, undecodable events) and every
-  // snapshot (decodes, its event exists with the hash it names, its payload hash, and it equals the history
-  // folded up to its event). `progress` is called now and then with the number of events checked so far.
-  // Cases are checked in key ranges on `threads` threads (default: the machine's cores); the report is the
-  // same whatever the number (breaks in case order).
-  expected<verify_report> verify(const std::function<void(std::uint64_t)>& progress = {}) const;
-  expected<verify_report> verify(const std::function<void(std::uint64_t)>& progress, std::size_t threads) const;
+  // snapshot (decodes, its event exists with the hash it names, its payload hash and, at full depth, it equals
+  // the history folded up to its event). Cases are checked in key ranges on `options.threads` threads; the
+  // report is the same whatever the number (breaks in case order). verify() is verify({}): full depth.
+  expected<verify_report> verify(const verify_options& options) const;
+  expected<verify_report> verify() const { return verify(verify_options{}); }
   // The case's stored snapshot against its history folded up to the snapshot's event. not_found when the
   // case has no snapshot.
   expected<snapshot_check> check_snapshot(const std::string& case_id) const;
