@@ -1,5 +1,5 @@
 // casework-micro: Google Benchmark micro-benchmarks of the pure engine (no actors, no store), the parts every
-// command pays for: decide_create, decide, fold, pending_timers, and the JSON form of an event.
+// command pays for: decide_create, decide, fold, pending_timers, the JSON form of an event and the snapshot text.
 //
 //   build/bin/casework-micro --benchmark_out=micro.json --benchmark_out_format=json
 #include <benchmark/benchmark.h>
@@ -75,6 +75,20 @@ void EventToJson(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
 }
 BENCHMARK(EventToJson);
+
+// A created case's snapshot text, as every batch's derive writes it and verify compares it: written directly
+// (snapshot_text), against building the JSON object and serializing it (what derive did before).
+void SnapshotText(benchmark::State& state) {
+  const auto s = *fold(fx().create(1));
+  for (auto _ : state) benchmark::DoNotOptimize(snapshot_text(s));
+}
+BENCHMARK(SnapshotText);
+
+void SnapshotSerialized(benchmark::State& state) {
+  const auto s = *fold(fx().create(1));
+  for (auto _ : state) benchmark::DoNotOptimize(boost::json::serialize(to_snapshot(s)));
+}
+BENCHMARK(SnapshotSerialized);
 
 }  // namespace
 }  // namespace casework::bench

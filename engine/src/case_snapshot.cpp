@@ -1,5 +1,8 @@
 // The complete JSON form of a case's state, for snapshots (case.hpp). Unlike to_json(case_state), which is
 // for people, it keeps everything fold produces: entries, fired timers, deadline bases.
+#include <string_view>
+#include <utility>
+
 #include <boost/json.hpp>
 
 #include "casework/case.hpp"
@@ -87,6 +90,139 @@ json::object to_snapshot(const case_state& s) {
   o["terminal"] = s.terminal;
   o["closed_at"] = format_utc(s.closed_at);
   return o;
+}
+
+namespace {
+
+// JSON text written directly, escaped as Boost.JSON's serializer escapes (its `esc` table): '"', '\\' and the
+// control characters, the common ones short (\b \t \n \f \r), the others as \u00xx; UTF-8 as it is.
+void put_string(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t plain = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + plain, i - plain);
+    plain = i + 1;
+    out.push_back('\\');
+    switch (c) {
+      case '"': out.push_back('"'); break;
+      case '\\': out.push_back('\\'); break;
+      case '\b': out.push_back('b'); break;
+      case '\t': out.push_back('t'); break;
+      case '\n': out.push_back('n'); break;
+      case '\f': out.push_back('f'); break;
+      case '\r': out.push_back('r'); break;
+      default:
+        out.append("u00");
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 15]);
+    }
+  }
+  out.append(text.data() + plain, text.size() - plain);
+  out.push_back('"');
+}
+
+// `"key":` after a comma unless it is the object's first member.
+void put_key(std::string& out, std::string_view key, bool first = false) {
+  if (!first) out.push_back(',');
+  put_string(out, key);
+  out.push_back(':');
+}
+
+void put_instants(std::string& out, const flat_map<std::string, instant>& m) {
+  out.push_back('{');
+  bool first = true;
+  for (const auto& [k, t] : m) {
+    put_key(out, k, std::exchange(first, false));
+    put_string(out, format_utc(t));
+  }
+  out.push_back('}');
+}
+
+}  // namespace
+
+// Member for member what serialize(to_snapshot(s)) writes, without building the object first: every command's
+// snapshot is written this way (derive), and verify compares each stored snapshot with it. A test holds the
+// two to the same bytes (CaseSnapshot.TheTextIsTheSerializedSnapshotByteForByte).
+std::string snapshot_text(const case_state& s) {
+  std::string out;
+  out.reserve(1024);
+  out.append("{\"snapshot_version\":").append(std::to_string(snapshot_version));
+  put_key(out, "id");
+  put_string(out, s.id);
+  put_key(out, "workflow");
+  put_string(out, s.workflow);
+  put_key(out, "definition_version");
+  out.append(std::to_string(s.definition_version));
+  put_key(out, "state");
+  put_string(out, s.state);
+  put_key(out, "stage");
+  out.append(std::to_string(s.stage));
+  put_key(out, "agency");
+  put_string(out, s.agency);
+  put_key(out, "item");
+  put_string(out, s.item);
+  put_key(out, "created_at");
+  put_string(out, format_utc(s.created_at));
+  put_key(out, "updated_at");
+  put_string(out, format_utc(s.updated_at));
+  put_key(out, "seq");
+  out.append(std::to_string(s.seq));
+  put_key(out, "fields");
+  out.append(json::serialize(s.fields));
+  put_key(out, "deadlines");
+  out.push_back('{');
+  bool first = true;
+  for (const auto& [name, d] : s.deadlines) {
+    put_key(out, name, std::exchange(first, false));
+    out.append("{\"at\":");
+    put_string(out, format_utc(d.at));
+    out.append(",\"calendar_version\":").append(std::to_string(d.calendar_version));
+    out.append(",\"basis\":");
+    put_string(out, d.basis);
+    out.append(",\"rule\":");
+    put_string(out, d.rule);
+    out.push_back('}');
+  }
+  out.push_back('}');
+  put_key(out, "entered");
+  put_instants(out, s.entered);
+  put_key(out, "first_entered");
+  put_instants(out, s.first_entered);
+  put_key(out, "fired");
+  out.push_back('[');
+  first = true;
+  for (const auto& [timer, due] : s.fired) {
+    if (!std::exchange(first, false)) out.push_back(',');
+    out.push_back('[');
+    put_string(out, timer);
+    out.push_back(',');
+    put_string(out, format_utc(due));
+    out.push_back(']');
+  }
+  out.push_back(']');
+  put_key(out, "last_fired");
+  put_instants(out, s.last_fired);
+  put_key(out, "links");
+  out.push_back('[');
+  first = true;
+  for (const auto& [rel, id] : s.links) {
+    if (!std::exchange(first, false)) out.push_back(',');
+    out.push_back('[');
+    put_string(out, rel);
+    out.push_back(',');
+    put_string(out, id);
+    out.push_back(']');
+  }
+  out.push_back(']');
+  put_key(out, "terminal");
+  out.append(s.terminal ? "true" : "false");
+  put_key(out, "closed_at");
+  put_string(out, format_utc(s.closed_at));
+  out.push_back('}');
+  return out;
 }
 
 expected<case_state> from_snapshot(const json::value& v) {

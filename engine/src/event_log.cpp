@@ -90,7 +90,7 @@ case_derived derive(const case_state& s, std::vector<pending_timer> timers) {
   case_derived d;
   d.entry = entry_of(s);
   d.timers = std::move(timers);
-  d.snapshot = boost::json::serialize(to_snapshot(s));
+  d.snapshot = snapshot_text(s);
   d.seq = s.seq;
   return d;
 }

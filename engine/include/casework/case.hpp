@@ -108,6 +108,9 @@ boost::json::object to_json(const case_state& s);   // for people: what the API 
 // The complete state, for snapshots: from_snapshot(to_snapshot(s)) == s. Versioned ("snapshot_version": 1);
 // errors name the field.
 boost::json::object to_snapshot(const case_state& s);
+// boost::json::serialize(to_snapshot(s)), byte for byte, written without building the object (what derive
+// writes as a batch's snapshot, and what verify compares a stored snapshot with).
+std::string snapshot_text(const case_state& s);
 expected<case_state> from_snapshot(const boost::json::value& v);
 
 // Reads a dotted path ("reporter.phone") in a JSON object; nullptr when absent or null.
