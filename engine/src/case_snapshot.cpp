@@ -1,6 +1,7 @@
 // The complete JSON form of a case's state, for snapshots (case.hpp). Unlike to_json(case_state), which is
 // for people, it keeps everything fold produces: entries, fired timers, deadline bases.
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -225,7 +226,11 @@ std::string snapshot_text(const case_state& s) {
   return out;
 }
 
-expected<case_state> from_snapshot(const json::value& v) {
+namespace {
+
+// V is const json::value (fields copied) or json::value (fields moved out).
+template <class V>
+expected<case_state> snapshot_from(V& v) {
   if (!v.is_object()) return error(errc::invalid_argument, "must be an object", "snapshot");
   reader r{v.get_object(), std::nullopt};
   if (r.number("snapshot_version") != snapshot_version && !r.err)
@@ -242,7 +247,12 @@ expected<case_state> from_snapshot(const json::value& v) {
   s.created_at = r.when(r.text("created_at"), "created_at");
   s.updated_at = r.when(r.text("updated_at"), "updated_at");
   s.seq = static_cast<std::uint64_t>(r.number("seq"));
-  if (auto* f = r.get("fields"); f && f->is_object()) s.fields = f->get_object();
+  if (auto* f = r.get("fields"); f && f->is_object()) {
+    if constexpr (std::is_const_v<V>)
+      s.fields = f->get_object();
+    else
+      s.fields = std::move(const_cast<json::object&>(f->get_object()));   // v is ours: not const
+  }
   if (auto* dl = r.get("deadlines"); dl && dl->is_object()) {
     s.deadlines.reserve(dl->get_object().size());
     for (const auto& kv : dl->get_object()) {
@@ -276,5 +286,10 @@ expected<case_state> from_snapshot(const json::value& v) {
   if (r.err) return *r.err;
   return s;
 }
+
+}  // namespace
+
+expected<case_state> from_snapshot(const json::value& v) { return snapshot_from(v); }
+expected<case_state> from_snapshot(json::value&& v) { return snapshot_from(v); }
 
 }  // namespace casework

@@ -226,7 +226,7 @@ expected<case_state> memory_event_log::load(const std::string& case_id) const {
   boost::json::error_code ec;
   auto v = boost::json::parse(c.derived->snapshot, ec);
   if (ec) return error(errc::internal, "snapshot does not parse: " + ec.message(), case_id);
-  auto s = from_snapshot(v);
+  auto s = from_snapshot(std::move(v));
   if (!s) return s;
   for (std::size_t i = static_cast<std::size_t>(c.derived->seq); i < c.events.size(); ++i)
     if (auto st = apply(*s, c.events[i]); !st.ok()) return st.error();

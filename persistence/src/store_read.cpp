@@ -50,7 +50,7 @@ expected<std::optional<case_state>> from_stored_snapshot(const store_state& s, c
   boost::json::error_code ec;
   auto json = boost::json::parse(snap->payload, ec);
   if (ec) return none;
-  auto state = from_snapshot(json);
+  auto state = from_snapshot(std::move(json));
   if (!state || state->seq != snap->seq) return none;
   // Usually the snapshot folds the last event: two point reads (the event it names, and that none follows)
   // answer that, where an iterator would open a child on every level and L0 file first. Histories have no gaps,

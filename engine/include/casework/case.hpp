@@ -112,6 +112,8 @@ boost::json::object to_snapshot(const case_state& s);
 // writes as a batch's snapshot, and what verify compares a stored snapshot with).
 std::string snapshot_text(const case_state& s);
 expected<case_state> from_snapshot(const boost::json::value& v);
+// The same, moving the case's `fields` out of `v` instead of copying them.
+expected<case_state> from_snapshot(boost::json::value&& v);
 
 // Reads a dotted path ("reporter.phone") in a JSON object; nullptr when absent or null.
 const boost::json::value* find_path(const boost::json::object& o, std::string_view path);
