@@ -9,7 +9,14 @@ bin=${1:?usage: $0 CASEWORKD DOCS_MD}
 doc=${2:?usage: $0 CASEWORKD DOCS_MD}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/casework-doc-examples.XXXXXX")
 pid=
-cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" || true; rm -rf "$tmp"; }
+# On a failure caseworkd's log goes to stderr first (it holds no personal data: checked below on success), so a
+# failure in CI can be read from its output.
+cleanup() {
+  local rc=$?
+  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" || true
+  if [ "$rc" -ne 0 ] && [ -s "$tmp/log" ]; then echo "--- caseworkd's log:" >&2; tail -n 50 "$tmp/log" >&2; fi
+  rm -rf "$tmp"
+}
 trap cleanup EXIT
 
 tok() { "$bin" --tokens "$tmp/tokens.json" --make-token "$2" --token-id "$1" ${3:+--agency "$3"} ${4:+--person "$4"}; }
@@ -24,12 +31,14 @@ export OPEN311_TOKEN=$(tok o311 open311-client call-centre)
        --start 2026-03-02T09:00:00+08:00 2> "$tmp/log" &
 pid=$!
 port=
-for _ in $(seq 100); do
+# Up to 60 s: under a parallel `make test` on 2 cores a start has taken longer than the 5 s this waited once.
+for _ in $(seq 1200); do
   port=$(sed -n 's/.*"msg":"listening","port":\([0-9]*\).*/\1/p' "$tmp/log")
   [ -n "$port" ] && break
+  kill -0 "$pid" 2>/dev/null || { pid=; echo "caseworkd exited before listening" >&2; exit 1; }
   sleep 0.05
 done
-[ -n "$port" ] || { cat "$tmp/log" >&2; echo "caseworkd did not start" >&2; exit 1; }
+[ -n "$port" ] || { echo "caseworkd did not start within 60 s" >&2; exit 1; }
 export CASEWORK=http://127.0.0.1:$port
 
 awk '/^```sh$/ {on = 1; next} /^```$/ {on = 0} on' "$doc" > "$tmp/examples.sh"
