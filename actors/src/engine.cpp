@@ -9,6 +9,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 
 #include "actors.hpp"
+#include "casework/json_text.hpp"
 
 namespace casework {
 using namespace detail;
@@ -51,7 +52,7 @@ status restore_closures(runtime_context& rt) {
   auto text = rt.log->get_meta(closures_key);
   if (!text) return text.error().code() == errc::not_found ? status{} : status{text.error()};
   boost::json::error_code ec;
-  auto v = boost::json::parse(*text, ec);
+  auto v = parse_json(*text, ec);
   if (ec) return error(errc::storage, "recorded closures are not JSON", closures_key);
   auto closures = closures_from_json(v);
   if (!closures) return closures.error();

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <caf/all.hpp>
 
+#include "casework/json_text.hpp"
 #include "actors.hpp"
 
 namespace casework::detail {
@@ -148,7 +149,7 @@ void restore_restrictions(registry_state& st) {
   auto text = st.rt->log->get_meta(restrictions_key);
   if (!text) return;
   boost::json::error_code ec;
-  auto v = boost::json::parse(*text, ec);
+  auto v = parse_json(*text, ec);
   if (ec || !v.is_array()) {
     ++st.rt->recovery_failures;
     return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "casework/json_text.hpp"
 #include "json_reader.hpp"
 
 namespace casework {
@@ -224,7 +225,7 @@ expected<case_state> memory_event_log::load(const std::string& case_id) const {
   const auto& c = it->second;
   if (!c.derived) return fold(c.events);
   boost::json::error_code ec;
-  auto v = boost::json::parse(c.derived->snapshot, ec);
+  auto v = parse_json(c.derived->snapshot, ec);
   if (ec) return error(errc::internal, "snapshot does not parse: " + ec.message(), case_id);
   auto s = from_snapshot(std::move(v));
   if (!s) return s;

@@ -6,6 +6,8 @@
 #include <openssl/opensslv.h>
 #include <boost/json.hpp>
 
+#include "casework/json_text.hpp"
+
 namespace casework::detail {
 
 // ---- Numbers in keys ----
@@ -236,7 +238,7 @@ std::string encode_directory(const case_entry& entry, const std::vector<pending_
 namespace {
 expected<boost::json::value> parse_json(std::string_view text, const char* what) {
   boost::json::error_code ec;
-  auto v = boost::json::parse(text, ec);
+  auto v = casework::parse_json(text, ec);
   if (ec) return error(errc::storage, "is not JSON: " + ec.message(), what);
   return v;
 }

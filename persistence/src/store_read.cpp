@@ -2,6 +2,7 @@
 // the outbox (docs/storage-format.md). Each call reads one consistent state of the store (store_state.hpp).
 #include <boost/json.hpp>
 
+#include "casework/json_text.hpp"
 #include "store_state.hpp"
 
 namespace casework {
@@ -48,7 +49,7 @@ expected<std::optional<case_state>> from_stored_snapshot(const store_state& s, c
   auto snap = decode_snapshot(**value);
   if (!snap || sha256(snap->payload) != snap->payload_hash) return none;
   boost::json::error_code ec;
-  auto json = boost::json::parse(snap->payload, ec);
+  auto json = parse_json(snap->payload, ec);
   if (ec) return none;
   auto state = from_snapshot(std::move(json));
   if (!state || state->seq != snap->seq) return none;
@@ -302,7 +303,7 @@ std::vector<notification_record> rocksdb_store::notifications(std::uint64_t posi
   for (it->Seek(be64(position)); it->Valid() && out.size() < limit; it->Next()) {
     if (it->key().size() != 8) continue;
     boost::json::error_code ec;
-    auto v = boost::json::parse(it->value().ToStringView(), ec);
+    auto v = parse_json(it->value().ToStringView(), ec);
     if (ec) continue;
     auto record = notification_from_json(v);
     if (!record) continue;

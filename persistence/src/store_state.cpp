@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "casework/json_text.hpp"
+
 namespace casework::detail {
 
 error storage_error(const rocksdb::Status& s, const std::string& what) {
@@ -165,7 +167,7 @@ expected<std::optional<std::string>> store_state::get(const rocksdb::ReadOptions
 
 expected<event> decode_event(const std::string& case_id, std::uint64_t seq, std::string_view payload) {
   boost::json::error_code ec;
-  auto v = boost::json::parse(payload, ec);
+  auto v = parse_json(payload, ec);
   if (ec) return error(errc::storage, "event " + std::to_string(seq) + " is not valid JSON", case_id);
   auto e = event_from_json(std::move(v));
   if (!e) return error(errc::storage, "event " + std::to_string(seq) + ": " + e.error().to_string(), case_id);

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "casework/json_text.hpp"
 #include "store_state.hpp"
 
 namespace casework {
@@ -57,7 +58,7 @@ snapshot_check compare_snapshot(const snapshot_view& snap, const case_state& fol
   if (snapshot_text(folded) == snap.payload) return out;
   const auto replayed = to_snapshot(folded);
   boost::json::error_code ec;
-  auto json = boost::json::parse(snap.payload, ec);
+  auto json = parse_json(snap.payload, ec);
   auto stored = ec ? expected<case_state>(error(errc::storage, "not JSON")) : from_snapshot(json);
   if (!stored) {
     out.problem = "snapshot payload is not a case snapshot: " + stored.error().to_string();

@@ -8,6 +8,7 @@
 #include <rocksdb/write_batch.h>
 #include <boost/json.hpp>
 
+#include "casework/json_text.hpp"
 #include "store_state.hpp"
 
 namespace casework {
@@ -268,7 +269,7 @@ status rocksdb_store::mark_sent(const std::string& key, instant at) {
   if (!stored) return stored.error();
   if (!*stored) return error(errc::storage, "its outbox record is missing", key);
   boost::json::error_code ec;
-  auto v = boost::json::parse(**stored, ec);
+  auto v = parse_json(**stored, ec);
   auto record =
       ec ? expected<notification_record>(error(errc::storage, "not JSON")) : notification_from_json(v);
   if (!record)

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "casework/clock.hpp"
+#include "casework/json_text.hpp"
 #include "casework/metrics_exporter.hpp"
 #include "casework/time.hpp"
 
@@ -89,7 +90,7 @@ status read_config_file(const std::string& path, std::map<std::string, std::stri
   std::stringstream ss;
   ss << in.rdbuf();
   boost::system::error_code ec;
-  auto v = json::parse(ss.str(), ec);
+  auto v = parse_json(ss.str(), ec);
   if (ec || !v.is_object()) return error(errc::invalid_argument, "must be a JSON object", "--config");
   for (const auto& kv : v.get_object()) {
     std::string k(kv.key());

@@ -3,6 +3,8 @@
 
 #include <boost/json.hpp>
 
+#include "casework/json_text.hpp"
+
 namespace casework::server_detail {
 namespace json = boost::json;
 
@@ -29,17 +31,14 @@ status check_strings(const json::value& v, const std::string& path, std::size_t 
 expected<json::object> parse_object(std::string_view body, const server_limits& limits) {
   json::parse_options opt;
   opt.max_depth = limits.json_depth;
-  json::stream_parser p({}, opt);
   boost::system::error_code ec;
-  p.write(body.data(), body.size(), ec);
-  if (!ec) p.finish(ec);
+  json::value v = parse_json(body, ec, opt);
   if (ec) {
     std::string what = ec == json::error::too_deep
                            ? "JSON nested deeper than " + std::to_string(limits.json_depth) + " levels"
                            : "malformed JSON (" + ec.message() + ")";
     return error(errc::invalid_argument, what, "body");
   }
-  json::value v = p.release();
   if (!v.is_object()) return error(errc::invalid_argument, "must be a JSON object", "body");
   if (auto s = check_strings(v, "", limits.string_bytes); !s) return s.error();
   return std::move(v.get_object());

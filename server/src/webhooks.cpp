@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include "casework/json_text.hpp"
 #include "casework/time.hpp"
 
 namespace casework::server_detail {
@@ -159,7 +160,8 @@ void webhook_sender::deliver(const notification_record& n) {
   std::lock_guard<std::mutex> lock(mu_);  // one writer of the dead letters: this thread; readers lock too
   json::array dead;
   if (auto cur = meta_.get_meta(dead_key))
-    if (auto v = json::parse(*cur); v.is_array()) dead = std::move(v.get_array());
+    if (json::error_code ec; true)
+      if (auto v = parse_json(*cur, ec); !ec && v.is_array()) dead = std::move(v.get_array());
   dead.push_back(json::object{{"key", n.key},
                               {"case", n.case_id},
                               {"kind", n.kind},
@@ -212,7 +214,7 @@ expected<json::array> webhook_sender::dead_letters() const {
     return std::move(cur).error();
   }
   boost::system::error_code ec;
-  auto v = json::parse(*cur, ec);
+  auto v = parse_json(*cur, ec);
   if (ec || !v.is_array()) return error(errc::internal, "unreadable dead letters", dead_key);
   return std::move(v.get_array());
 }

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "casework/calendar_loader.hpp"
+#include "casework/json_text.hpp"
 
 namespace casework {
 namespace fs = std::filesystem;
@@ -42,13 +43,12 @@ expected<boost::json::value> read_json_file(const std::string& path) {
   boost::json::parse_options opt;
   opt.max_depth = 64;
   std::string s = text.str();
-  boost::json::stream_parser p({}, opt);
-  std::size_t n = p.write_some(s.data(), s.size(), ec);
-  if (!ec) p.finish(ec);
+  std::size_t n = 0;
+  auto doc = parse_json(s, ec, opt, {}, &n);
   if (ec)
     return error(errc::invalid_definition, "not valid JSON at byte " + std::to_string(n) + ": " + ec.message(),
                  fs::path(path).filename().string());
-  return p.release();
+  return doc;
 }
 
 expected<definition> load_definition(const std::string& path) {

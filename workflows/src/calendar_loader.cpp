@@ -17,6 +17,8 @@
 
 #include <boost/json.hpp>
 
+#include "casework/json_text.hpp"
+
 namespace casework {
 namespace {
 
@@ -37,7 +39,7 @@ expected<json::value> read_json(const fs::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   json::error_code ec;
-  json::value v = json::parse(text.str(), ec);
+  json::value v = parse_json(text.str(), ec);
   if (ec) return bad(file, "not valid JSON: " + ec.message());
   if (!v.is_array()) return bad(file, "must be an array");
   return v;
