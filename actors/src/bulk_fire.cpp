@@ -30,7 +30,8 @@ expected<staged> stage(const runtime_context& rt, const definition* def, case_st
   }
   if (!def) return error(errc::internal, "no definition " + out.after.workflow, "workflow");
   auto cal = rt.calendar.get();
-  out.derived = std::make_shared<const case_derived>(derive(out.after, pending_timers(*def, rt.ctx(*cal), out.after)));
+  out.derived = std::make_shared<const case_derived>(derive(out.after, pending_timers(*def, rt.ctx(*cal), out.after),
+                                                                rt.log->keeps_snapshots()));
   return out;
 }
 
@@ -142,7 +143,7 @@ void fire_case(runtime_context& rt, const context& ctx, std::vector<fire_request
   if (fc.events.empty()) return;
   auto timers = pending_timers(*def, ctx, s);
   fc.timers = without_tried(timers, fires);
-  fc.derived = std::make_shared<const case_derived>(derive(s, std::move(timers)));
+  fc.derived = std::make_shared<const case_derived>(derive(s, std::move(timers), rt.log->keeps_snapshots()));
   s.fields = {};
   fc.after = std::move(s);
   fc.fires = std::move(fires);

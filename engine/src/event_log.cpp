@@ -86,11 +86,11 @@ expected<case_entry> entry_from_json(const boost::json::value& v) {
   }
 }
 
-case_derived derive(const case_state& s, std::vector<pending_timer> timers) {
+case_derived derive(const case_state& s, std::vector<pending_timer> timers, bool snapshot) {
   case_derived d;
   d.entry = entry_of(s);
   d.timers = std::move(timers);
-  d.snapshot = boost::json::serialize(to_snapshot(s));
+  if (snapshot) d.snapshot = boost::json::serialize(to_snapshot(s));
   d.seq = s.seq;
   return d;
 }
@@ -222,7 +222,7 @@ expected<case_state> memory_event_log::load(const std::string& case_id) const {
   auto it = cases_.find(case_id);
   if (it == cases_.end()) return error(errc::not_found, "no such case", case_id);
   const auto& c = it->second;
-  if (!c.derived) return fold(c.events);
+  if (!c.derived || c.derived->snapshot.empty()) return fold(c.events);
   boost::json::error_code ec;
   auto v = boost::json::parse(c.derived->snapshot, ec);
   if (ec) return error(errc::internal, "snapshot does not parse: " + ec.message(), case_id);
