@@ -16,7 +16,7 @@ namespace {
 
 // The answer: the case as it stands, its pending timers (`timers` when the caller has them, as after a record,
 // whose derived values hold them) and the events just recorded.
-case_reply view(case_self self, std::vector<event> recorded = {}, const std::vector<pending_timer>* timers = nullptr) {
+case_reply view(case_self self, event_batch recorded = {}, const std::vector<pending_timer>* timers = nullptr) {
   auto& st = self->state;
   case_reply r;
   r.state = st.s;
@@ -94,7 +94,7 @@ case_state without_fields(case_state& s) {
 }
 
 // Everything that follows a durable append. Returns the batch as the supervisors got it (its events answer).
-shared_batch after_recorded(case_self self, std::vector<event> events, staged& next) {
+shared_batch after_recorded(case_self self, event_batch events, staged& next) {
   auto& st = self->state;
   auto b = std::make_shared<recorded_batch>();
   b->before = std::move(st.s);
@@ -122,12 +122,13 @@ void answer(case_self self, caf::response_promise& rp, case_result r, steady::ti
 
 // Records `events` and answers `rp` once they are in the log. Other requests wait meanwhile (await), so a
 // command never decides on a state that is about to change.
-void record(case_self self, std::vector<event> events, caf::response_promise rp, steady::time_point since,
+void record(case_self self, std::vector<event> decided, caf::response_promise rp, steady::time_point since,
             bool merged = false) {
-  if (events.empty()) {
+  if (decided.empty()) {
     answer(self, rp, case_result{view(self)}, since);
     return;
   }
+  event_batch events(std::move(decided));   // shared by the store's message, the supervisors and the answer
   auto next = stage(self, events);
   if (!next) {
     answer(self, rp, case_result{next.error()}, since);

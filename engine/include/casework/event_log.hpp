@@ -78,7 +78,7 @@ case_derived derive(const case_state& s, std::vector<pending_timer> timers, bool
 // One case's batch of events, for a group commit.
 struct case_events {
   std::string case_id;
-  std::vector<event> events;
+  event_batch events;   // shared, not copied, by the runtime, the store writer and the memory log
   std::shared_ptr<const case_derived> derived;   // null: events only (then snapshot, timers, entry unchanged)
 };
 
@@ -207,7 +207,7 @@ class memory_event_log final : public event_log {
 
  private:
   struct stored_case {
-    std::vector<event> events;
+    std::vector<event_batch> batches;   // the history, as appended (the runtime's batches, shared)
     std::shared_ptr<const case_derived> derived;
   };
   using timer_key = std::tuple<std::int64_t, std::string, std::string>;   // (due ms, case, timer)
