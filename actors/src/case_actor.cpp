@@ -120,8 +120,30 @@ void answer(case_self self, caf::response_promise& rp, case_result r, steady::ti
   rp.deliver(std::move(r));
 }
 
+// What follows the append of `events` (`st`: its outcome): the answer, and after a record everything
+// after_recorded does.
+void appended(case_self self, const status& st, event_batch events, staged& next, caf::response_promise& rp,
+              steady::time_point since, bool merged) {
+  self->state.recording = false;
+  if (!st.ok()) {
+    answer(self, rp, case_result{st.error()}, since);
+    if (self->state.s.seq == 0) {   // a new case whose creation was not recorded: it does not exist
+      self->send(self->state.refs->registry, down_atom::value, self->state.s.id, false);
+      self->quit();
+    }
+    park(self);
+    return;
+  }
+  auto batch = after_recorded(self, std::move(events), next);
+  auto r = view(self, batch->events, &next.derived->timers);
+  r.merged = merged;
+  answer(self, rp, case_result{std::move(r)}, since);
+  park(self);
+}
+
 // Records `events` and answers `rp` once they are in the log. Other requests wait meanwhile (await), so a
-// command never decides on a state that is about to change.
+// command never decides on a state that is about to change. A log that appends in memory (append_in_place) is
+// appended to here, on the case's thread, without the store writer's round trip.
 void record(case_self self, std::vector<event> decided, caf::response_promise rp, steady::time_point since,
             bool merged = false) {
   if (decided.empty()) {
@@ -134,28 +156,18 @@ void record(case_self self, std::vector<event> decided, caf::response_promise rp
     answer(self, rp, case_result{next.error()}, since);
     return;
   }
+  auto& rt = *self->state.rt;
+  if (rt.append_in_place) {
+    auto st = append_now(rt, {case_events{self->state.s.id, events, next->derived}});
+    appended(self, st, std::move(events), *next, rp, since, merged);
+    return;
+  }
   auto staged_state = std::make_shared<staged>(std::move(*next));
   self->state.recording = true;
   self->request(self->state.refs->store, caf::infinite, append_atom::value,
                 case_events{self->state.s.id, events, staged_state->derived})
       .await(
-          [=](status& st) mutable {
-            self->state.recording = false;
-            if (!st.ok()) {
-              answer(self, rp, case_result{st.error()}, since);
-              if (self->state.s.seq == 0) {   // a new case whose creation was not recorded: it does not exist
-                self->send(self->state.refs->registry, down_atom::value, self->state.s.id, false);
-                self->quit();
-              }
-              park(self);
-              return;
-            }
-            auto batch = after_recorded(self, std::move(events), *staged_state);
-            auto r = view(self, batch->events, &staged_state->derived->timers);
-            r.merged = merged;
-            answer(self, rp, case_result{std::move(r)}, since);
-            park(self);
-          },
+          [=](status& st) mutable { appended(self, st, std::move(events), *staged_state, rp, since, merged); },
           [=](caf::error& err) mutable {
             self->state.recording = false;
             answer(self, rp,

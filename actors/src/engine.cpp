@@ -132,6 +132,7 @@ expected<std::unique_ptr<engine>> engine::open(engine_options options) {
     case clock_mode::deterministic: clk = std::make_shared<caf_test_clock>(p->sys.clock(), options.start); break;
   }
   p->rt = std::make_shared<runtime_context>(options.rules, std::move(clk), options.log, options);
+  p->rt->append_in_place = dynamic_cast<const memory_event_log*>(options.log.get()) != nullptr;
   if (auto restored = restore_closures(*p->rt); !restored.ok()) return restored.error();
   auto& rt = p->rt;
   // Taken before any new event: the figures recount folds exactly what was recorded before this open.
