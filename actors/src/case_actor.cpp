@@ -34,9 +34,11 @@ case_reply view(case_self self, event_batch recorded = {}, const std::vector<pen
 // allocation instead of ~1,000 of parsed objects, keys, vector entries and strings, in each active actor. Not
 // while a record is in flight: its answer needs them. Packing and unpacking them once per request is the
 // price. A deadline is packed as [name, at (ms since the epoch), calendar_version, basis, rule].
-void park(case_self self) {
+// With `reply`, the fields and deadlines go there once packed instead of being destroyed (an answer needs them:
+// no copy), and park returns whether they did.
+bool park(case_self self, case_state* reply = nullptr) {
   auto& st = self->state;
-  if (st.recording || !st.parked.empty() || (st.s.fields.empty() && st.s.deadlines.empty())) return;
+  if (st.recording || !st.parked.empty() || (st.s.fields.empty() && st.s.deadlines.empty())) return false;
   boost::json::object idle;
   if (!st.s.deadlines.empty()) {
     boost::json::array dl;
@@ -49,7 +51,12 @@ void park(case_self self) {
   if (!st.s.fields.empty()) idle["fields"] = std::move(st.s.fields);
   st.parked = packed_json::pack(idle);
   st.s.fields = boost::json::object{};
+  if (reply) {
+    if (auto* f = idle.if_contains("fields")) reply->fields = std::move(f->get_object());
+    reply->deadlines = std::move(st.s.deadlines);
+  }
   st.s.deadlines = {};
+  return true;
 }
 
 // The fields and deadlines back in the state, before a request reads or changes it.
@@ -135,10 +142,25 @@ void appended(case_self self, const status& st, event_batch events, staged& next
     return;
   }
   auto batch = after_recorded(self, std::move(events), next);
-  auto r = view(self, batch->events, &next.derived->timers);
+  auto& s = self->state.s;
+  case_reply r;
+  {   // the state but its fields and deadlines, which park hands over once packed
+    boost::json::object fields = std::move(s.fields);
+    auto deadlines = std::move(s.deadlines);
+    s.fields = {};
+    s.deadlines = {};
+    r.state = s;
+    s.fields = std::move(fields);
+    s.deadlines = std::move(deadlines);
+  }
+  if (!park(self, &r.state)) {
+    r.state.fields = s.fields;
+    r.state.deadlines = s.deadlines;
+  }
+  r.timers = next.derived->timers;
+  r.recorded = batch->events;
   r.merged = merged;
   answer(self, rp, case_result{std::move(r)}, since);
-  park(self);
 }
 
 // Records `events` and answers `rp` once they are in the log. Other requests wait meanwhile (await), so a

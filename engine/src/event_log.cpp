@@ -175,6 +175,8 @@ status memory_event_log::append(const std::string& case_id, const std::vector<ev
 }
 
 status memory_event_log::append_group(const std::vector<case_events>& batches) {
+  std::vector<std::vector<notification_record>> outbox(batches.size());   // read from the batches before the lock
+  for (std::size_t k = 0; k < batches.size(); ++k) outbox[k] = notifications_of(batches[k].case_id, batches[k].events);
   std::lock_guard<std::mutex> lock(mu_);
   std::unordered_map<std::string, std::uint64_t> last;   // staged tails: a case may appear twice
   for (const auto& b : batches) {
@@ -193,7 +195,8 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
                      b.case_id + ".seq");
     last[b.case_id] = b.events.back().seq;
   }
-  for (const auto& b : batches) {
+  for (std::size_t k = 0; k < batches.size(); ++k) {
+    const auto& b = batches[k];
     if (b.events.empty()) continue;
     auto& c = cases_[b.case_id];
     c.batches.push_back(b.events);
@@ -208,7 +211,7 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
         findings_[{to_unix_ms(b.derived->entry.closed_at), b.case_id}] = b.derived->entry;
       c.derived = b.derived;
     }
-    for (auto& r : notifications_of(b.case_id, b.events)) {
+    for (auto& r : outbox[k]) {
       if (outbox_keys_.count(r.key)) {
         ++duplicates_;
         continue;
