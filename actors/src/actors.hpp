@@ -48,6 +48,8 @@ struct staged {
 };
 expected<staged> stage(const runtime_context& rt, const definition* def, case_state from,
                        const std::vector<event>& events);
+// The same for a state the interpreter already folded the events into (decide's and fire_timer's `after`).
+staged stage_folded(const runtime_context& rt, const definition& def, case_state after);
 
 // What every recorded batch tells the rest of the runtime, sent by `self` (a case actor or a fire worker): the
 // notifier its new notification records, the supervisor(s) of the case's agency before and after, the

@@ -29,10 +29,14 @@ expected<staged> stage(const runtime_context& rt, const definition* def, case_st
     def = found.get();
   }
   if (!def) return error(errc::internal, "no definition " + out.after.workflow, "workflow");
+  return stage_folded(rt, *def, std::move(out.after));
+}
+
+staged stage_folded(const runtime_context& rt, const definition& def, case_state after) {
   auto cal = rt.calendar.get();
-  out.derived = std::make_shared<const case_derived>(derive(out.after, pending_timers(*def, rt.ctx(*cal), out.after),
-                                                                rt.log->keeps_snapshots()));
-  return out;
+  auto timers = pending_timers(def, rt.ctx(*cal), after);
+  auto derived = std::make_shared<const case_derived>(derive(after, std::move(timers), rt.log->keeps_snapshots()));
+  return staged{std::move(after), std::move(derived)};
 }
 
 namespace {

@@ -167,13 +167,16 @@ void appended(case_self self, const status& st, event_batch events, staged& next
 // command never decides on a state that is about to change. A log that appends in memory (append_in_place) is
 // appended to here, on the case's thread, without the store writer's round trip.
 void record(case_self self, std::vector<event> decided, caf::response_promise rp, steady::time_point since,
-            bool merged = false) {
+            bool merged = false, case_state* folded = nullptr) {
   if (decided.empty()) {
     answer(self, rp, case_result{view(self)}, since);
     return;
   }
   event_batch events(std::move(decided));   // shared by the store's message, the supervisors and the answer
-  auto next = stage(self, events);
+  // `folded` (a command's, a fire's): the state the interpreter folded the events into, taken as the state after
+  // them instead of applying them to another copy of the case's.
+  auto next = folded ? expected<staged>{stage_folded(*self->state.rt, *self->state.def, std::move(*folded))}
+                     : stage(self, events);
   if (!next) {
     answer(self, rp, case_result{next.error()}, since);
     return;
@@ -302,9 +305,10 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         auto cal = s.rt->calendar.get();
         auto since = steady::now();
         unpark(self);
-        auto events = decide(*s.def, s.rt->ctx(*cal), s.s, cmd, s.rt->clk->now());
+        case_state after;
+        auto events = decide(*s.def, s.rt->ctx(*cal), s.s, cmd, s.rt->clk->now(), &after);
         if (!events) answer(self, rp, case_result{std::move(events).error()}, since);
-        else record(self, std::move(*events), rp, since, cmd.name == "add-report");
+        else record(self, std::move(*events), rp, since, cmd.name == "add-report", &after);
         park(self);
         return rp;
       },
@@ -329,9 +333,10 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         auto since = steady::now();
         auto now = std::max(s.rt->clk->now(), f.due);
         unpark(self);
-        auto events = fire_timer(*s.def, s.rt->ctx(*cal), s.s, f.timer, f.due, now);
+        case_state after;
+        auto events = fire_timer(*s.def, s.rt->ctx(*cal), s.s, f.timer, f.due, now, &after);
         if (events) s.rt->health.fired(std::chrono::duration<double>(now - f.due).count());
-        if (events) record(self, std::move(*events), rp, since);
+        if (events) record(self, std::move(*events), rp, since, false, &after);
         else if (events.error().code() == errc::failed_precondition) rp.deliver(case_result{view(self)});  // stale
         else rp.deliver(case_result{std::move(events).error()});
         touch(self);
