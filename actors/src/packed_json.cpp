@@ -142,11 +142,13 @@ struct reader {
 
 }  // namespace
 
-packed_json packed_json::pack(const json::object& o) {
+packed_json packed_json::pack(const json::object& o, std::string_view tail) {
   packed_json out;
-  if (o.empty()) return out;
+  if (o.empty() && tail.empty()) return out;
   std::string body;
+  body.reserve(256 + tail.size());
   put_object(body, o);
+  body.append(tail.data(), tail.size());
   auto n = static_cast<std::uint32_t>(body.size());
   out.bytes_.reset(new unsigned char[sizeof n + body.size()]);
   std::memcpy(out.bytes_.get(), &n, sizeof n);
@@ -161,10 +163,13 @@ std::size_t packed_json::size() const noexcept {
   return sizeof n + n;
 }
 
-json::object packed_json::unpack() const {
+json::object packed_json::unpack(std::string_view* tail) const {
+  if (tail) *tail = {};
   if (!bytes_) return {};
   reader r{bytes_.get() + sizeof(std::uint32_t), bytes_.get() + size()};
-  return r.object();
+  auto o = r.object();
+  if (tail) *tail = std::string_view(reinterpret_cast<const char*>(r.p), static_cast<std::size_t>(r.end - r.p));
+  return o;
 }
 
 }  // namespace casework::detail

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
 
 #include <boost/json/object.hpp>
 
@@ -16,10 +17,12 @@ namespace casework::detail {
 class packed_json {
  public:
   packed_json() = default;
-  // Packs `o`; an empty object packs to nothing (empty()).
-  static packed_json pack(const boost::json::object& o);
-  // The object as it was packed (an empty one when empty()).
-  boost::json::object unpack() const;
+  // Packs `o`, then `tail`: bytes the caller encodes itself (an idle case's deadlines). An empty object without
+  // a tail packs to nothing (empty()).
+  static packed_json pack(const boost::json::object& o, std::string_view tail = {});
+  // The object as it was packed (an empty one when empty()); `tail`, when given, is set to the packed tail
+  // (valid as long as this packed_json).
+  boost::json::object unpack(std::string_view* tail = nullptr) const;
   bool empty() const noexcept { return !bytes_; }
   std::size_t size() const noexcept;   // bytes held
 
