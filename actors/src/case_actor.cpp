@@ -1,7 +1,6 @@
 // The case actor: one per active case. It runs commands and timers through the pure interpreter, has the
 // store writer record the events, and only then answers, folds the events into its state, reschedules its
 // timers and tells the registry, its supervisor(s) and the notifier.
-#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -30,58 +29,6 @@ case_reply view(case_self self, event_batch recorded = {}, const std::vector<pen
   }
   r.recorded = std::move(recorded);
   return r;
-}
-
-// An idle case's deadlines, as the tail of its packed fields: per deadline its name, at (the instant's count),
-// calendar_version, basis and rule; strings as a 4-byte length and their bytes.
-void put_text(std::string& out, const std::string& s) {
-  auto n = static_cast<std::uint32_t>(s.size());
-  out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  out.append(s);
-}
-
-template <class T>
-void put_raw(std::string& out, T x) {
-  out.append(reinterpret_cast<const char*>(&x), sizeof x);
-}
-
-std::string pack_deadlines(const flat_map<std::string, deadline>& all) {
-  std::string out;
-  for (const auto& [name, d] : all) {
-    put_text(out, name);
-    put_raw(out, d.at.time_since_epoch().count());
-    put_raw(out, d.calendar_version);
-    put_text(out, d.basis);
-    put_text(out, d.rule);
-  }
-  return out;
-}
-
-template <class T>
-T take_raw(std::string_view& in) {
-  T x;
-  std::memcpy(&x, in.data(), sizeof x);
-  in.remove_prefix(sizeof x);
-  return x;
-}
-
-std::string take_text(std::string_view& in) {
-  auto n = take_raw<std::uint32_t>(in);
-  std::string s(in.substr(0, n));
-  in.remove_prefix(n);
-  return s;
-}
-
-void unpack_deadlines(std::string_view in, flat_map<std::string, deadline>& out) {
-  while (!in.empty()) {
-    auto name = take_text(in);
-    deadline d;
-    d.at = instant(duration(take_raw<duration::rep>(in)));
-    d.calendar_version = take_raw<std::uint64_t>(in);
-    d.basis = take_text(in);
-    d.rule = take_text(in);
-    out.emplace(std::move(name), std::move(d));
-  }
 }
 
 // An idle case keeps its fields and deadlines packed (actors.hpp, parked): for a report, ~500 bytes in one

@@ -8,9 +8,12 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include <boost/json/object.hpp>
+
+#include "casework/case.hpp"
 
 namespace casework::detail {
 
@@ -29,5 +32,11 @@ class packed_json {
  private:
   std::unique_ptr<unsigned char[]> bytes_;   // a 4-byte length, then the object
 };
+
+// An idle case's deadlines as bytes, the tail of its packed fields (no JSON value per deadline): per deadline
+// its name, at (the instant's count), calendar_version, basis and rule; strings as a 4-byte length and their
+// bytes. unpack_deadlines adds what pack_deadlines wrote to `out`.
+std::string pack_deadlines(const flat_map<std::string, deadline>& all);
+void unpack_deadlines(std::string_view in, flat_map<std::string, deadline>& out);
 
 }  // namespace casework::detail
