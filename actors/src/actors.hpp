@@ -48,6 +48,8 @@ struct staged {
 };
 expected<staged> stage(const runtime_context& rt, const definition* def, case_state from,
                        const std::vector<event>& events);
+// The same for a state the interpreter already folded the events into (decide's and fire_timer's `after`).
+staged stage_folded(const runtime_context& rt, const definition& def, case_state after);
 
 // What every recorded batch tells the rest of the runtime, sent by `self` (a case actor or a fire worker): the
 // notifier its new notification records, the supervisor(s) of the case's agency before and after, the
@@ -157,6 +159,10 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
 
 caf::behavior timer_service_actor(caf::stateful_actor<timer_service_state>* self,
                                   std::shared_ptr<runtime_context> rt, caf::actor registry);
+
+// Appends `batches` to the log in one append_group, counted in the store's figures and health (the store
+// writer's append; case actors call it themselves when runtime_context::append_in_place).
+status append_now(runtime_context& rt, const std::vector<case_events>& batches);
 
 caf::behavior store_writer_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt);
 void group_writer_actor(caf::blocking_actor* self, std::shared_ptr<runtime_context> rt);

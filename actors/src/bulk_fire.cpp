@@ -29,9 +29,14 @@ expected<staged> stage(const runtime_context& rt, const definition* def, case_st
     def = found.get();
   }
   if (!def) return error(errc::internal, "no definition " + out.after.workflow, "workflow");
+  return stage_folded(rt, *def, std::move(out.after));
+}
+
+staged stage_folded(const runtime_context& rt, const definition& def, case_state after) {
   auto cal = rt.calendar.get();
-  out.derived = std::make_shared<const case_derived>(derive(out.after, pending_timers(*def, rt.ctx(*cal), out.after)));
-  return out;
+  auto timers = pending_timers(def, rt.ctx(*cal), after);
+  auto derived = std::make_shared<const case_derived>(derive(after, std::move(timers), rt.log->keeps_snapshots()));
+  return staged{std::move(after), std::move(derived)};
 }
 
 namespace {
@@ -67,7 +72,7 @@ struct fired_case {
   std::size_t recorded_fires = 0;   // fires that produced events (each counts as a command in the health figures)
   case_state before;                // without fields: what the supervisors read
   case_state after;
-  std::vector<event> events;
+  event_batch events;
   std::shared_ptr<const case_derived> derived;
   std::vector<pending_timer> timers;   // for the timer service: derived->timers but those this page tried
 };
@@ -122,6 +127,7 @@ void fire_case(runtime_context& rt, const context& ctx, std::vector<fire_request
     return;
   }
   fired_case fc;
+  std::vector<event> recorded;
   case_state s = std::move(*loaded);
   for (const auto& f : fires) {
     auto now = std::max(rt.clk->now(), f.due);
@@ -129,20 +135,21 @@ void fire_case(runtime_context& rt, const context& ctx, std::vector<fire_request
     if (!events) continue;   // stale (failed_precondition: the case moved on), or refused, as a case actor does
     if (events->empty()) continue;
     rt.health.fired(std::chrono::duration<double>(now - f.due).count());
-    if (fc.events.empty()) fc.before = without_fields(s);
+    if (recorded.empty()) fc.before = without_fields(s);
     for (auto& e : *events) {
       if (auto applied = apply(s, e); !applied.ok()) {   // the interpreter's own events always apply
         rt.health.command(0, false);
         return;
       }
-      fc.events.push_back(std::move(e));
+      recorded.push_back(std::move(e));
     }
     ++fc.recorded_fires;
   }
-  if (fc.events.empty()) return;
+  if (recorded.empty()) return;
+  fc.events = std::move(recorded);
   auto timers = pending_timers(*def, ctx, s);
   fc.timers = without_tried(timers, fires);
-  fc.derived = std::make_shared<const case_derived>(derive(s, std::move(timers)));
+  fc.derived = std::make_shared<const case_derived>(derive(s, std::move(timers), rt.log->keeps_snapshots()));
   s.fields = {};
   fc.after = std::move(s);
   fc.fires = std::move(fires);

@@ -1,6 +1,7 @@
 // The case actor: one per active case. It runs commands and timers through the pure interpreter, has the
 // store writer record the events, and only then answers, folds the events into its state, reschedules its
 // timers and tells the registry, its supervisor(s) and the notifier.
+#include <string_view>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -16,7 +17,7 @@ namespace {
 
 // The answer: the case as it stands, its pending timers (`timers` when the caller has them, as after a record,
 // whose derived values hold them) and the events just recorded.
-case_reply view(case_self self, std::vector<event> recorded = {}, const std::vector<pending_timer>* timers = nullptr) {
+case_reply view(case_self self, event_batch recorded = {}, const std::vector<pending_timer>* timers = nullptr) {
   auto& st = self->state;
   case_reply r;
   r.state = st.s;
@@ -33,45 +34,30 @@ case_reply view(case_self self, std::vector<event> recorded = {}, const std::vec
 // An idle case keeps its fields and deadlines packed (actors.hpp, parked): for a report, ~500 bytes in one
 // allocation instead of ~1,000 of parsed objects, keys, vector entries and strings, in each active actor. Not
 // while a record is in flight: its answer needs them. Packing and unpacking them once per request is the
-// price. A deadline is packed as [name, at (ms since the epoch), calendar_version, basis, rule].
-void park(case_self self) {
+// price. The deadlines are the packed object's tail (pack_deadlines), not JSON: no JSON value per deadline.
+// With `reply`, the fields and deadlines go there once packed instead of being destroyed (an answer needs them:
+// no copy), and park returns whether they did.
+bool park(case_self self, case_state* reply = nullptr) {
   auto& st = self->state;
-  if (st.recording || !st.parked.empty() || (st.s.fields.empty() && st.s.deadlines.empty())) return;
-  boost::json::object idle;
-  if (!st.s.deadlines.empty()) {
-    boost::json::array dl;
-    dl.reserve(st.s.deadlines.size());
-    for (const auto& [name, d] : st.s.deadlines)
-      dl.push_back(boost::json::array{boost::json::string(name), d.at.time_since_epoch().count(),
-                                      d.calendar_version, boost::json::string(d.basis), boost::json::string(d.rule)});
-    idle["deadlines"] = std::move(dl);
+  if (st.recording || !st.parked.empty() || (st.s.fields.empty() && st.s.deadlines.empty())) return false;
+  st.parked = packed_json::pack(st.s.fields, pack_deadlines(st.s.deadlines));
+  if (reply) {
+    reply->fields = std::move(st.s.fields);
+    reply->deadlines = std::move(st.s.deadlines);
   }
-  if (!st.s.fields.empty()) idle["fields"] = std::move(st.s.fields);
-  st.parked = packed_json::pack(idle);
   st.s.fields = boost::json::object{};
   st.s.deadlines = {};
+  return true;
 }
 
 // The fields and deadlines back in the state, before a request reads or changes it.
 void unpark(case_self self) {
   auto& st = self->state;
   if (st.parked.empty()) return;
-  auto idle = st.parked.unpack();
+  std::string_view deadlines;
+  st.s.fields = st.parked.unpack(&deadlines);
+  unpack_deadlines(deadlines, st.s.deadlines);
   st.parked = packed_json{};
-  if (auto* f = idle.if_contains("fields")) st.s.fields = std::move(f->get_object());
-  if (auto* dl = idle.if_contains("deadlines")) {
-    const auto& all = dl->get_array();
-    st.s.deadlines.reserve(all.size());
-    for (const auto& x : all) {
-      const auto& e = x.get_array();
-      deadline d;
-      d.at = instant(duration(e[1].get_int64()));
-      d.calendar_version = e[2].get_uint64();
-      d.basis = std::string(e[3].get_string());
-      d.rule = std::string(e[4].get_string());
-      st.s.deadlines.emplace(std::string(e[0].get_string()), std::move(d));
-    }
-  }
 }
 
 expected<staged> stage(case_self self, const std::vector<event>& events) {
@@ -94,7 +80,7 @@ case_state without_fields(case_state& s) {
 }
 
 // Everything that follows a durable append. Returns the batch as the supervisors got it (its events answer).
-shared_batch after_recorded(case_self self, std::vector<event> events, staged& next) {
+shared_batch after_recorded(case_self self, event_batch events, staged& next) {
   auto& st = self->state;
   auto b = std::make_shared<recorded_batch>();
   b->before = std::move(st.s);
@@ -120,17 +106,64 @@ void answer(case_self self, caf::response_promise& rp, case_result r, steady::ti
   rp.deliver(std::move(r));
 }
 
+// What follows the append of `events` (`st`: its outcome): the answer, and after a record everything
+// after_recorded does.
+void appended(case_self self, const status& st, event_batch events, staged& next, caf::response_promise& rp,
+              steady::time_point since, bool merged) {
+  self->state.recording = false;
+  if (!st.ok()) {
+    answer(self, rp, case_result{st.error()}, since);
+    if (self->state.s.seq == 0) {   // a new case whose creation was not recorded: it does not exist
+      self->send(self->state.refs->registry, down_atom::value, self->state.s.id, false);
+      self->quit();
+    }
+    park(self);
+    return;
+  }
+  auto batch = after_recorded(self, std::move(events), next);
+  auto& s = self->state.s;
+  case_reply r;
+  {   // the state but its fields and deadlines, which park hands over once packed
+    boost::json::object fields = std::move(s.fields);
+    auto deadlines = std::move(s.deadlines);
+    s.fields = {};
+    s.deadlines = {};
+    r.state = s;
+    s.fields = std::move(fields);
+    s.deadlines = std::move(deadlines);
+  }
+  if (!park(self, &r.state)) {
+    r.state.fields = s.fields;
+    r.state.deadlines = s.deadlines;
+  }
+  r.timers = next.derived->timers;
+  r.recorded = batch->events;
+  r.merged = merged;
+  answer(self, rp, case_result{std::move(r)}, since);
+}
+
 // Records `events` and answers `rp` once they are in the log. Other requests wait meanwhile (await), so a
-// command never decides on a state that is about to change.
-void record(case_self self, std::vector<event> events, caf::response_promise rp, steady::time_point since,
-            bool merged = false) {
-  if (events.empty()) {
+// command never decides on a state that is about to change. A log that appends in memory (append_in_place) is
+// appended to here, on the case's thread, without the store writer's round trip.
+void record(case_self self, std::vector<event> decided, caf::response_promise rp, steady::time_point since,
+            bool merged = false, case_state* folded = nullptr) {
+  if (decided.empty()) {
     answer(self, rp, case_result{view(self)}, since);
     return;
   }
-  auto next = stage(self, events);
+  event_batch events(std::move(decided));   // shared by the store's message, the supervisors and the answer
+  // `folded` (a command's, a fire's): the state the interpreter folded the events into, taken as the state after
+  // them instead of applying them to another copy of the case's.
+  auto next = folded ? expected<staged>{stage_folded(*self->state.rt, *self->state.def, std::move(*folded))}
+                     : stage(self, events);
   if (!next) {
     answer(self, rp, case_result{next.error()}, since);
+    return;
+  }
+  auto& rt = *self->state.rt;
+  if (rt.append_in_place) {
+    auto st = append_now(rt, {case_events{self->state.s.id, events, next->derived}});
+    appended(self, st, std::move(events), *next, rp, since, merged);
     return;
   }
   auto staged_state = std::make_shared<staged>(std::move(*next));
@@ -138,23 +171,7 @@ void record(case_self self, std::vector<event> events, caf::response_promise rp,
   self->request(self->state.refs->store, caf::infinite, append_atom::value,
                 case_events{self->state.s.id, events, staged_state->derived})
       .await(
-          [=](status& st) mutable {
-            self->state.recording = false;
-            if (!st.ok()) {
-              answer(self, rp, case_result{st.error()}, since);
-              if (self->state.s.seq == 0) {   // a new case whose creation was not recorded: it does not exist
-                self->send(self->state.refs->registry, down_atom::value, self->state.s.id, false);
-                self->quit();
-              }
-              park(self);
-              return;
-            }
-            auto batch = after_recorded(self, std::move(events), *staged_state);
-            auto r = view(self, batch->events, &staged_state->derived->timers);
-            r.merged = merged;
-            answer(self, rp, case_result{std::move(r)}, since);
-            park(self);
-          },
+          [=](status& st) mutable { appended(self, st, std::move(events), *staged_state, rp, since, merged); },
           [=](caf::error& err) mutable {
             self->state.recording = false;
             answer(self, rp,
@@ -267,9 +284,10 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         auto cal = s.rt->calendar.get();
         auto since = steady::now();
         unpark(self);
-        auto events = decide(*s.def, s.rt->ctx(*cal), s.s, cmd, s.rt->clk->now());
+        case_state after;
+        auto events = decide(*s.def, s.rt->ctx(*cal), s.s, cmd, s.rt->clk->now(), &after);
         if (!events) answer(self, rp, case_result{std::move(events).error()}, since);
-        else record(self, std::move(*events), rp, since, cmd.name == "add-report");
+        else record(self, std::move(*events), rp, since, cmd.name == "add-report", &after);
         park(self);
         return rp;
       },
@@ -294,9 +312,10 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         auto since = steady::now();
         auto now = std::max(s.rt->clk->now(), f.due);
         unpark(self);
-        auto events = fire_timer(*s.def, s.rt->ctx(*cal), s.s, f.timer, f.due, now);
+        case_state after;
+        auto events = fire_timer(*s.def, s.rt->ctx(*cal), s.s, f.timer, f.due, now, &after);
         if (events) s.rt->health.fired(std::chrono::duration<double>(now - f.due).count());
-        if (events) record(self, std::move(*events), rp, since);
+        if (events) record(self, std::move(*events), rp, since, false, &after);
         else if (events.error().code() == errc::failed_precondition) rp.deliver(case_result{view(self)});  // stale
         else rp.deliver(case_result{std::move(events).error()});
         touch(self);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <tuple>
 
 #include <boost/json.hpp>
 #include <caf/all.hpp>
@@ -109,8 +110,10 @@ struct engine::impl {
     auto slot = std::make_shared<answer_slot<T>>();
     auto f = slot->promise.get_future();
     const auto& gateway = gateways[next_gateway.fetch_add(1, std::memory_order_relaxed) % gateways.size()];
-    caf::anon_send(gateway, request_fn{[=](caf::event_based_actor* self) {
-      self->request(dest, caf::infinite, xs...)
+    // The arguments are moved into the request (a gateway runs each request_fn once).
+    auto args = std::make_tuple(std::move(xs)...);
+    caf::anon_send(gateway, request_fn{[=, args = std::move(args)](caf::event_based_actor* self) mutable {
+      std::apply([&](auto&... x) { return self->request(dest, caf::infinite, std::move(x)...); }, args)
           .then([=](T& r) { slot->keep(std::move(r)); },
                 [=](caf::error& e) {
                   slot->keep(T{error(errc::unavailable, "no answer: " + self->system().render(e), "engine")});
@@ -133,6 +136,7 @@ expected<std::unique_ptr<engine>> engine::open(engine_options options) {
     case clock_mode::deterministic: clk = std::make_shared<caf_test_clock>(p->sys.clock(), options.start); break;
   }
   p->rt = std::make_shared<runtime_context>(options.rules, std::move(clk), options.log, options);
+  p->rt->append_in_place = dynamic_cast<const memory_event_log*>(options.log.get()) != nullptr;
   if (auto restored = restore_closures(*p->rt); !restored.ok()) return restored.error();
   auto& rt = p->rt;
   // Taken before any new event: the figures recount folds exactly what was recorded before this open.

@@ -35,7 +35,7 @@ struct fire_request {
 struct recorded_batch {
   case_state before;
   case_state after;
-  std::vector<event> events;
+  event_batch events;   // the very batch the log recorded and the answer carries
 };
 // A case's recorded batch as its supervisor(s) receive it: built once and shared (a case that changes agency
 // tells two supervisors), never copied into a mailbox.

@@ -142,11 +142,13 @@ struct reader {
 
 }  // namespace
 
-packed_json packed_json::pack(const json::object& o) {
+packed_json packed_json::pack(const json::object& o, std::string_view tail) {
   packed_json out;
-  if (o.empty()) return out;
+  if (o.empty() && tail.empty()) return out;
   std::string body;
+  body.reserve(256 + tail.size());
   put_object(body, o);
+  body.append(tail.data(), tail.size());
   auto n = static_cast<std::uint32_t>(body.size());
   out.bytes_.reset(new unsigned char[sizeof n + body.size()]);
   std::memcpy(out.bytes_.get(), &n, sizeof n);
@@ -161,10 +163,71 @@ std::size_t packed_json::size() const noexcept {
   return sizeof n + n;
 }
 
-json::object packed_json::unpack() const {
+json::object packed_json::unpack(std::string_view* tail) const {
+  if (tail) *tail = {};
   if (!bytes_) return {};
   reader r{bytes_.get() + sizeof(std::uint32_t), bytes_.get() + size()};
-  return r.object();
+  auto o = r.object();
+  if (tail) *tail = std::string_view(reinterpret_cast<const char*>(r.p), static_cast<std::size_t>(r.end - r.p));
+  return o;
+}
+
+// ---- an idle case's deadlines ----
+
+namespace {
+
+void put_length_text(std::string& out, const std::string& s) {
+  auto n = static_cast<std::uint32_t>(s.size());
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  out.append(s);
+}
+
+template <class T>
+void put_fixed(std::string& out, T x) {
+  out.append(reinterpret_cast<const char*>(&x), sizeof x);
+}
+
+template <class T>
+T take_fixed(std::string_view& in) {
+  if (in.size() < sizeof(T)) throw std::logic_error("packed deadlines: truncated");
+  T x;
+  std::memcpy(&x, in.data(), sizeof x);
+  in.remove_prefix(sizeof x);
+  return x;
+}
+
+std::string take_length_text(std::string_view& in) {
+  auto n = take_fixed<std::uint32_t>(in);
+  if (in.size() < n) throw std::logic_error("packed deadlines: truncated");
+  std::string s(in.substr(0, n));
+  in.remove_prefix(n);
+  return s;
+}
+
+}  // namespace
+
+std::string pack_deadlines(const flat_map<std::string, deadline>& all) {
+  std::string out;
+  for (const auto& [name, d] : all) {
+    put_length_text(out, name);
+    put_fixed(out, d.at.time_since_epoch().count());
+    put_fixed(out, d.calendar_version);
+    put_length_text(out, d.basis);
+    put_length_text(out, d.rule);
+  }
+  return out;
+}
+
+void unpack_deadlines(std::string_view in, flat_map<std::string, deadline>& out) {
+  while (!in.empty()) {
+    auto name = take_length_text(in);
+    deadline d;
+    d.at = instant(duration(take_fixed<duration::rep>(in)));
+    d.calendar_version = take_fixed<std::uint64_t>(in);
+    d.basis = take_length_text(in);
+    d.rule = take_length_text(in);
+    out.emplace(std::move(name), std::move(d));
+  }
 }
 
 }  // namespace casework::detail

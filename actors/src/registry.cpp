@@ -62,22 +62,25 @@ void count_delegated(registry_state& st, const std::string& id) {
 }
 
 // Hands the request `rp` answers to the actor of `id`.
+// The request's arguments are moved into the delegated message; copied only when they must wait for a lease.
 template <class... Ts>
-void forward_into(registry_self self, caf::response_promise& rp, const std::string& id, Ts... xs) {
-  if (wait_for_lease(self, id, [=]() mutable { forward_into(self, rp, id, xs...); })) return;
+void forward_into(registry_self self, caf::response_promise& rp, const std::string& id, Ts&&... xs) {
+  if (self->state.leased.count(id) &&
+      wait_for_lease(self, id, [=]() mutable { forward_into(self, rp, id, xs...); }))
+    return;
   auto a = find_or_activate(self, id);
   if (!a) {
     rp.deliver(case_result{error(errc::not_found, "no such case", "case " + id)});
     return;
   }
   count_delegated(self->state, id);
-  rp.delegate(a, xs...);
+  rp.delegate(a, std::forward<Ts>(xs)...);
 }
 
 template <class... Ts>
 caf::response_promise forward(registry_self self, const std::string& id, Ts... xs) {
   auto rp = self->make_response_promise();
-  forward_into(self, rp, id, xs...);
+  forward_into(self, rp, id, std::move(xs)...);
   return rp;
 }
 

@@ -101,6 +101,10 @@ struct runtime_context {
   std::atomic<std::size_t> pending_timers{0};      // in the timer service's index
   std::atomic<std::uint64_t> store_writes{0};    // synced writes to the log
   std::atomic<std::uint64_t> store_batches{0};   // case batches they carried (group commit: batches >= writes)
+  // The log appends in memory (memory_event_log): case actors append their batches themselves instead of through
+  // the store writer's thread, whose group commit saves nothing without a synced write (two thread hand-offs
+  // per command).
+  bool append_in_place = false;
 
   context ctx(const business_calendar& cal) const { return context{cal, rules->items, rules->people}; }
   std::shared_ptr<const definition> def(const std::string& workflow, int version) const {

@@ -28,7 +28,9 @@ struct pending_append {
   std::size_t size = 0;   // batches.size() (the batches are moved into the group's write)
 };
 
-status timed_append(runtime_context& rt, const std::vector<case_events>& batches) {
+}  // namespace
+
+status append_now(runtime_context& rt, const std::vector<case_events>& batches) {
   auto t0 = std::chrono::steady_clock::now();
   status st = rt.log->append_group(batches);
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
@@ -38,14 +40,16 @@ status timed_append(runtime_context& rt, const std::vector<case_events>& batches
   return st;
 }
 
+namespace {
+
 // Appends a group in ONE write. A group that fails because of one case's batch (a sequence conflict) is
 // retried batch by batch, so that the other cases are not refused with it. One status per batch.
 std::vector<status> append_all(runtime_context& rt, const std::vector<case_events>& batches) {
-  status st = timed_append(rt, batches);
+  status st = append_now(rt, batches);
   if (st.ok() || st.error().code() != errc::failed_precondition || batches.size() < 2)
     return std::vector<status>(batches.size(), st);
   std::vector<status> results;
-  for (const auto& b : batches) results.push_back(timed_append(rt, {b}));
+  for (const auto& b : batches) results.push_back(append_now(rt, {b}));
   return results;
 }
 
@@ -69,7 +73,7 @@ void commit(runtime_context& rt, std::vector<pending_append>& group) {
 
 caf::behavior store_writer_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt) {
   return {
-      [=](append_atom, const case_events& batch) -> status { return timed_append(*rt, {batch}); },
+      [=](append_atom, const case_events& batch) -> status { return append_now(*rt, {batch}); },
       [=](append_atom, const std::vector<case_events>& batches) { return append_all(*rt, batches); },
   };
 }

@@ -29,6 +29,11 @@ class builder {
   status run(const std::vector<action>& actions, instant due, const std::string& cause);
 
   std::vector<event> take() { return std::move(events_); }
+  // The events, and the working state they folded into `*after` when it is given.
+  std::vector<event> take(case_state* after) {
+    if (after) *after = std::move(s_);
+    return take();
+  }
 
  private:
   status notify(const action& a, instant due, const std::string& cause);

@@ -99,6 +99,16 @@ status apply(case_state& s, const event& e) {
   return {};
 }
 
+event_batch::event_batch(std::vector<event> events)
+    : events_(std::make_shared<const std::vector<event>>(std::move(events))) {}
+
+event_batch::event_batch(std::initializer_list<event> events) : event_batch(std::vector<event>(events)) {}
+
+const std::vector<event>& event_batch::events() const {
+  static const std::vector<event> none;
+  return events_ ? *events_ : none;
+}
+
 expected<case_state> fold(const std::vector<event>& history) {
   case_state s;
   for (const auto& e : history)

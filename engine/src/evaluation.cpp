@@ -32,23 +32,26 @@ std::optional<instant> apply_limit(instant t, const limit& l, const business_cal
   return l.wall ? cal.add(t, *l.wall) : cal.working_days_end(t, l.working_days);
 }
 
-std::optional<instant> apply_plus(const time_expr& t, instant base, const env& e, std::string& why) {
+// `why`, when given, gets the computation's explanation appended (a deadline's basis); timers need none.
+std::optional<instant> apply_plus(const time_expr& t, instant base, const env& e, std::string* why) {
   const auto& cal = e.ctx.calendar;
   switch (t.plus) {
     case time_expr::plus_kind::none:
       return base;
     case time_expr::plus_kind::wall:
-      why += " " + std::string(t.wall.negative ? "- " : "+ ") + to_string(iso_duration{false, t.wall.days, t.wall.clock});
+      if (why)
+        *why += " " + std::string(t.wall.negative ? "- " : "+ ") +
+                to_string(iso_duration{false, t.wall.days, t.wall.clock});
       return cal.add(base, t.wall);
     case time_expr::plus_kind::working_days:
-      why += " + " + std::to_string(t.working_days) + " working days (end of day)";
+      if (why) *why += " + " + std::to_string(t.working_days) + " working days (end of day)";
       return cal.working_days_end(base, t.working_days);
     case time_expr::plus_kind::item_limit: {
       const item* it = e.ctx.items.find(e.s.item);
       if (!it) return std::nullopt;
       const limit* l = t.item_limit == "stage_one" ? &it->stage_one : (it->stage_two ? &*it->stage_two : nullptr);
       if (!l) return std::nullopt;
-      why += " + " + to_string(*l) + " (item " + it->code + " " + t.item_limit + ")";
+      if (why) *why += " + " + to_string(*l) + " (item " + it->code + " " + t.item_limit + ")";
       return apply_limit(base, *l, cal);
     }
     case time_expr::plus_kind::days_field: {
@@ -56,35 +59,37 @@ std::optional<instant> apply_plus(const time_expr& t, instant base, const env& e
       if (!v || !(v->is_int64() || v->is_uint64())) return std::nullopt;
       iso_duration d;
       d.days = static_cast<int>(v->to_number<std::int64_t>());
-      why += " + " + std::to_string(d.days) + " days (" + t.days_field + ")";
+      if (why) *why += " + " + std::to_string(d.days) + " days (" + t.days_field + ")";
       return cal.add(base, d);
     }
   }
   return std::nullopt;
 }
 
-instant apply_align(const time_expr& t, instant x, const env& e, std::string& why) {
+instant apply_align(const time_expr& t, instant x, const env& e, std::string* why) {
   const auto& cal = e.ctx.calendar;
   switch (t.align) {
     case time_expr::align_kind::none:
       return x;
     case time_expr::align_kind::next_time: {
-      why += ", next";
-      for (auto tod : t.times) why += " " + format_time_of_day(tod);
-      if (t.working_days_only) why += " on a working day";
+      if (why) {
+        *why += ", next";
+        for (auto tod : t.times) *why += " " + format_time_of_day(tod);
+        if (t.working_days_only) *why += " on a working day";
+      }
       return cal.next_time_of_day(x, t.times, t.working_days_only);
     }
     case time_expr::align_kind::day_of_month_end:
-      why += ", end of the next day " + std::to_string(t.day_of_month) + " of a month";
+      if (why) *why += ", end of the next day " + std::to_string(t.day_of_month) + " of a month";
       return cal.next_day_of_month_end(x, t.day_of_month);
     case time_expr::align_kind::same_day_time:
-      why += ", at " + format_time_of_day(t.times.front()) + " that day";
+      if (why) *why += ", at " + format_time_of_day(t.times.front()) + " that day";
       return cal.at(cal.day_of(x), t.times.front());
     case time_expr::align_kind::start_of_day:
-      why += ", start of that day";
+      if (why) *why += ", start of that day";
       return cal.start_of_day(cal.day_of(x));
     case time_expr::align_kind::end_of_day:
-      why += ", end of that day";
+      if (why) *why += ", end of that day";
       return cal.end_of_day(cal.day_of(x));
   }
   return x;
@@ -94,17 +99,17 @@ instant apply_align(const time_expr& t, instant x, const env& e, std::string& wh
 
 std::optional<instant> eval_time(const time_expr& t, const env& e, std::string* basis) {
   std::optional<instant> base;
-  std::string why;
+  std::string why;   // only when the basis is asked for (formatting it was most of a timer's evaluation)
   for (const auto& a : t.from) {
     if ((base = resolve_anchor(a, e))) {
-      why = a + " " + e.ctx.calendar.format_local(*base);
+      if (basis) why = a + " " + e.ctx.calendar.format_local(*base);
       break;
     }
   }
   if (!base) return std::nullopt;
-  auto x = apply_plus(t, *base, e, why);
+  auto x = apply_plus(t, *base, e, basis ? &why : nullptr);
   if (!x) return std::nullopt;
-  auto result = apply_align(t, *x, e, why);
+  auto result = apply_align(t, *x, e, basis ? &why : nullptr);
   if (basis) *basis = std::move(why);
   return result;
 }

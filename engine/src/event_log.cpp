@@ -87,11 +87,11 @@ expected<case_entry> entry_from_json(const boost::json::value& v) {
   }
 }
 
-case_derived derive(const case_state& s, std::vector<pending_timer> timers) {
+case_derived derive(const case_state& s, std::vector<pending_timer> timers, bool snapshot) {
   case_derived d;
   d.entry = entry_of(s);
   d.timers = std::move(timers);
-  d.snapshot = snapshot_text(s);
+  if (snapshot) d.snapshot = snapshot_text(s);
   d.seq = s.seq;
   return d;
 }
@@ -160,11 +160,24 @@ expected<notification_record> notification_from_json(const boost::json::value& v
 
 // ---- memory_event_log ----
 
+namespace {
+std::vector<event> history_of(const std::vector<event_batch>& batches) {
+  std::size_t n = 0;
+  for (const auto& b : batches) n += b.size();
+  std::vector<event> out;
+  out.reserve(n);
+  for (const auto& b : batches) out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+}  // namespace
+
 status memory_event_log::append(const std::string& case_id, const std::vector<event>& events) {
   return append_group({case_events{case_id, events, nullptr}});
 }
 
 status memory_event_log::append_group(const std::vector<case_events>& batches) {
+  std::vector<std::vector<notification_record>> outbox(batches.size());   // read from the batches before the lock
+  for (std::size_t k = 0; k < batches.size(); ++k) outbox[k] = notifications_of(batches[k].case_id, batches[k].events);
   std::lock_guard<std::mutex> lock(mu_);
   std::unordered_map<std::string, std::uint64_t> last;   // staged tails: a case may appear twice
   for (const auto& b : batches) {
@@ -173,8 +186,8 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
     std::uint64_t tail = 0;
     if (it != last.end()) {
       tail = it->second;
-    } else if (auto c = cases_.find(b.case_id); c != cases_.end() && !c->second.events.empty()) {
-      tail = c->second.events.back().seq;
+    } else if (auto c = cases_.find(b.case_id); c != cases_.end() && !c->second.batches.empty()) {
+      tail = c->second.batches.back().back().seq;
     }
     for (std::size_t i = 0; i < b.events.size(); ++i)
       if (b.events[i].seq != tail + 1 + i)
@@ -183,10 +196,11 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
                      b.case_id + ".seq");
     last[b.case_id] = b.events.back().seq;
   }
-  for (const auto& b : batches) {
+  for (std::size_t k = 0; k < batches.size(); ++k) {
+    const auto& b = batches[k];
     if (b.events.empty()) continue;
     auto& c = cases_[b.case_id];
-    c.events.insert(c.events.end(), b.events.begin(), b.events.end());
+    c.batches.push_back(b.events);
     events_ += b.events.size();
     if (b.derived) {
       if (c.derived) {
@@ -198,7 +212,7 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
         findings_[{to_unix_ms(b.derived->entry.closed_at), b.case_id}] = b.derived->entry;
       c.derived = b.derived;
     }
-    for (auto& r : notifications_of(b.case_id, b.events)) {
+    for (auto& r : outbox[k]) {
       if (outbox_keys_.count(r.key)) {
         ++duplicates_;
         continue;
@@ -215,7 +229,7 @@ expected<std::vector<event>> memory_event_log::read(const std::string& case_id) 
   std::lock_guard<std::mutex> lock(mu_);
   auto it = cases_.find(case_id);
   if (it == cases_.end()) return error(errc::not_found, "no such case", case_id);
-  return it->second.events;
+  return history_of(it->second.batches);
 }
 
 expected<case_state> memory_event_log::load(const std::string& case_id) const {
@@ -223,14 +237,18 @@ expected<case_state> memory_event_log::load(const std::string& case_id) const {
   auto it = cases_.find(case_id);
   if (it == cases_.end()) return error(errc::not_found, "no such case", case_id);
   const auto& c = it->second;
-  if (!c.derived) return fold(c.events);
-  boost::json::error_code ec;
-  auto v = parse_json(c.derived->snapshot, ec);
-  if (ec) return error(errc::internal, "snapshot does not parse: " + ec.message(), case_id);
-  auto s = from_snapshot(std::move(v));
-  if (!s) return s;
-  for (std::size_t i = static_cast<std::size_t>(c.derived->seq); i < c.events.size(); ++i)
-    if (auto st = apply(*s, c.events[i]); !st.ok()) return st.error();
+  expected<case_state> s{case_state{}};
+  if (c.derived && !c.derived->snapshot.empty()) {
+    boost::json::error_code ec;
+    auto v = parse_json(c.derived->snapshot, ec);
+    if (ec) return error(errc::internal, "snapshot does not parse: " + ec.message(), case_id);
+    s = from_snapshot(std::move(v));
+    if (!s) return s;
+  }
+  for (const auto& b : c.batches)   // the events after the snapshot (all of them without one)
+    for (const auto& e : b)
+      if (e.seq > s->seq)
+        if (auto st = apply(*s, e); !st.ok()) return st.error();
   return s;
 }
 
@@ -285,7 +303,7 @@ std::unique_ptr<history_cursor> memory_event_log::histories() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::pair<std::string, std::vector<event>>> all;
   all.reserve(cases_.size());
-  for (const auto& [id, c] : cases_) all.emplace_back(id, c.events);
+  for (const auto& [id, c] : cases_) all.emplace_back(id, history_of(c.batches));
   return std::make_unique<copied_histories>(std::move(all));
 }
 

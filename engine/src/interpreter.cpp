@@ -39,7 +39,7 @@ status record_command(builder& b, const command_def& c, const command& cmd) {
 }
 
 // Moves to the command's first matching target and runs its actions.
-expected<std::vector<event>> finish_command(builder& b, const command_def& c) {
+expected<std::vector<event>> finish_command(builder& b, const command_def& c, case_state* after = nullptr) {
   for (const auto& t : c.targets) {
     if (!detail::eval_condition(t.when, b.environment())) continue;
     // An explicit target is entered even when it is the current state: re-entry restarts the state's
@@ -48,7 +48,7 @@ expected<std::vector<event>> finish_command(builder& b, const command_def& c) {
     break;
   }
   if (auto st = b.run(c.actions, b.now(), "command:" + c.name); !st) return st.error();
-  return b.take();
+  return b.take(after);
 }
 
 }  // namespace
@@ -83,7 +83,7 @@ expected<std::vector<event>> decide_create(const definition& def, const context&
 }
 
 expected<std::vector<event>> decide(const definition& def, const context& ctx, const case_state& s,
-                                    const command& cmd, instant now) {
+                                    const command& cmd, instant now, case_state* after) {
   const command_def* c = def.find_command(cmd.name);
   if (!c || cmd.name == "create")
     return error(errc::not_found, "'" + cmd.name + "' is not a command of " + def.name + " v" +
@@ -97,7 +97,7 @@ expected<std::vector<event>> decide(const definition& def, const context& ctx, c
   if (auto st = detail::validate_input(*c, cmd.input); !st) return st.error();
   builder b(def, ctx, s, now, cmd.actor());
   if (auto st = record_command(b, *c, cmd); !st) return st.error();
-  return finish_command(b, *c);
+  return finish_command(b, *c, after);
 }
 
 std::vector<std::string> allowed_commands(const definition& def, const case_state& s, const std::string& role) {

@@ -45,7 +45,7 @@ std::vector<pending_timer> pending_timers(const definition& def, const context& 
 }
 
 expected<std::vector<event>> fire_timer(const definition& def, const context& ctx, const case_state& s,
-                                        const std::string& timer, instant due, instant now) {
+                                        const std::string& timer, instant due, instant now, case_state* after) {
   const timer_def* t = def.find_timer(timer);
   if (!t) return error(errc::not_found, "'" + timer + "' is not a timer of " + def.name, "timer");
   auto pending = pending_timers(def, ctx, s);
@@ -60,7 +60,7 @@ expected<std::vector<event>> fire_timer(const definition& def, const context& ct
                       {"late_ms", std::chrono::duration_cast<duration>(now - due).count()}},
          t->rule);
   if (auto st = b.run(t->actions, due, "timer:" + timer); !st) return st.error();
-  return b.take();
+  return b.take(after);
 }
 
 expected<std::vector<event>> fire_due_timers(const definition& def, const context& ctx, const case_state& s,

@@ -46,5 +46,21 @@ TEST(PackedJson, AnEmptyObjectHoldsNothing) {
   EXPECT_FALSE(packed_json::pack(json::object{{"a", 1}}).empty());
 }
 
+// An idle case's deadlines travel as the tail: raw bytes after the object, given back as they were.
+TEST(PackedJson, KeepsATailOfRawBytesAfterTheObject) {
+  const std::string tail = std::string("\x00\x01", 2) + "deadline" + "\xff";
+  json::object o{{"item", "streetlight-out"}};
+  std::string_view back_tail;
+  auto p = packed_json::pack(o, tail);
+  EXPECT_EQ(p.unpack(&back_tail), o);
+  EXPECT_EQ(back_tail, tail);
+  auto only = packed_json::pack(json::object{}, tail);   // no fields, deadlines only
+  EXPECT_FALSE(only.empty());
+  EXPECT_TRUE(only.unpack(&back_tail).empty());
+  EXPECT_EQ(back_tail, tail);
+  packed_json::pack(o).unpack(&back_tail);
+  EXPECT_TRUE(back_tail.empty());
+}
+
 }  // namespace
 }  // namespace casework::detail

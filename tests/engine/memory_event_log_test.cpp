@@ -47,6 +47,28 @@ TEST(MemoryEventLog, LoadsFromTheSnapshotPlusTheEventsAfterIt) {
   EXPECT_FALSE(log.contains("nope"));
 }
 
+// The runtime leaves the snapshot out for the memory log (keeps_snapshots() is false): load folds the events.
+TEST(MemoryEventLog, LoadsByFoldingTheEventsWhenBatchesCarryNoSnapshot) {
+  memory_event_log log;
+  EXPECT_FALSE(log.keeps_snapshots());
+  auto h = created("20260302000001");
+  auto s0 = fold(h);
+  ASSERT_TRUE(s0);
+  auto bare = std::make_shared<const case_derived>(derive(*s0, {}, false));
+  EXPECT_TRUE(bare->snapshot.empty());
+  ASSERT_TRUE(log.append_group({case_events{"20260302000001", h, bare}}).ok());
+  auto more = make(3, event_type::fields_set, {{"fields", boost::json::object{{"note", "x"}}}});
+  h.push_back(more);
+  auto s1 = fold(h);
+  ASSERT_TRUE(s1);
+  ASSERT_TRUE(log.append_group({case_events{"20260302000001", {more}, std::make_shared<const case_derived>(
+                                                                          derive(*s1, {}, false))}}).ok());
+  auto s = log.load("20260302000001");
+  ASSERT_TRUE(s) << s.error().to_string();
+  EXPECT_EQ(*s, *s1);
+  EXPECT_EQ(log.entry("20260302000001")->state, "created");
+}
+
 TEST(MemoryEventLog, TimersComeBackInDueOrderAndReplaceTheCasesPreviousOnes) {
   memory_event_log log;
   auto a = created("20260302000001");

@@ -137,12 +137,12 @@ bool write_one(rocksdb_store& store, ledger& l, std::mt19937_64& rng) {
   for (std::size_t c = 0; c < cases; ++c) {
     std::string id = "2026030200" + std::to_string(100 + rng() % 40);
     auto& n = next.try_emplace(id, l.acked[id].size() + 1).first->second;
-    case_events b{id, {}, nullptr};
+    std::vector<event> events;
     for (std::size_t k = 1 + rng() % 3; k > 0; --k) {
       std::size_t pad = rng() % 10 == 0 ? 20000 + rng() % 30000 : rng() % 1500;
-      b.events.push_back(ev(id, n++, pad));
+      events.push_back(ev(id, n++, pad));
     }
-    group.push_back(std::move(b));
+    group.push_back(case_events{id, std::move(events), nullptr});
   }
   auto st = group.size() == 1 ? store.append(group[0].case_id, group[0].events) : store.append_group(group);
   if (!st.ok()) {

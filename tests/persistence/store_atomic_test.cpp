@@ -95,7 +95,7 @@ TEST_F(StoreAtomicity, ARefusedGroupWritesNothingOfItsDerivedValues) {
   const auto before = derived_view::of(*store, a.id());
   case_writer b("2026030200002", "dot");
   auto gap = b.batch({b.created(), b.moved_to("created")});
-  gap.events.erase(gap.events.begin());  // starts at seq 2
+  gap.events = std::vector<event>(gap.events.begin() + 1, gap.events.end());  // starts at seq 2
   auto batch = next_batch();
   auto st = store->append_group({batch, gap});
   ASSERT_FALSE(st.ok());

@@ -13,6 +13,8 @@
 //   (7) fire_timer on an already fired (timer, due) is failed_precondition; each (timer, due) fires once
 //   (8) every state survives snapshot_text -> from_snapshot (the store's snapshots), and snapshot_text is
 //       serialize(to_snapshot) byte for byte
+//   (9) the state decide and fire_timer hand back (`after`) is the state their events fold to; untouched on a
+//       refusal
 //
 // Commands are issued 0 to 120 minutes apart: two commands at the same instant that notify the same kind
 // (two petition forwards) must still get distinct notification keys (invariant 5).
@@ -203,9 +205,11 @@ class property_run {
     auto allowed = allowed_commands(def_, s_, role);
     bool may = std::find(allowed.begin(), allowed.end(), c.name) != allowed.end();
     const case_state before = s_;
-    auto r = decide(def_, ctx_, s_, command{c.name, role, "p1", in}, now_);
+    case_state after;
+    auto r = decide(def_, ctx_, s_, command{c.name, role, "p1", in}, now_, &after);
     if (!r) {
       EXPECT_TRUE(s_ == before) << where() << "a refused command changed the state";  // (3)
+      EXPECT_TRUE(after == case_state{}) << where() << "a refused command handed back a state";  // (9)
       if (may && broken) {
         EXPECT_EQ(r.error().code(), errc::invalid_argument) << where() << r.error().to_string();
       } else if (may) {
@@ -218,12 +222,22 @@ class property_run {
     EXPECT_NE(std::find(c.roles.begin(), c.roles.end(), role), c.roles.end()) << where();
     EXPECT_FALSE(broken) << where() << "accepted an invalid input";
     accept(*r);
+    EXPECT_TRUE(after == s_) << where() << "decide's state is not its events folded";  // (9)
   }
 
   void advance_step() {
     int amount = chance(0.5) ? pick(1, 120) : chance(0.6) ? pick(60, 48 * 60) : pick(24 * 60, 10 * 24 * 60);
     instant until = now_ + minutes{amount};
     what_ = "advance to " + format_utc(until);
+    if (auto first = pending_timers(def_, ctx_, s_); !first.empty() && first.front().due <= until) {   // (9)
+      case_state after;
+      auto fired = fire_timer(def_, ctx_, s_, first.front().name, first.front().due,
+                              std::max(first.front().due, s_.updated_at), &after);
+      ASSERT_TRUE(fired) << where() << fired.error().to_string();
+      case_state folded = s_;
+      for (const auto& e : *fired) ASSERT_TRUE(apply(folded, e).ok()) << where();
+      EXPECT_TRUE(after == folded) << where() << "fire_timer's state is not its events folded";
+    }
     auto r = fire_due_timers(def_, ctx_, s_, until);
     ASSERT_TRUE(r) << where() << r.error().to_string();
     accept(*r);

@@ -59,7 +59,7 @@ struct engine_options {
 struct case_view {
   case_state state;
   std::vector<pending_timer> timers;   // what the case waits for now
-  std::vector<event> recorded;         // the events the call recorded (empty for reads)
+  event_batch recorded;                // the events the call recorded (empty for reads), shared with the log
   bool merged = false;                 // create_case: the report joined an open case (R6.12)
 };
 

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -48,6 +50,28 @@ struct event {
     return a.seq == b.seq && a.type == b.type && a.at == b.at && a.actor == b.actor && a.rule == b.rule &&
            a.data == b.data;
   }
+};
+
+// A batch of events as recorded, shared instead of copied: the case actor, the store writer's message, the
+// memory log and the answer hold the same immutable vector. Reads as a const std::vector<event>.
+class event_batch {
+ public:
+  event_batch() = default;
+  event_batch(std::vector<event> events);   // implicit: a vector of events is a batch
+  event_batch(std::initializer_list<event> events);
+  const std::vector<event>& events() const;   // empty for a default-constructed batch
+  operator const std::vector<event>&() const { return events(); }
+  std::vector<event>::const_iterator begin() const { return events().begin(); }
+  std::vector<event>::const_iterator end() const { return events().end(); }
+  std::size_t size() const { return events().size(); }
+  bool empty() const { return events().empty(); }
+  const event& operator[](std::size_t i) const { return events()[i]; }
+  const event& front() const { return events().front(); }
+  const event& back() const { return events().back(); }
+  friend bool operator==(const event_batch& a, const event_batch& b) { return a.events() == b.events(); }
+
+ private:
+  std::shared_ptr<const std::vector<event>> events_;
 };
 
 struct deadline {

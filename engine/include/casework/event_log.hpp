@@ -66,17 +66,19 @@ expected<case_entry> entry_from_json(const boost::json::value& v);
 struct case_derived {
   case_entry entry;
   std::vector<pending_timer> timers;   // pending after the batch; they replace the case's previous ones
-  std::string snapshot;                // boost::json::serialize(to_snapshot(state)), the state after the batch
+  std::string snapshot;                // boost::json::serialize(to_snapshot(state)), the state after the batch;
+                                       // empty for a log that does not keep snapshots (event_log::keeps_snapshots)
   std::uint64_t seq = 0;               // the last event the snapshot folds
 };
 
-// `timers` are pending_timers(def, ctx, s) (empty for terminal cases).
-case_derived derive(const case_state& s, std::vector<pending_timer> timers);
+// `timers` are pending_timers(def, ctx, s) (empty for terminal cases). `snapshot` false leaves the snapshot
+// empty (serializing the state is most of the cost of a derive).
+case_derived derive(const case_state& s, std::vector<pending_timer> timers, bool snapshot = true);
 
 // One case's batch of events, for a group commit.
 struct case_events {
   std::string case_id;
-  std::vector<event> events;
+  event_batch events;   // shared, not copied, by the runtime, the store writer and the memory log
   std::shared_ptr<const case_derived> derived;   // null: events only (then snapshot, timers, entry unchanged)
 };
 
@@ -170,6 +172,10 @@ class event_log {
   // The log's own machinery: errors that stopped its writes, write stalls (health.hpp). Cheap and
   // non-blocking: an exporter calls it on every scrape. Default: nothing to report.
   virtual storage_health health() const { return {}; }
+
+  // Whether append_group needs case_derived::snapshot. A log that rebuilds a case from the events it holds (the
+  // memory log) does not, and the runtime then leaves the snapshot empty. Default: true.
+  virtual bool keeps_snapshots() const { return true; }
 };
 
 class memory_event_log final : public event_log {
@@ -192,6 +198,8 @@ class memory_event_log final : public event_log {
   status mark_sent(const std::string& key, instant at) override;
   status put_meta(const std::string& key, const std::string& value) override;
   expected<std::string> get_meta(const std::string& key) const override;
+  // load() folds a case's events after its snapshot, or all of them when the batches came without one.
+  bool keeps_snapshots() const override { return false; }
   // Events recorded in all, for tests and figures.
   std::size_t size() const;
   // Duplicate notification keys refused, for tests.
@@ -199,7 +207,7 @@ class memory_event_log final : public event_log {
 
  private:
   struct stored_case {
-    std::vector<event> events;
+    std::vector<event_batch> batches;   // the history, as appended (the runtime's batches, shared)
     std::shared_ptr<const case_derived> derived;
   };
   using timer_key = std::tuple<std::int64_t, std::string, std::string>;   // (due ms, case, timer)

@@ -39,8 +39,11 @@ struct create_request {
 [[nodiscard]] expected<std::vector<event>> decide_create(const definition& def, const context& ctx,
                                                          const create_request& req, instant now);
 
+// `after`, when given, receives the state the events fold `s` to (the interpreter folds them as it decides:
+// the caller need not copy `s` and apply them again). Left as it was on an error.
 [[nodiscard]] expected<std::vector<event>> decide(const definition& def, const context& ctx,
-                                                  const case_state& s, const command& cmd, instant now);
+                                                  const case_state& s, const command& cmd, instant now,
+                                                  case_state* after = nullptr);
 
 struct pending_timer {
   std::string name;
@@ -53,10 +56,11 @@ struct pending_timer {
 std::vector<pending_timer> pending_timers(const definition& def, const context& ctx, const case_state& s);
 
 // Fires `timer` for `due` (due <= now). Errors: failed_precondition when the timer is no longer pending for
-// that due instant (the case moved on, or it already fired: at most once per (case, timer, due)).
+// that due instant (the case moved on, or it already fired: at most once per (case, timer, due)). `after` as
+// for decide.
 [[nodiscard]] expected<std::vector<event>> fire_timer(const definition& def, const context& ctx,
                                                       const case_state& s, const std::string& timer,
-                                                      instant due, instant now);
+                                                      instant due, instant now, case_state* after = nullptr);
 
 // Fires, in due order, every timer of the case that falls due at or before `until`, each at its own due
 // instant (virtual time), folding as it goes. A definition whose timers keep rescheduling at the same
