@@ -142,6 +142,22 @@ void put_instants(std::string& out, const flat_map<std::string, instant>& m) {
   out.push_back('}');
 }
 
+// [["a", text(b)], ...] for the (a, b) pairs of `pairs`.
+template <class Pairs, class Text>
+void put_pairs(std::string& out, const Pairs& pairs, Text text) {
+  out.push_back('[');
+  bool first = true;
+  for (const auto& [a, b] : pairs) {
+    if (!std::exchange(first, false)) out.push_back(',');
+    out.push_back('[');
+    put_string(out, a);
+    out.push_back(',');
+    put_string(out, text(b));
+    out.push_back(']');
+  }
+  out.push_back(']');
+}
+
 }  // namespace
 
 // Member for member what serialize(to_snapshot(s)) writes, without building the object first: every command's
@@ -193,31 +209,11 @@ std::string snapshot_text(const case_state& s) {
   put_key(out, "first_entered");
   put_instants(out, s.first_entered);
   put_key(out, "fired");
-  out.push_back('[');
-  first = true;
-  for (const auto& [timer, due] : s.fired) {
-    if (!std::exchange(first, false)) out.push_back(',');
-    out.push_back('[');
-    put_string(out, timer);
-    out.push_back(',');
-    put_string(out, format_utc(due));
-    out.push_back(']');
-  }
-  out.push_back(']');
+  put_pairs(out, s.fired, [](instant due) { return format_utc(due); });
   put_key(out, "last_fired");
   put_instants(out, s.last_fired);
   put_key(out, "links");
-  out.push_back('[');
-  first = true;
-  for (const auto& [rel, id] : s.links) {
-    if (!std::exchange(first, false)) out.push_back(',');
-    out.push_back('[');
-    put_string(out, rel);
-    out.push_back(',');
-    put_string(out, id);
-    out.push_back(']');
-  }
-  out.push_back(']');
+  put_pairs(out, s.links, [](const std::string& id) -> const std::string& { return id; });
   put_key(out, "terminal");
   out.append(s.terminal ? "true" : "false");
   put_key(out, "closed_at");
