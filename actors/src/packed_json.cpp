@@ -174,58 +174,30 @@ json::object packed_json::unpack(std::string_view* tail) const {
 
 // ---- an idle case's deadlines ----
 
-namespace {
-
-void put_length_text(std::string& out, const std::string& s) {
-  auto n = static_cast<std::uint32_t>(s.size());
-  out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  out.append(s);
-}
-
-template <class T>
-void put_fixed(std::string& out, T x) {
-  out.append(reinterpret_cast<const char*>(&x), sizeof x);
-}
-
-template <class T>
-T take_fixed(std::string_view& in) {
-  if (in.size() < sizeof(T)) throw std::logic_error("packed deadlines: truncated");
-  T x;
-  std::memcpy(&x, in.data(), sizeof x);
-  in.remove_prefix(sizeof x);
-  return x;
-}
-
-std::string take_length_text(std::string_view& in) {
-  auto n = take_fixed<std::uint32_t>(in);
-  if (in.size() < n) throw std::logic_error("packed deadlines: truncated");
-  std::string s(in.substr(0, n));
-  in.remove_prefix(n);
-  return s;
-}
-
-}  // namespace
-
+// With the fields' own writers and reader: texts length-prefixed, numbers as their bytes.
 std::string pack_deadlines(const flat_map<std::string, deadline>& all) {
   std::string out;
   for (const auto& [name, d] : all) {
-    put_length_text(out, name);
-    put_fixed(out, d.at.time_since_epoch().count());
-    put_fixed(out, d.calendar_version);
-    put_length_text(out, d.basis);
-    put_length_text(out, d.rule);
+    put_text(out, name);
+    const auto at = d.at.time_since_epoch().count();
+    put_raw(out, &at, sizeof at);
+    put_raw(out, &d.calendar_version, sizeof d.calendar_version);
+    put_text(out, d.basis);
+    put_text(out, d.rule);
   }
   return out;
 }
 
 void unpack_deadlines(std::string_view in, flat_map<std::string, deadline>& out) {
-  while (!in.empty()) {
-    auto name = take_length_text(in);
+  const auto* begin = reinterpret_cast<const unsigned char*>(in.data());
+  reader r{begin, begin + in.size()};
+  while (r.p != r.end) {
+    std::string name(r.text());
     deadline d;
-    d.at = instant(duration(take_fixed<duration::rep>(in)));
-    d.calendar_version = take_fixed<std::uint64_t>(in);
-    d.basis = take_length_text(in);
-    d.rule = take_length_text(in);
+    d.at = instant(duration(r.raw<duration::rep>()));
+    d.calendar_version = r.raw<std::uint64_t>();
+    d.basis = std::string(r.text());
+    d.rule = std::string(r.text());
     out.emplace(std::move(name), std::move(d));
   }
 }

@@ -62,5 +62,27 @@ TEST(PackedJson, KeepsATailOfRawBytesAfterTheObject) {
   EXPECT_TRUE(back_tail.empty());
 }
 
+// The deadlines an idle case keeps packed come back as they were (R6.3's and R6.4's instants, the calendar
+// version that computed them, their basis and rule), and a truncated tail is refused, not read past its end.
+TEST(PackedJson, DeadlinesComeBackAsTheyWereAndATruncatedTailIsRefused) {
+  flat_map<std::string, deadline> all;
+  all["sign"] = deadline{*parse_instant("2026-03-02T01:10:00Z"), 0, "PT10M after creation", "R6.3"};
+  all["stage-one"] = deadline{*parse_instant("2026-03-03T01:00:00.125Z"), 7, "", "R6.4"};
+  const auto packed = pack_deadlines(all);
+  flat_map<std::string, deadline> back;
+  unpack_deadlines(packed, back);
+  ASSERT_EQ(back.size(), all.size());
+  for (const auto& [name, d] : all) {
+    ASSERT_TRUE(back.count(name)) << name;
+    const auto& b = back.at(name);
+    EXPECT_EQ(b.at, d.at) << name;
+    EXPECT_EQ(b.calendar_version, d.calendar_version) << name;
+    EXPECT_EQ(b.basis, d.basis) << name;
+    EXPECT_EQ(b.rule, d.rule) << name;
+  }
+  flat_map<std::string, deadline> cut;
+  EXPECT_THROW(unpack_deadlines(std::string_view(packed).substr(0, packed.size() - 1), cut), std::logic_error);
+}
+
 }  // namespace
 }  // namespace casework::detail
