@@ -69,10 +69,14 @@ void apply_deadline(case_state& s, const event& e) {
   s.deadlines[str(e.data, "name")] = std::move(d);
 }
 
+// A one-shot timer's (timer, due) pair is remembered so that it does not fire twice for that instant; a
+// recurring one's firing ("recurring": true; histories recorded before the flag lack it and keep their pairs)
+// only moves its last firing, from which its next is counted.
 void apply_timer_fired(case_state& s, const event& e) {
   auto name = str(e.data, "timer");
   auto due = when(e.data, "due");
-  s.fired.emplace(name, due);
+  auto* recurring = e.data.if_contains("recurring");
+  if (!(recurring && recurring->is_bool() && recurring->get_bool())) s.fired.emplace(name, due);
   auto& last = s.last_fired[name];
   if (due > last) last = due;
 }

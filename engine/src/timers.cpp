@@ -55,10 +55,12 @@ expected<std::vector<event>> fire_timer(const definition& def, const context& ct
   if (due > now)
     return error(errc::failed_precondition, "timer '" + timer + "' is not due before " + format_utc(due), "timer");
   builder b(def, ctx, s, now, "timer:" + timer);
-  b.emit(event_type::timer_fired,
-         json::object{{"timer", timer}, {"due", format_utc(due)},
-                      {"late_ms", std::chrono::duration_cast<duration>(now - due).count()}},
-         t->rule);
+  json::object data{{"timer", timer}, {"due", format_utc(due)},
+                    {"late_ms", std::chrono::duration_cast<duration>(now - due).count()}};
+  // A recurring timer's firings are counted from its last one (next_due): the fold keeps no (timer, due) pair
+  // per firing, which an overdue case would otherwise gain every day it stays overdue (R6.7).
+  if (!t->at) data["recurring"] = true;
+  b.emit(event_type::timer_fired, std::move(data), t->rule);
   if (auto st = b.run(t->actions, due, "timer:" + timer); !st) return st.error();
   return b.take(after);
 }

@@ -198,6 +198,57 @@ TEST_F(DispatchRules, R6_7_OverdueRemindsEveryDayAt1800UntilDone) {
   EXPECT_EQ(compliance(h.def("dispatch"), s, h.local("2026-03-20 18:00")).at("stage-one"), "missed");
 }
 
+// A case left overdue is reminded every day (R6.7) without its state growing by a (timer, due) pair a day: a
+// recurring firing is recorded as such and only moves the timer's last firing, from which the next is counted.
+// One-shot timers keep their pairs (they must not fire twice for the same instant, R6.3).
+TEST_F(DispatchRules, R6_7_AMonthOfDailyRemindersLeavesTheStateAsSmallAsTheFirstDay) {
+  auto s = working_streetlight();
+  auto first = h.advance(s, h.local("2026-03-03 18:30"));
+  const auto after_first = s.fired;
+  ASSERT_EQ(s.last_fired.count("overdue-daily"), 1u);
+  auto month = h.advance(s, h.local("2026-04-03 18:30"));
+  std::size_t daily = 0;
+  for (const auto& e : month)
+    if (e.type == event_type::timer_fired && e.data.at("timer").as_string() == "overdue-daily") {
+      ++daily;
+      EXPECT_TRUE(e.data.at("recurring").as_bool());
+    }
+  EXPECT_GE(daily, 28u);
+  EXPECT_EQ(s.fired, after_first) << "no pair per daily firing";
+  EXPECT_EQ(s.last_fired.at("overdue-daily"), h.local("2026-04-03 18:00"));
+  bool one_shot = false;
+  for (const auto& [timer, due] : s.fired) one_shot = one_shot || timer == "stage-one-overdue";
+  EXPECT_TRUE(one_shot) << "a one-shot timer keeps its (timer, due) pair";
+  EXPECT_TRUE(h.advance(s, h.local("2026-04-03 18:45")).empty()) << "and the daily reminder is not due again";
+}
+
+// A history recorded before recurring firings were flagged folds as it did then: each daily firing's pair is
+// in the state, so the snapshots stored with it still verify.
+TEST_F(DispatchRules, R6_7_ADailyFiringRecordedWithoutTheFlagFoldsAsBefore) {
+  auto created = h.try_create("dispatch", kReport, h.local("2026-03-02 09:00"), "streetlight-out");
+  ASSERT_TRUE(created) << created.error().to_string();
+  std::vector<event> history = *created;
+  case_state s;
+  testing::harness::fold_into(s, history);
+  auto keep = [&](const std::vector<event>& events) { history.insert(history.end(), events.begin(), events.end()); };
+  keep(h.ok(s, "sign", "duty_officer", "{}", h.local("2026-03-02 09:05")));
+  keep(h.ok(s, "assign", "duty_officer", R"({"handler": "pwd-parks-lights-h-1"})", h.local("2026-03-02 09:06")));
+  keep(h.advance(s, h.local("2026-03-05 18:30")));
+  // The same history with the flag taken out, as an older casework recorded it.
+  std::size_t daily = 0;
+  for (auto& e : history)
+    if (e.type == event_type::timer_fired && e.data.at("timer").as_string() == "overdue-daily") {
+      ++daily;
+      e.data.erase("recurring");
+    }
+  ASSERT_EQ(daily, 3u);
+  auto folded = fold(history);
+  ASSERT_TRUE(folded) << folded.error().to_string();
+  EXPECT_EQ(folded->fired.size(), s.fired.size() + 3) << "a pair for each unflagged daily firing";
+  EXPECT_EQ(folded->last_fired, s.last_fired);
+  EXPECT_EQ(pending_timers(h.def("dispatch"), h.ctx(), *folded), h.timers(s)) << "and the same timers pending";
+}
+
 TEST_F(DispatchRules, R6_8_DoneSendsTheCitizenAnSmsWhenChosen) {
   auto s = working_streetlight();
   h.ok(s, "report", "handler", R"({"result": "one", "finding": "fixed"})", h.local("2026-03-02 12:00"));

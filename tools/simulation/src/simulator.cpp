@@ -92,7 +92,11 @@ struct simulator::impl {
   // Schedules the next thing someone does to the case, as the state in its last answer suggests.
   void plan(tracked& c) {
     const auto& s = c.last;
-    if (s.terminal) return;
+    if (s.terminal) {   // nobody acts on it again: its state would only weigh on the run's memory
+      c.last = case_state{};
+      c.last.terminal = true;
+      return;
+    }
     auto& r = c.rng;
     auto deadline_of = [&](const char* name) {
       auto it = s.deadlines.find(name);
