@@ -65,19 +65,18 @@ struct case_actor_state {
   // rules bundle, immutable and held by `rt`, for as long as the engine.
   const definition* def = nullptr;
   case_state s;
-  // Once the actor has had no request for engine_options::park_after (after every request when that is 0), the
-  // case's fields (the JSON a report and its commands filled in) and its deadlines are kept here packed
-  // (packed_json.hpp: one allocation, about half of what they take parsed), and `s.fields` and `s.deadlines`
-  // are empty; the next request unpacks them (case_actor.cpp: park, unpark). Empty when they are in `s`.
+  // While the actor waits for its next request, the case's fields (the JSON a report and its commands filled
+  // in) and its deadlines are kept here packed (packed_json.hpp: one allocation, about half of what they take
+  // parsed), and `s.fields` and `s.deadlines` are empty; the next request unpacks them (case_actor.cpp: park,
+  // unpark). Empty when they are in `s`.
   packed_json parked;
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
-  // Parking after park_after and passivation after passivate_after without a request. Not CAF's receive
-  // timeout, which re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two
-  // tree updates per message, ~14% of the command path's CPU): one delayed check is armed at a time, for the
-  // next of the two spans, and re-armed for the rest of it when the case was busy meanwhile.
+  // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which
+  // re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two tree updates
+  // per message, ~14% of the command path's CPU): one delayed check is armed, and re-armed for the rest of the
+  // span when the case was busy meanwhile.
   caf::actor_clock::time_point last_active{};
-  std::optional<caf::actor_clock::time_point> idle_check_at;   // when the live check arrives; none armed
-  std::uint64_t idle_check_token = 0;                          // the live check's
+  bool idle_check_armed = false;
   bool recording = false;      // events handed to the store writer, the answer not back yet (await)
   static inline const char* name = "casework.case";
 };

@@ -1,8 +1,6 @@
 // The case actor: one per active case. It runs commands and timers through the pure interpreter, has the
 // store writer record the events, and only then answers, folds the events into its state, reschedules its
 // timers and tells the registry, its supervisor(s) and the notifier.
-#include <cstdint>
-#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -50,14 +48,6 @@ bool park(case_self self, case_state* reply = nullptr) {
   st.s.fields = boost::json::object{};
   st.s.deadlines = {};
   return true;
-}
-
-// After a request: packed at once when engine_options::park_after is 0; otherwise by the idle check, once the
-// case has had no request for park_after: a case busy with a run of commands is not packed and unpacked
-// between each (8.5% of the command path's instructions; the answer's copy of the fields, which a park spared,
-// takes back two thirds of it). Returns whether park did.
-bool settle(case_self self, case_state* reply = nullptr) {
-  return self->state.rt->options.park_after.count() == 0 && park(self, reply);
 }
 
 // The fields and deadlines back in the state, before a request reads or changes it.
@@ -127,7 +117,7 @@ void appended(case_self self, const status& st, event_batch events, staged& next
       self->send(self->state.refs->registry, down_atom::value, self->state.s.id, false);
       self->quit();
     }
-    settle(self);
+    park(self);
     return;
   }
   auto batch = after_recorded(self, std::move(events), next);
@@ -142,7 +132,7 @@ void appended(case_self self, const status& st, event_batch events, staged& next
     s.fields = std::move(fields);
     s.deadlines = std::move(deadlines);
   }
-  if (!settle(self, &r.state)) {
+  if (!park(self, &r.state)) {
     r.state.fields = s.fields;
     r.state.deadlines = s.deadlines;
   }
@@ -187,53 +177,25 @@ void record(case_self self, std::vector<event> decided, caf::response_promise rp
             answer(self, rp,
                    case_result{error(errc::storage, "the store writer failed: " + self->system().render(err), "store")},
                    since);
-            settle(self);
+            park(self);
           });
 }
 
-using span = caf::actor_clock::duration_type;
-
-span passivate_after(const runtime_context& rt) { return std::chrono::duration_cast<span>(rt.options.passivate_after); }
-span park_after(const runtime_context& rt) { return std::chrono::duration_cast<span>(rt.options.park_after); }
-
-// Whether the idle check has a park to do: fields or deadlines unpacked, and packing them left to the check.
-bool to_park(const case_actor_state& st) {
-  return st.rt->options.park_after.count() > 0 && st.parked.empty() &&
-         !(st.s.fields.empty() && st.s.deadlines.empty());
+caf::actor_clock::duration_type passivate_after(const runtime_context& rt) {
+  return std::chrono::duration_cast<caf::actor_clock::duration_type>(rt.options.passivate_after);
 }
 
-// The next of the two spans, `idle` after the last request: park_after when `park` (something to park; again
-// after park_after when a record in flight kept the last check from parking), passivate_after; none when
-// neither applies.
-std::optional<span> next_check(const case_actor_state& st, span idle, bool park) {
-  std::optional<span> next;
-  if (park) next = idle < park_after(*st.rt) ? park_after(*st.rt) - idle : park_after(*st.rt);
-  if (st.rt->options.passivate_after.count() > 0) {
-    auto rest = passivate_after(*st.rt) - idle;
-    if (!next || rest < *next) next = rest;
-  }
-  return next;
+void arm_idle_check(case_self self, caf::actor_clock::duration_type in) {
+  self->state.idle_check_armed = true;
+  self->delayed_send(self, in, idle_check_atom::value);
 }
 
-// Arms the idle check in `in`. One check is live at a time: one armed for earlier (touch) supersedes it, and the
-// superseded one is ignored when it arrives (its token is old).
-void arm_idle_check(case_self self, std::optional<span> in) {
-  auto& st = self->state;
-  if (!in) {
-    st.idle_check_at.reset();
-    return;
-  }
-  st.idle_check_at = self->clock().now() + *in;
-  self->delayed_send(self, *in, idle_check_atom::value, ++st.idle_check_token);
-}
-
-// A request reached the case: it stays unpacked for park_after (whatever it leaves unpacked) and active for
-// passivate_after from now. A check already armed for no later than that stays.
+// A request reached the case: it stays active for passivate_after from now.
 void touch(case_self self) {
   auto& st = self->state;
   st.last_active = self->clock().now();
-  auto in = next_check(st, span{0}, st.rt->options.park_after.count() > 0);
-  if (in && (!st.idle_check_at || st.last_active + *in < *st.idle_check_at)) arm_idle_check(self, in);
+  if (!st.idle_check_armed && st.rt->options.passivate_after.count() > 0)
+    arm_idle_check(self, passivate_after(*st.rt));
 }
 
 // The passivation handshake: the registry agrees when it has handed this actor no request it has not handled.
@@ -293,7 +255,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
   // The request that activated the case arms the idle check (touch); a case restarted after a failure is sent
   // one by the registry.
   st.last_active = self->clock().now();
-  settle(self);
+  park(self);
   // The first events of a new case, until its create request records them; none (no allocation) for a case
   // re-activated from the log, which is most active actors.
   std::shared_ptr<std::vector<event>> pending_create;
@@ -307,7 +269,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         if (pending_create) events = std::exchange(*pending_create, {});
         unpark(self);
         record(self, std::move(events), rp, steady::now(), merged);
-        settle(self);
+        park(self);
         return rp;
       },
       [=](command_atom, const std::string& asked, const command& cmd) {
@@ -326,7 +288,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         auto events = decide(*s.def, s.rt->ctx(*cal), s.s, cmd, s.rt->clk->now(), &after);
         if (!events) answer(self, rp, case_result{std::move(events).error()}, since);
         else record(self, std::move(*events), rp, since, cmd.name == "add-report", &after);
-        settle(self);
+        park(self);
         return rp;
       },
       [=](get_atom, const std::string& asked) {
@@ -335,7 +297,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         if (!self->state.def) return case_result{error(errc::not_found, "no such case", "case " + asked)};
         unpark(self);
         case_result r{view(self)};
-        settle(self);
+        park(self);
         return r;
       },
       [=](fire_atom, const fire_request& f) {
@@ -357,7 +319,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         else if (events.error().code() == errc::failed_precondition) rp.deliver(case_result{view(self)});  // stale
         else rp.deliver(case_result{std::move(events).error()});
         touch(self);
-        settle(self);
+        park(self);
         return rp;
       },
       [=](recompute_atom, const std::string& asked) {
@@ -374,7 +336,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         auto events = recompute_deadlines(*s.def, s.rt->ctx(*cal), s.s, s.rt->clk->now());
         if (!events) rp.deliver(case_result{std::move(events).error()});
         else record(self, std::move(*events), rp, steady::now());
-        settle(self);
+        park(self);
         return rp;
       },
       [=](link_atom, const std::string&, const std::string& relation, const std::string& linked,
@@ -396,27 +358,20 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         }
         unpark(self);
         record(self, {std::move(e)}, rp, steady::now());
-        settle(self);
+        park(self);
         return rp;
       },
       [=](crash_atom) {   // fault injection for crash tests: the supervisor restarts the case from its history
         throw std::runtime_error("injected failure");
       },
-      [=](idle_check_atom, std::uint64_t token) {   // park_after or passivate_after without a request since?
+      [=](idle_check_atom) {   // passivate_after without a request since the last one?
         auto& cs = self->state;
-        if (token != cs.idle_check_token) return;   // superseded by a check armed for earlier
-        cs.idle_check_at.reset();
+        cs.idle_check_armed = false;
         auto idle = self->clock().now() - cs.last_active;
-        if (cs.rt->options.passivate_after.count() > 0 && idle >= passivate_after(*cs.rt)) {
-          ask_to_passivate(self);
-          return;
-        }
-        if (to_park(cs) && idle >= park_after(*cs.rt)) park(self);   // not while a record is in flight: later
-        arm_idle_check(self, next_check(cs, idle, to_park(cs)));
-      },
-      [=](idle_check_atom) {   // from the registry, to a case restarted after a failure: start the spans
-        auto& cs = self->state;
-        if (!cs.idle_check_at) arm_idle_check(self, next_check(cs, self->clock().now() - cs.last_active, to_park(cs)));
+        auto span = passivate_after(*cs.rt);
+        if (span.count() <= 0) return;
+        if (idle >= span) ask_to_passivate(self);
+        else arm_idle_check(self, span - idle);
       },
   };
 }

@@ -86,7 +86,7 @@ void run_lifecycle_durable(const run_options& o, bench_report& rep) {
     opt.mode = clock_mode::virtual_time;   // no timer falls due during the run: commands only
     opt.start = bench_start(*rules);
     opt.log = log;
-    apply_run_options(o, opt);
+    opt.worker_threads = o.workers;
     auto eng = engine::open(opt);
     if (!eng) throw std::runtime_error(eng.error().to_string());
     run = drive_lifecycle(**eng, work, o, cases);
@@ -135,7 +135,7 @@ void run_command_path(const run_options& o, bench_report& rep) {
     opt.rules = rules;
     opt.mode = clock_mode::virtual_time;
     opt.start = bench_start(*rules);
-    apply_run_options(o, opt);   // opt.log: the default memory_event_log (no store)
+    opt.worker_threads = o.workers;   // opt.log: the default memory_event_log (no store)
     auto eng = engine::open(opt);
     if (!eng) throw std::runtime_error(eng.error().to_string());
     run = drive_lifecycle(**eng, work, o, cases);

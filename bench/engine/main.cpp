@@ -42,8 +42,6 @@ options:
   --rate R         heartbeat cases per second in timer-lateness (default 200)
   --seconds S      duration of timer-lateness (default 20)
   --workers N      CAF scheduler threads (default 2)
-  --park-after MS  engine_options::park_after in every engine run (default: the engine's, 1000; 0: an
-                   active case packs its fields and deadlines after every request)
   --scratch DIR    where the scratch stores go (default $TMPDIR or /tmp)
   --quiet          no progress on stderr
 )";
@@ -89,7 +87,6 @@ int main(int argc, char** argv) {
     else if (a == "--rate") o.lateness_rate = std::stod(value());
     else if (a == "--seconds") o.lateness_seconds = std::stod(value());
     else if (a == "--workers") o.workers = count();
-    else if (a == "--park-after") o.park_after = std::chrono::milliseconds(count());
     else if (a == "--scratch") o.scratch = value();
     else if (a == "--quiet") o.verbose = false;
     else if (scenarios.count(a)) chosen.push_back(a);

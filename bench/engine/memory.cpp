@@ -45,7 +45,7 @@ void run_memory_active(const run_options& o, bench_report& rep) {
     opt.mode = clock_mode::virtual_time;
     opt.start = bench_start(*rules) + std::chrono::minutes(5);   // no timer due: nothing is recorded
     opt.log = std::shared_ptr<rocksdb_store>(std::move(*store));
-    apply_run_options(o, opt);
+    opt.worker_threads = o.workers;
     opt.passivate_after = duration(0);   // never: every activated actor stays
     auto eng = engine::open(opt);
     if (!eng) throw std::runtime_error(eng.error().to_string());
@@ -64,9 +64,7 @@ void run_memory_active(const run_options& o, bench_report& rep) {
       return "";
     });
     if (run.failures) throw std::runtime_error("get_case: " + run.first_failure);
-    // Each activation re-sends its timers: let them land. And an actor packs its case's fields and deadlines
-    // once idle for park_after: measured idle, as most active actors are.
-    std::this_thread::sleep_for(opt.park_after + std::chrono::seconds(2));
+    std::this_thread::sleep_for(std::chrono::seconds(1));   // each activation re-sends its timers: let them land
     active = (*eng)->active_case_actors();
     rss1 = resident_bytes_trimmed();
   }
@@ -124,7 +122,7 @@ void run_memory_stored(const run_options& o, bench_report& rep) {
     opt.mode = clock_mode::virtual_time;
     opt.start = first + std::chrono::minutes(1);   // before any open case's first reminder (10 minutes)
     opt.log = std::shared_ptr<rocksdb_store>(std::move(*store));
-    apply_run_options(o, opt);   // passivate_after: the default (10 minutes)
+    opt.worker_threads = o.workers;   // passivate_after: the default (10 minutes)
     stopwatch watch;
     auto eng = engine::open(opt);
     if (!eng) throw std::runtime_error(eng.error().to_string());

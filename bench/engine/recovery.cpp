@@ -163,7 +163,7 @@ void run_recovery(const run_options& o, bench_report& rep) {
     opt.rules = rules;
     opt.mode = clock_mode::real;   // the filled cases' sign-renotify (R6.3) fell due before the kill
     opt.log = std::shared_ptr<rocksdb_store>(std::move(*store));
-    apply_run_options(o, opt);
+    opt.worker_threads = o.workers;
     std::atomic<std::uint64_t> fired{0};
     auto eng = engine::open(opt);
     if (!eng) throw std::runtime_error(eng.error().to_string());

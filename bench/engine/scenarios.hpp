@@ -7,8 +7,6 @@
 #include <string>
 
 #include "casework/bundle.hpp"
-#include <optional>
-
 #include "casework/engine.hpp"
 #include "report.hpp"
 
@@ -26,15 +24,8 @@ struct run_options {
   std::size_t open_every = 100;     // memory-stored: one case in this many is open, the others closed
   double lateness_rate = 200;       // heartbeat cases created per second in the lateness run
   double lateness_seconds = 20;     // how long the lateness run creates them
-  std::optional<duration> park_after;   // engine_options::park_after for every engine run (default: its own)
   bool verbose = true;              // progress on stderr
 };
-
-// What every scenario's engine takes from the options: its scheduler threads and park_after.
-inline void apply_run_options(const run_options& o, engine_options& opt) {
-  opt.worker_threads = o.workers;
-  if (o.park_after) opt.park_after = *o.park_after;
-}
 
 void run_lifecycle_durable(const run_options& o, bench_report& rep);
 void run_command_path(const run_options& o, bench_report& rep);

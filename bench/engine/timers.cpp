@@ -52,7 +52,7 @@ void run_timer_backlog(const run_options& o, bench_report& rep) {
     opt.rules = rules;
     opt.mode = clock_mode::real;
     opt.log = std::shared_ptr<rocksdb_store>(std::move(*store));
-    apply_run_options(o, opt);
+    opt.worker_threads = o.workers;
     std::atomic<std::uint64_t> fires{0};
     stopwatch open_watch;
     auto eng = engine::open(opt);
@@ -142,7 +142,7 @@ void run_timer_lateness(const run_options& o, bench_report& rep) {
     opt.rules = rules;
     opt.mode = clock_mode::real;
     opt.log = std::shared_ptr<rocksdb_store>(std::move(*store));
-    apply_run_options(o, opt);
+    opt.worker_threads = o.workers;
     auto eng = engine::open(opt);
     if (!eng) throw std::runtime_error(eng.error().to_string());
     std::mutex mu;

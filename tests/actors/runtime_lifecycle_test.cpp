@@ -110,30 +110,6 @@ TEST_F(RuntimeLifecycle, ACasePassivatedFiresItsTimersWithoutBeingActivated) {
   EXPECT_EQ(state(id).state, "overdue");
 }
 
-// An active case idle for park_after keeps its fields and deadlines packed; the next requests see them as they
-// were, whether packed by the idle check (the default) or after every request (park_after 0): the same state,
-// snapshot byte for byte, the same R6.3/R6.4 deadlines, and a command that reads the fields decides the same.
-TEST_F(RuntimeLifecycle, AnIdleCaseParkedAndUnparkedAnswersWithTheSameFieldsAndR6_4Deadlines) {
-  std::vector<std::string> seen;
-  for (duration park : {engine_options().park_after, duration(0)}) {
-    park_after = park;
-    log = std::make_shared<memory_event_log>();
-    start();
-    auto id = working_streetlight();
-    auto before = state(id);
-    ASSERT_FALSE(before.fields.empty());
-    ASSERT_FALSE(before.deadlines.empty());
-    eng->advance_time(std::chrono::seconds(5));   // past park_after without a request
-    auto parked = state(id);
-    EXPECT_EQ(snapshot_text(parked), snapshot_text(before)) << "park_after " << park.count();
-    auto reported = ok(id, "report", "handler", R"({"result": "lamp replaced", "finding": "fixed"})");
-    eng->advance_time(std::chrono::seconds(5));
-    EXPECT_EQ(snapshot_text(state(id)), snapshot_text(reported.state)) << "park_after " << park.count();
-    seen.push_back(snapshot_text(reported.state));
-  }
-  EXPECT_EQ(seen[0], seen[1]);
-}
-
 TEST_F(RuntimeLifecycle, R6_11_ReleaseToAnotherAgencyOpensAndLinksAPetition) {
   auto id = working_streetlight();
   ok(id, "release", "dispatch_operator", R"({"reason": "not_agency_business"})");

@@ -21,7 +21,6 @@ class runtime_test : public ::testing::Test {
     o.mode = clock_mode::deterministic;
     o.start = h.local(local_start);
     o.passivate_after = passivate_after;
-    o.park_after = park_after;
     o.log = log;
     auto e = engine::open(o);
     ASSERT_TRUE(e) << e.error().to_string();
@@ -71,7 +70,6 @@ class runtime_test : public ::testing::Test {
     return out;
   }
 
-  duration park_after = engine_options().park_after;   // read by start()
   harness h;
   std::shared_ptr<memory_event_log> log = std::make_shared<memory_event_log>();
   std::unique_ptr<engine> eng;

@@ -48,10 +48,6 @@ struct engine_options {
   std::shared_ptr<event_log> log;                  // default: a memory_event_log
   std::size_t worker_threads = 0;                  // CAF scheduler threads; 0: CAF's default (cores)
   duration passivate_after = std::chrono::minutes(10);  // idle case actors stop; 0: never
-  // An active case actor idle this long keeps its fields and deadlines packed (about half their parsed size,
-  // docs/design.md "Passivation"); the next request unpacks them. 0: packed again after every request (the
-  // least memory, an unpack and a pack per request).
-  duration park_after = std::chrono::seconds(1);
   // After an open, the registry reads the open cases at places (R6.12's place index) this many at a time,
   // between other requests: commands on existing cases and creates that need no place are taken at once;
   // reports wait until the whole index is in (at least 1).
