@@ -152,10 +152,14 @@ expected<std::unique_ptr<engine>> engine::open(engine_options options) {
   for (const auto& a : options.rules->people.agencies())
     refs.supervisors[a.id] = p->sys.spawn(supervisor_actor, rt, a.id, refs.registry);
   refs.recount = p->sys.spawn(recount_actor, rt, std::const_pointer_cast<const actor_refs>(p->refs), std::move(recorded));
-  for (std::size_t i = 0; i < std::max<std::size_t>(2, options.worker_threads); ++i) {
-    p->gateways.push_back(p->sys.spawn(gateway_actor));
+  const std::size_t workers = std::max<std::size_t>(2, options.worker_threads);
+  // Deterministic mode has one gateway, so that requests reach the registry in the order they were issued: the
+  // test coordinator drains one actor's mailbox at a time, and two gateways taken in turn would hand the
+  // registry requests 1, 3, 5 before 2, 4, 6 (two same-instant requests on one case would apply out of order).
+  const std::size_t gateways = options.mode == clock_mode::deterministic ? 1 : workers;
+  for (std::size_t i = 0; i < gateways; ++i) p->gateways.push_back(p->sys.spawn(gateway_actor));
+  for (std::size_t i = 0; i < workers; ++i)
     refs.fire_workers.push_back(p->sys.spawn(fire_worker_actor, rt, std::const_pointer_cast<const actor_refs>(p->refs)));
-  }
   caf::anon_send(refs.registry, recover_atom::value);
   std::unique_ptr<engine> e(new engine(std::move(p)));
   e->run_pending();

@@ -110,6 +110,25 @@ TEST_F(RuntimeLifecycle, ACasePassivatedFiresItsTimersWithoutBeingActivated) {
   EXPECT_EQ(state(id).state, "overdue");
 }
 
+// On CAF's test coordinator, requests issued before any is answered reach their case in the order they were
+// issued: sign (R6.3), assign, then report (R6.4) all succeed. (With two gateways taken in turn the report reached
+// the case before the assignment and was refused.)
+TEST_F(RuntimeLifecycle, RequestsIssuedTogetherApplyInTheOrderIssuedR6_3R6_4) {
+  auto c = create("dispatch", kStreetlight);
+  const auto& id = c.state.id;
+  auto sign = eng->issue(id, command{"sign", "duty_officer", "t1", {}});
+  auto assign = eng->issue(id, command{"assign", "duty_officer", "t1", {{"handler", "pwd-parks-lights-h-1"}}});
+  auto report = eng->issue(id, command{"report", "handler", "t1", {{"result", "done"}, {"finding", "fixed"}}});
+  eng->run_pending();
+  auto s = sign.get(), a = assign.get(), r = report.get();
+  ASSERT_TRUE(s) << s.error().to_string();
+  ASSERT_TRUE(a) << a.error().to_string();
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_LT(s->state.seq, a->state.seq);
+  EXPECT_LT(a->state.seq, r->state.seq);
+  EXPECT_EQ(r->state.state, "stage-two");
+}
+
 TEST_F(RuntimeLifecycle, R6_11_ReleaseToAnotherAgencyOpensAndLinksAPetition) {
   auto id = working_streetlight();
   ok(id, "release", "dispatch_operator", R"({"reason": "not_agency_business"})");

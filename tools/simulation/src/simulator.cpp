@@ -60,11 +60,14 @@ struct simulator::impl {
     return people[r.below(people.size())]->id;
   }
 
-  void adopt(const case_state& s, const arrival& a) {
+  // `position`: the arrival's in the workload. The case's random choices are seeded by it, not by how many
+  // cases came before: a report that joins an open case in one run and opens a new one in another (R6.12, a
+  // same-instant race) changes that one case, not the choices of every case after it.
+  void adopt(const case_state& s, const arrival& a, std::size_t position) {
     tracked c;
     c.id = s.id;
     c.last = s;
-    c.rng = sim_rng(o.seed * 1000003 + cases.size());
+    c.rng = sim_rng(o.seed * 1000003 + position);
     c.slow = o.slow_agencies.count(s.agency) > 0;
     c.resolved = a.resolved;
     auto& r = c.rng;
@@ -183,6 +186,7 @@ struct simulator::impl {
   struct flight {
     std::string case_id;
     const arrival* report = nullptr;
+    std::size_t position = 0;          // the report's in the workload
     act what = act::look;
     std::future<expected<case_view>> answer;
   };
@@ -201,6 +205,7 @@ struct simulator::impl {
       const auto& a = arrivals[next_arrival];
       flight f;
       f.report = &a;
+      f.position = next_arrival;
       f.answer = eng.create_case(a.workflow, {"create", "call_taker", "cc-ct-1", a.input()});
       flights.push_back(std::move(f));
     }
@@ -222,20 +227,20 @@ struct simulator::impl {
     if (o.deterministic) eng.run_pending();   // the answers are ready only once the actors have run
     for (auto& f : flights) {
       auto r = f.answer.get();
-      if (f.report) took(*f.report, std::move(r));
+      if (f.report) took(*f.report, f.position, std::move(r));
       else answered(f.case_id, std::move(r));
     }
     return {};
   }
 
-  void took(const arrival& a, expected<case_view> r) {
+  void took(const arrival& a, std::size_t position, expected<case_view> r) {
     if (!r) return fail("create " + a.workflow + ": " + r.error().to_string());
     ++counts.creates;
     if (r->merged) {   // R6.12: the report joined the open case at its place
       ++counts.merged;
       return;
     }
-    adopt(r->state, a);
+    adopt(r->state, a, position);
   }
 
   void answered(const std::string& id, expected<case_view> r) {
