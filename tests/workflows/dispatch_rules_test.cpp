@@ -203,7 +203,7 @@ TEST_F(DispatchRules, R6_7_OverdueRemindsEveryDayAt1800UntilDone) {
 // One-shot timers keep their pairs (they must not fire twice for the same instant, R6.3).
 TEST_F(DispatchRules, R6_7_AMonthOfDailyRemindersLeavesTheStateAsSmallAsTheFirstDay) {
   auto s = working_streetlight();
-  auto first = h.advance(s, h.local("2026-03-03 18:30"));
+  h.advance(s, h.local("2026-03-03 18:30"));
   const auto after_first = s.fired;
   ASSERT_EQ(s.last_fired.count("overdue-daily"), 1u);
   auto month = h.advance(s, h.local("2026-04-03 18:30"));
