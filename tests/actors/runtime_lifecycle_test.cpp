@@ -161,6 +161,32 @@ TEST_F(RuntimeLifecycle, R6_12_RepeatReportAtTheSamePlaceJoinsTheOpenCase) {
   EXPECT_EQ(listed->size(), 1u) << "no second case was opened";
 }
 
+// The registry merges a repeat only within the open case's limit (R6.12), so it must learn a limit that a
+// closure moved (R5.5) even though the case's state did not change: a repeat after the old limit and before the
+// new one joins the case.
+TEST_F(RuntimeLifecycle, R6_12_ARepeatWithinALimitAClosureMovedJoinsTheCase) {
+  const char* report = R"({"item": "traffic-sign-damaged", "district": "daan",
+      "location": {"address": "No. 5, Section 4, Roosevelt Rd"}, "description": "sign bent",
+      "reporter": {"name": "Citizen D", "phone": "0912000002"}, "reply": "sms"})";
+  auto c = create("dispatch", report);   // 2026-03-02 09:00: stage one is 3 working days (R6.4)
+  const auto& id = c.state.id;
+  auto old_limit = c.state.deadlines.at("stage-one").at;
+  auto st = wait(eng->add_closure(closure{*parse_day("2026-03-04"), closure_scope::city_wide, "Typhoon Kong-rey", "", {}, 0}));
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  eng->run_pending();
+  auto moved = state(id);
+  auto new_limit = moved.deadlines.at("stage-one").at;
+  ASSERT_GT(new_limit, old_limit) << "the closure moves the stage-one limit (R5.5)";
+  eng->advance_time(old_limit - eng->now() + std::chrono::hours(1));   // past the old limit, before the new
+  ASSERT_EQ(state(id).state, moved.state) << "still within its (moved) limit";
+  std::string repeat = report;
+  repeat.replace(repeat.find("Citizen D"), 9, "Citizen E");
+  auto again = wait(eng->create_case("dispatch", command{"create", "call_taker", "t2", boost::json::parse(repeat).as_object()}));
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_TRUE(again->merged) << "the registry knows the moved limit";
+  EXPECT_EQ(again->state.id, id);
+}
+
 TEST_F(RuntimeLifecycle, R6_12_RepeatRacingTheClosingOfItsCaseOpensANewCase) {
   auto id = working_streetlight();
   ok(id, "report", "handler", R"({"result": "one", "finding": "fixed"})");
