@@ -262,6 +262,13 @@ std::vector<notification_record> engine::notifications(std::size_t from, std::si
 }
 
 std::shared_ptr<const agency_figures> engine::figures(const std::string& agency) const {
+  if (auto* c = impl_->coordinator()) {   // deterministic mode: the supervisor publishes when asked (flush)
+    auto it = impl_->refs->supervisors.find(agency);
+    if (it != impl_->refs->supervisors.end()) {
+      caf::anon_send(it->second, flush_atom::value);
+      c->run();
+    }
+  }
   return impl_->rt->figures.get(agency);
 }
 

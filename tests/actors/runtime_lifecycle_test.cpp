@@ -241,6 +241,25 @@ TEST_F(RuntimeLifecycle, R6_13_RestrictionsSurviveARestart) {
   EXPECT_EQ(create("dispatch", noise).state.workflow, "petition");
 }
 
+// Live figures on CAF's test coordinator: what figures() answers counts every batch recorded before it, without
+// a restart, and equals a recount of the histories (R6.4's overdue cases among them). In deterministic mode the
+// supervisors publish when the figures are read.
+TEST_F(RuntimeLifecycle, LiveFiguresCountEveryBatchRecordedBeforeTheReadR6_4) {
+  auto id = working_streetlight();
+  auto f = eng->figures("pwd-parks-lights");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->opened_total.at("dispatch"), 1u);
+  EXPECT_EQ(f->open_by_state.at({"dispatch", "stage-one"}), 1);
+  advance_to("2026-03-03 09:30");   // the stage-one limit passes (R6.4)
+  f = eng->figures("pwd-parks-lights");
+  EXPECT_EQ(f->open_by_state.at({"dispatch", "overdue"}), 1);
+  EXPECT_EQ(f->overdue_by_stage.at(1), 1);
+  ok(id, "report", "handler", R"({"result": "done late", "finding": "fixed"})");
+  std::vector<std::vector<event>> histories;
+  for (const auto& c : log->case_ids()) histories.push_back(*log->read(c));
+  EXPECT_EQ(*eng->figures("pwd-parks-lights"), recount("pwd-parks-lights", h.rules().definitions, histories));
+}
+
 TEST_F(RuntimeLifecycle, FiguresAfterARestartEqualARecountForEveryAgencyIncludingForwards) {
   start("2026-03-06 15:00");
   auto p = create("petition", R"({"agency": "pwd", "description": "broken pavement",

@@ -126,6 +126,8 @@ class engine {
 
   // The outbox, from a position (notification_record::position) on.
   std::vector<notification_record> notifications(std::size_t from = 0, std::size_t limit = 1000) const;
+  // An agency's figures as last published (at most every 100 ms). In deterministic mode they are published
+  // when read: this runs what is pending, as run_pending() does, and answers with every batch counted.
   std::shared_ptr<const agency_figures> figures(const std::string& agency) const;
   std::vector<std::string> agencies() const;
   std::size_t active_case_actors() const;
