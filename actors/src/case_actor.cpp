@@ -39,7 +39,9 @@ case_reply view(case_self self, event_batch recorded = {}, const std::vector<pen
 // no copy), and park returns whether they did.
 bool park(case_self self, case_state* reply = nullptr) {
   auto& st = self->state;
-  if (st.recording || !st.parked.empty() || (st.s.fields.empty() && st.s.deadlines.empty())) return false;
+  if (!st.rt->options.pack_idle_cases || st.recording || !st.parked.empty() ||
+      (st.s.fields.empty() && st.s.deadlines.empty()))
+    return false;
   st.parked = packed_json::pack(st.s.fields, pack_deadlines(st.s.deadlines));
   if (reply) {
     reply->fields = std::move(st.s.fields);

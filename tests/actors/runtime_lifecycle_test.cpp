@@ -129,6 +129,31 @@ TEST_F(RuntimeLifecycle, RequestsIssuedTogetherApplyInTheOrderIssuedR6_3R6_4) {
   EXPECT_EQ(r->state.state, "stage-two");
 }
 
+// Whether an active case keeps its fields and deadlines packed between requests (the default) or parsed
+// (engine_options::pack_idle_cases false, as casework simulate runs) changes no answer and no record: the same
+// commands, R6.4 overdue timer and R6.8 closing give the same state, snapshot byte for byte, and history.
+TEST_F(RuntimeLifecycle, CasesKeptPackedOrParsedBetweenRequestsRecordTheSameR6_4R6_8) {
+  std::vector<std::string> snapshots, histories;
+  for (bool pack : {true, false}) {
+    pack_idle_cases = pack;
+    log = std::make_shared<memory_event_log>();
+    start();
+    auto id = working_streetlight();
+    advance_to("2026-03-03 09:30");   // overdue in stage one (R6.4)
+    ok(id, "report", "handler", R"({"result": "stage one done late", "finding": "fixed"})");
+    auto done = ok(id, "report", "handler", R"({"result": "all done", "finding": "fixed"})");
+    EXPECT_EQ(done.state.state, "closed");
+    snapshots.push_back(snapshot_text(done.state) + snapshot_text(state(id)));   // the answer and a read
+    auto history = log->read(id);
+    ASSERT_TRUE(history) << history.error().to_string();
+    std::string text;
+    for (const auto& e : *history) text += boost::json::serialize(to_json(e)) + "\n";
+    histories.push_back(text);
+  }
+  EXPECT_EQ(snapshots[0], snapshots[1]);
+  EXPECT_EQ(histories[0], histories[1]);
+}
+
 TEST_F(RuntimeLifecycle, R6_11_ReleaseToAnotherAgencyOpensAndLinksAPetition) {
   auto id = working_streetlight();
   ok(id, "release", "dispatch_operator", R"({"reason": "not_agency_business"})");

@@ -21,6 +21,7 @@ class runtime_test : public ::testing::Test {
     o.mode = clock_mode::deterministic;
     o.start = h.local(local_start);
     o.passivate_after = passivate_after;
+    o.pack_idle_cases = pack_idle_cases;
     o.log = log;
     auto e = engine::open(o);
     ASSERT_TRUE(e) << e.error().to_string();
@@ -70,6 +71,7 @@ class runtime_test : public ::testing::Test {
     return out;
   }
 
+  bool pack_idle_cases = true;   // read by start()
   harness h;
   std::shared_ptr<memory_event_log> log = std::make_shared<memory_event_log>();
   std::unique_ptr<engine> eng;

@@ -48,6 +48,10 @@ struct engine_options {
   std::shared_ptr<event_log> log;                  // default: a memory_event_log
   std::size_t worker_threads = 0;                  // CAF scheduler threads; 0: CAF's default (cores)
   duration passivate_after = std::chrono::minutes(10);  // idle case actors stop; 0: never
+  // Between requests an active case keeps its fields and deadlines packed (about half their parsed size,
+  // docs/performance.md 19.), unpacked and packed again by each request. false: kept parsed, for a run that
+  // would rather spend memory than CPU (`casework simulate`: ~8% of a simulated month's instructions).
+  bool pack_idle_cases = true;
   // After an open, the registry reads the open cases at places (R6.12's place index) this many at a time,
   // between other requests: commands on existing cases and creates that need no place are taken at once;
   // reports wait until the whole index is in (at least 1).
