@@ -1,6 +1,7 @@
 // The case actor: one per active case. It runs commands and timers through the pure interpreter, has the
 // store writer record the events, and only then answers, folds the events into its state, reschedules its
 // timers and tells the registry, its supervisor(s) and the notifier.
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -62,6 +63,21 @@ void unpark(case_self self) {
   st.parked = packed_json{};
 }
 
+// A copy of the case's state to decide on, made from its packed fields and deadlines; the case's own state stays
+// packed as it was until the events are recorded (after_recorded), so that a refused command or a failed
+// append leaves it untouched. The interpreter folds the events into the copy itself instead of a copy of its
+// own: one copy of the fields per request, not two. Nothing (the interpreter copies) when the case keeps its
+// fields parsed (engine_options::pack_idle_cases off, or a record in flight).
+std::optional<case_state> working_copy(case_self self) {
+  auto& st = self->state;
+  if (st.parked.empty()) return std::nullopt;
+  std::optional<case_state> w{st.s};   // no fields or deadlines while parked: a small copy
+  std::string_view deadlines;
+  w->fields = st.parked.unpack(&deadlines);
+  unpack_deadlines(deadlines, w->deadlines);
+  return w;
+}
+
 expected<staged> stage(case_self self, const std::vector<event>& events) {
   auto& st = self->state;
   return detail::stage(*st.rt, st.def, st.s, events);
@@ -86,8 +102,10 @@ shared_batch after_recorded(case_self self, event_batch events, staged& next) {
   auto& st = self->state;
   auto b = std::make_shared<recorded_batch>();
   b->before = std::move(st.s);
-  b->before.fields = {};
+  b->before.fields = {};      // (empty already when the case was parked)
+  b->before.deadlines = {};
   st.s = std::move(next.after);
+  st.parked = packed_json{};  // the fields the case was parked with, if it was (working_copy), are the old ones
   bool created = !st.def;
   if (created) st.def = st.rt->def(st.s.workflow, st.s.definition_version).get();
   b->after = without_fields(st.s);
@@ -150,6 +168,7 @@ void appended(case_self self, const status& st, event_batch events, staged& next
 void record(case_self self, std::vector<event> decided, caf::response_promise rp, steady::time_point since,
             bool merged = false, case_state* folded = nullptr) {
   if (decided.empty()) {
+    unpark(self);
     answer(self, rp, case_result{view(self)}, since);
     return;
   }
@@ -285,9 +304,10 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         }
         auto cal = s.rt->calendar.get();
         auto since = steady::now();
-        unpark(self);
         case_state after;
-        auto events = decide(*s.def, s.rt->ctx(*cal), s.s, cmd, s.rt->clk->now(), &after);
+        auto work = working_copy(self);
+        auto events = work ? decide(*s.def, s.rt->ctx(*cal), std::move(*work), cmd, s.rt->clk->now(), &after)
+                           : decide(*s.def, s.rt->ctx(*cal), s.s, cmd, s.rt->clk->now(), &after);
         if (!events) answer(self, rp, case_result{std::move(events).error()}, since);
         else record(self, std::move(*events), rp, since, cmd.name == "add-report", &after);
         park(self);
@@ -313,13 +333,19 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
         auto cal = s.rt->calendar.get();
         auto since = steady::now();
         auto now = std::max(s.rt->clk->now(), f.due);
-        unpark(self);
         case_state after;
-        auto events = fire_timer(*s.def, s.rt->ctx(*cal), s.s, f.timer, f.due, now, &after);
+        auto work = working_copy(self);
+        auto events = work ? fire_timer(*s.def, s.rt->ctx(*cal), std::move(*work), f.timer, f.due, now, &after)
+                           : fire_timer(*s.def, s.rt->ctx(*cal), s.s, f.timer, f.due, now, &after);
         if (events) s.rt->health.fired(std::chrono::duration<double>(now - f.due).count());
-        if (events) record(self, std::move(*events), rp, since, false, &after);
-        else if (events.error().code() == errc::failed_precondition) rp.deliver(case_result{view(self)});  // stale
-        else rp.deliver(case_result{std::move(events).error()});
+        if (events) {
+          record(self, std::move(*events), rp, since, false, &after);
+        } else if (events.error().code() == errc::failed_precondition) {   // stale
+          unpark(self);
+          rp.deliver(case_result{view(self)});
+        } else {
+          rp.deliver(case_result{std::move(events).error()});
+        }
         touch(self);
         park(self);
         return rp;

@@ -77,13 +77,17 @@ expected<std::vector<event>> decide_create(const definition& def, const context&
   b.emit(event_type::created, std::move(created), c->rule);
   if (auto st = record_command(b, *c, req.cmd); !st) return st.error();
   b.set_deadlines("create");  // after the input is recorded: deadlines may depend on fields (R3 kinds)
-  command_def first = *c;
-  first.targets = {target{condition{}, def.initial}};
-  return finish_command(b, first);
+  // A new case enters the initial state whatever the create command's targets say, then runs its actions.
+  if (auto st = b.enter(def.initial, "command:" + c->name, c->rule); !st) return st.error();
+  if (auto st = b.run(c->actions, b.now(), "command:" + c->name); !st) return st.error();
+  return b.take();
 }
 
-expected<std::vector<event>> decide(const definition& def, const context& ctx, const case_state& s,
-                                    const command& cmd, instant now, case_state* after) {
+namespace {
+
+// The command's definition, once the command is known, allowed in the case's state, for the actor's role, and
+// its input valid.
+expected<const command_def*> admit(const definition& def, const case_state& s, const command& cmd) {
   const command_def* c = def.find_command(cmd.name);
   if (!c || cmd.name == "create")
     return error(errc::not_found, "'" + cmd.name + "' is not a command of " + def.name + " v" +
@@ -95,9 +99,30 @@ expected<std::vector<event>> decide(const definition& def, const context& ctx, c
                  "state", c->rule);
   if (auto st = check_role(*c, cmd); !st) return st.error();
   if (auto st = detail::validate_input(*c, cmd.input); !st) return st.error();
-  builder b(def, ctx, s, now, cmd.actor());
-  if (auto st = record_command(b, *c, cmd); !st) return st.error();
-  return finish_command(b, *c, after);
+  return c;
+}
+
+expected<std::vector<event>> decide_admitted(const definition& def, const context& ctx, const command_def& c,
+                                             case_state s, const command& cmd, instant now, case_state* after) {
+  builder b(def, ctx, std::move(s), now, cmd.actor());
+  if (auto st = record_command(b, c, cmd); !st) return st.error();
+  return finish_command(b, c, after);
+}
+
+}  // namespace
+
+expected<std::vector<event>> decide(const definition& def, const context& ctx, const case_state& s,
+                                    const command& cmd, instant now, case_state* after) {
+  auto c = admit(def, s, cmd);
+  if (!c) return std::move(c).error();
+  return decide_admitted(def, ctx, **c, s, cmd, now, after);   // the builder folds into a copy of `s`
+}
+
+expected<std::vector<event>> decide(const definition& def, const context& ctx, case_state&& s,
+                                    const command& cmd, instant now, case_state* after) {
+  auto c = admit(def, s, cmd);
+  if (!c) return std::move(c).error();
+  return decide_admitted(def, ctx, **c, std::move(s), cmd, now, after);
 }
 
 std::vector<std::string> allowed_commands(const definition& def, const case_state& s, const std::string& role) {

@@ -44,8 +44,11 @@ std::vector<pending_timer> pending_timers(const definition& def, const context& 
   return out;
 }
 
-expected<std::vector<event>> fire_timer(const definition& def, const context& ctx, const case_state& s,
-                                        const std::string& timer, instant due, instant now, case_state* after) {
+namespace {
+
+// The timer's definition, once it is pending for `due` and due by `now`.
+expected<const timer_def*> fireable(const definition& def, const context& ctx, const case_state& s,
+                                    const std::string& timer, instant due, instant now) {
   const timer_def* t = def.find_timer(timer);
   if (!t) return error(errc::not_found, "'" + timer + "' is not a timer of " + def.name, "timer");
   auto pending = pending_timers(def, ctx, s);
@@ -54,15 +57,36 @@ expected<std::vector<event>> fire_timer(const definition& def, const context& ct
     return error(errc::failed_precondition, "timer '" + timer + "' is not pending for " + format_utc(due), "timer");
   if (due > now)
     return error(errc::failed_precondition, "timer '" + timer + "' is not due before " + format_utc(due), "timer");
-  builder b(def, ctx, s, now, "timer:" + timer);
+  return t;
+}
+
+expected<std::vector<event>> fire(const definition& def, const context& ctx, const timer_def& t, case_state s,
+                                  const std::string& timer, instant due, instant now, case_state* after) {
+  builder b(def, ctx, std::move(s), now, "timer:" + timer);
   json::object data{{"timer", timer}, {"due", format_utc(due)},
                     {"late_ms", std::chrono::duration_cast<duration>(now - due).count()}};
   // A recurring timer's firings are counted from its last one (next_due): the fold keeps no (timer, due) pair
   // per firing, which an overdue case would otherwise gain every day it stays overdue (R6.7).
-  if (!t->at) data["recurring"] = true;
-  b.emit(event_type::timer_fired, std::move(data), t->rule);
-  if (auto st = b.run(t->actions, due, "timer:" + timer); !st) return st.error();
+  if (!t.at) data["recurring"] = true;
+  b.emit(event_type::timer_fired, std::move(data), t.rule);
+  if (auto st = b.run(t.actions, due, "timer:" + timer); !st) return st.error();
   return b.take(after);
+}
+
+}  // namespace
+
+expected<std::vector<event>> fire_timer(const definition& def, const context& ctx, const case_state& s,
+                                        const std::string& timer, instant due, instant now, case_state* after) {
+  auto t = fireable(def, ctx, s, timer, due, now);
+  if (!t) return std::move(t).error();
+  return fire(def, ctx, **t, s, timer, due, now, after);   // the builder folds into a copy of `s`
+}
+
+expected<std::vector<event>> fire_timer(const definition& def, const context& ctx, case_state&& s,
+                                        const std::string& timer, instant due, instant now, case_state* after) {
+  auto t = fireable(def, ctx, s, timer, due, now);
+  if (!t) return std::move(t).error();
+  return fire(def, ctx, **t, std::move(s), timer, due, now, after);
 }
 
 expected<std::vector<event>> fire_due_timers(const definition& def, const context& ctx, const case_state& s,

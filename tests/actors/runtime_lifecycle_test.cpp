@@ -154,6 +154,38 @@ TEST_F(RuntimeLifecycle, CasesKeptPackedOrParsedBetweenRequestsRecordTheSameR6_4
   EXPECT_EQ(histories[0], histories[1]);
 }
 
+// R6.10: a release more than 2 days into stage two is refused by its guard, after the interpreter folded the
+// command and its input into its copy of the case. Packed between requests (the copy is unpacked for the
+// decision; the case's own state stays packed until a record) or parsed (the interpreter copies it), the case
+// stays as it was: the refused input reaches neither its state, nor its history, and its next command follows
+// its last recorded event.
+TEST_F(RuntimeLifecycle, R6_10_ARefusedReleaseLeavesTheCaseAsItWasPackedOrParsed) {
+  for (bool pack : {true, false}) {
+    SCOPED_TRACE(pack ? "packed" : "parsed");
+    pack_idle_cases = pack;
+    log = std::make_shared<memory_event_log>();
+    start();
+    auto id = working_streetlight();
+    ok(id, "report", "handler", R"({"result": "stage one done", "finding": "fixed"})");
+    advance_to("2026-03-05 10:00");   // 3 days into stage two, past the stage-one limit
+    auto before = state(id);
+    ASSERT_EQ(before.state, "stage-two");
+    auto refused = issue(id, "release", "dispatch_operator", R"({"reason": "not_agency_business", "note": "late"})");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().rule(), "R6.10");
+    auto after = state(id);
+    EXPECT_EQ(snapshot_text(after), snapshot_text(before));
+    EXPECT_EQ(find_path(after.fields, "reason"), nullptr);
+    auto done = ok(id, "report", "handler", R"({"result": "all done", "finding": "fixed"})");
+    EXPECT_EQ(done.state.state, "closed");
+    auto history = log->read(id);
+    ASSERT_TRUE(history) << history.error().to_string();
+    ASSERT_GT(history->size(), before.seq);
+    EXPECT_EQ((*history)[before.seq].type, event_type::command);
+    EXPECT_EQ((*history)[before.seq].data.at("name"), "report") << "the refused release left no event";
+  }
+}
+
 TEST_F(RuntimeLifecycle, R6_11_ReleaseToAnotherAgencyOpensAndLinksAPetition) {
   auto id = working_streetlight();
   ok(id, "release", "dispatch_operator", R"({"reason": "not_agency_business"})");

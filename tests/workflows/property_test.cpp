@@ -15,6 +15,8 @@
 //       serialize(to_snapshot) byte for byte
 //   (9) the state decide and fire_timer hand back (`after`) is the state their events fold to; untouched on a
 //       refusal
+//  (10) decide and fire_timer on a state moved in (the case actor's working copy) give what they give on a
+//       state they copy: the same events, or the same error, and the same `after`
 //
 // Commands are issued 0 to 120 minutes apart: two commands at the same instant that notify the same kind
 // (two petition forwards) must still get distinct notification keys (invariant 5).
@@ -207,6 +209,11 @@ class property_run {
     const case_state before = s_;
     case_state after;
     auto r = decide(def_, ctx_, s_, command{c.name, role, "p1", in}, now_, &after);
+    {   // (10)
+      case_state moved_after;
+      auto m = decide(def_, ctx_, case_state(s_), command{c.name, role, "p1", in}, now_, &moved_after);
+      same_outcome(r, m, after, moved_after, "decide");
+    }
     if (!r) {
       EXPECT_TRUE(s_ == before) << where() << "a refused command changed the state";  // (3)
       EXPECT_TRUE(after == case_state{}) << where() << "a refused command handed back a state";  // (9)
@@ -234,6 +241,10 @@ class property_run {
       auto fired = fire_timer(def_, ctx_, s_, first.front().name, first.front().due,
                               std::max(first.front().due, s_.updated_at), &after);
       ASSERT_TRUE(fired) << where() << fired.error().to_string();
+      case_state moved_after;   // (10)
+      auto m = fire_timer(def_, ctx_, case_state(s_), first.front().name, first.front().due,
+                          std::max(first.front().due, s_.updated_at), &moved_after);
+      same_outcome(fired, m, after, moved_after, "fire_timer");
       case_state folded = s_;
       for (const auto& e : *fired) ASSERT_TRUE(apply(folded, e).ok()) << where();
       EXPECT_TRUE(after == folded) << where() << "fire_timer's state is not its events folded";
@@ -253,6 +264,14 @@ class property_run {
       EXPECT_EQ(again.error().code(), errc::failed_precondition) << where() << again.error().to_string();
     }
     now_ = until;
+  }
+
+  void same_outcome(const expected<std::vector<event>>& copied, const expected<std::vector<event>>& moved,
+                    const case_state& copied_after, const case_state& moved_after, const char* what) {
+    ASSERT_EQ(copied.has_value(), moved.has_value()) << where() << what << " on a moved state";
+    if (copied) EXPECT_TRUE(*copied == *moved) << where() << what << " on a moved state: other events";
+    else EXPECT_EQ(copied.error().to_string(), moved.error().to_string()) << where() << what;
+    EXPECT_TRUE(copied_after == moved_after) << where() << what << " on a moved state: another `after`";
   }
 
   // Checks and folds the events of one step.

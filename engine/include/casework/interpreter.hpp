@@ -44,6 +44,10 @@ struct create_request {
 [[nodiscard]] expected<std::vector<event>> decide(const definition& def, const context& ctx,
                                                   const case_state& s, const command& cmd, instant now,
                                                   case_state* after = nullptr);
+// The same, deciding on `s` itself instead of a copy of it, for a caller that has a copy to spare (the case
+// actor unpacks one from its packed fields): `s` is consumed, whatever the outcome.
+[[nodiscard]] expected<std::vector<event>> decide(const definition& def, const context& ctx, case_state&& s,
+                                                  const command& cmd, instant now, case_state* after = nullptr);
 
 struct pending_timer {
   std::string name;
@@ -61,6 +65,10 @@ std::vector<pending_timer> pending_timers(const definition& def, const context& 
 [[nodiscard]] expected<std::vector<event>> fire_timer(const definition& def, const context& ctx,
                                                       const case_state& s, const std::string& timer,
                                                       instant due, instant now, case_state* after = nullptr);
+// The same, firing on `s` itself instead of a copy of it (see decide): `s` is consumed, whatever the outcome.
+[[nodiscard]] expected<std::vector<event>> fire_timer(const definition& def, const context& ctx, case_state&& s,
+                                                      const std::string& timer, instant due, instant now,
+                                                      case_state* after = nullptr);
 
 // Fires, in due order, every timer of the case that falls due at or before `until`, each at its own due
 // instant (virtual time), folding as it goes. A definition whose timers keep rescheduling at the same
