@@ -160,11 +160,13 @@ std::string business_calendar::format_local(instant t) const {
   auto offset = duration_cast<minutes>(base_->zone->get_info(floor<seconds>(t)).offset);
   std::string text = format_utc(t + offset);  // the local wall time, then the offset instead of "Z"
   text.pop_back();
-  auto abs = offset < minutes{0} ? -offset : offset;
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%c%02d:%02d", offset < minutes{0} ? '-' : '+',
-                static_cast<int>(abs.count() / 60), static_cast<int>(abs.count() % 60));
-  return text + buf;
+  auto abs = (offset < minutes{0} ? -offset : offset).count();
+  auto hours = abs / 60 % 100, mins = abs % 60;   // (a zone's offset is under 24 hours)
+  const char sign_hh_mm[] = {offset < minutes{0} ? '-' : '+',
+                             static_cast<char>('0' + hours / 10), static_cast<char>('0' + hours % 10), ':',
+                             static_cast<char>('0' + mins / 10), static_cast<char>('0' + mins % 10)};
+  text.append(sign_hh_mm, sizeof sign_hh_mm);
+  return text;
 }
 
 instant business_calendar::add(instant t, const iso_duration& d) const {
