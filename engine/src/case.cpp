@@ -87,15 +87,15 @@ status apply(case_state& s, const event& e) {
   if (e.seq != s.seq + 1)
     return error(errc::internal, "event " + std::to_string(e.seq) + " does not follow event " + std::to_string(s.seq),
                  s.id.empty() ? std::string("seq") : s.id + ".seq");
-  if (e.type == event_type::created) apply_created(s, e);
-  else if (e.type == event_type::command) apply_command(s, e);
-  else if (e.type == event_type::fields_set) {
+  if (e.is(event_type::created)) apply_created(s, e);
+  else if (e.is(event_type::command)) apply_command(s, e);
+  else if (e.is(event_type::fields_set)) {
     if (auto* f = e.data.if_contains("fields"); f && f->is_object()) deep_merge(s.fields, f->get_object());
-  } else if (e.type == event_type::state_changed) apply_state_changed(s, e);
-  else if (e.type == event_type::agency_changed) s.agency = str(e.data, "to");
-  else if (e.type == event_type::deadline_set) apply_deadline(s, e);
-  else if (e.type == event_type::timer_fired) apply_timer_fired(s, e);
-  else if (e.type == event_type::linked) s.links.emplace_back(str(e.data, "relation"), str(e.data, "case"));
+  } else if (e.is(event_type::state_changed)) apply_state_changed(s, e);
+  else if (e.is(event_type::agency_changed)) s.agency = str(e.data, "to");
+  else if (e.is(event_type::deadline_set)) apply_deadline(s, e);
+  else if (e.is(event_type::timer_fired)) apply_timer_fired(s, e);
+  else if (e.is(event_type::linked)) s.links.emplace_back(str(e.data, "relation"), str(e.data, "case"));
   // notification and link_requested change nothing in the state: they are work for the notifier and the
   // runtime, recorded in the history.
   s.seq = e.seq;

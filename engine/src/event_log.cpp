@@ -106,7 +106,7 @@ std::string text(const boost::json::object& o, const char* key) {
 std::vector<notification_record> notifications_of(const std::string& case_id, const std::vector<event>& events) {
   std::vector<notification_record> out;
   for (const auto& e : events) {
-    if (e.type != event_type::notification) continue;
+    if (!e.is(event_type::notification)) continue;
     notification_record r;
     r.key = text(e.data, "key");
     r.case_id = case_id;
@@ -179,35 +179,46 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
   std::vector<std::vector<notification_record>> outbox(batches.size());   // read from the batches before the lock
   for (std::size_t k = 0; k < batches.size(); ++k) outbox[k] = notifications_of(batches[k].case_id, batches[k].events);
   std::lock_guard<std::mutex> lock(mu_);
-  std::unordered_map<std::string, std::uint64_t> last;   // staged tails: a case may appear twice
-  for (const auto& b : batches) {
+  // Every batch must follow its case's tail before anything changes. A case may appear twice in a group: its
+  // later batch follows the staged tail (kept only for groups of several batches; the runtime's in-place
+  // appends are one batch each).
+  std::vector<decltype(cases_)::iterator> found(batches.size(), cases_.end());
+  std::unordered_map<std::string_view, std::uint64_t> staged;
+  for (std::size_t k = 0; k < batches.size(); ++k) {
+    const auto& b = batches[k];
     if (b.events.empty()) continue;
-    auto it = last.find(b.case_id);
+    found[k] = cases_.find(b.case_id);
     std::uint64_t tail = 0;
-    if (it != last.end()) {
+    if (auto it = staged.find(b.case_id); it != staged.end()) {
       tail = it->second;
-    } else if (auto c = cases_.find(b.case_id); c != cases_.end() && !c->second.batches.empty()) {
-      tail = c->second.batches.back().back().seq;
+    } else if (found[k] != cases_.end() && !found[k]->second.batches.empty()) {
+      tail = found[k]->second.batches.back().back().seq;
     }
     for (std::size_t i = 0; i < b.events.size(); ++i)
       if (b.events[i].seq != tail + 1 + i)
         return error(errc::failed_precondition,
                      "event " + std::to_string(b.events[i].seq) + " does not follow " + std::to_string(tail + i),
                      b.case_id + ".seq");
-    last[b.case_id] = b.events.back().seq;
+    if (batches.size() > 1) staged[b.case_id] = b.events.back().seq;
   }
   for (std::size_t k = 0; k < batches.size(); ++k) {
     const auto& b = batches[k];
     if (b.events.empty()) continue;
-    auto& c = cases_[b.case_id];
+    auto& c = found[k] != cases_.end() ? found[k]->second : cases_[b.case_id];
     c.batches.push_back(b.events);
     events_ += b.events.size();
     if (b.derived) {
-      if (c.derived) {
-        for (const auto& t : c.derived->timers)
+      // The case's pending timers replace its previous ones; those in both stay (a handful per case).
+      static const std::vector<pending_timer> none;
+      const auto& was = c.derived ? c.derived->timers : none;
+      const auto& now = b.derived->timers;
+      auto same = [](const pending_timer& x, const pending_timer& y) { return x == y && x.rule == y.rule; };
+      for (const auto& t : was)
+        if (std::none_of(now.begin(), now.end(), [&](const pending_timer& n) { return same(n, t); }))
           timers_.erase(timer_key{to_unix_ms(t.due), b.case_id, t.name});
-      }
-      for (const auto& t : b.derived->timers) timers_[timer_key{to_unix_ms(t.due), b.case_id, t.name}] = t.rule;
+      for (const auto& t : now)
+        if (std::none_of(was.begin(), was.end(), [&](const pending_timer& w) { return same(w, t); }))
+          timers_[timer_key{to_unix_ms(t.due), b.case_id, t.name}] = t.rule;
       if (b.derived->entry.has_finding() && !(c.derived && c.derived->entry.has_finding()))
         findings_[{to_unix_ms(b.derived->entry.closed_at), b.case_id}] = b.derived->entry;
       c.derived = b.derived;

@@ -154,17 +154,17 @@ void figures_aggregator::observe(const case_state& before, const case_state& aft
 
   std::string holder = before.agency;  // the agency holding the case at each event
   for (const auto& e : batch) {
-    if (e.type == event_type::created) {
+    if (e.is(event_type::created)) {
       holder = text(e.data, "agency");
       if (holder == f_.agency) ++f_.opened_total[workflow];
       continue;
     }
-    if (e.type == event_type::agency_changed) {
+    if (e.is(event_type::agency_changed)) {
       holder = text(e.data, "to");
       continue;
     }
     const bool mine = holder == f_.agency;
-    if (e.type == event_type::notification) {
+    if (e.is(event_type::notification)) {
       if (!mine) continue;
       auto* channels = e.data.if_contains("channels");
       if (!channels || !channels->is_array()) continue;
@@ -173,7 +173,7 @@ void figures_aggregator::observe(const case_state& before, const case_state& aft
         if (c.is_string()) ++f_.notifications_total[{kind, std::string(c.get_string())}];
       continue;
     }
-    if (e.type != event_type::state_changed) continue;
+    if (!e.is(event_type::state_changed)) continue;
     auto to = text(e.data, "to");
     if (mine) ++f_.transitions_total[{workflow, text(e.data, "from"), to}];
     if (!dispatch) continue;

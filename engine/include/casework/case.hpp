@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +46,10 @@ struct event {
   std::string actor;              // "duty_officer:pwd-do-1", "timer:sign-renotify", "system"
   std::string rule;               // rule id the event enforces, or empty
   boost::json::object data;
+
+  // type == t, for the event_type constants: their length is known where the call is inlined (comparing a
+  // std::string with a const char* measures the literal on every call, in a hot fold).
+  bool is(std::string_view t) const { return type == t; }
 
   friend bool operator==(const event& a, const event& b) {
     return a.seq == b.seq && a.type == b.type && a.at == b.at && a.actor == b.actor && a.rule == b.rule &&
