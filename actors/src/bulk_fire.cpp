@@ -39,6 +39,16 @@ staged stage_folded(const runtime_context& rt, const definition& def, case_state
   return staged{std::move(after), std::move(derived)};
 }
 
+case_state figures_view(case_state& s) {
+  boost::json::object fields = std::move(s.fields);
+  flat_map<std::string, deadline> deadlines;
+  if (!s.terminal) deadlines = std::move(s.deadlines);
+  case_state out = s;
+  s.fields = std::move(fields);
+  if (!s.terminal) s.deadlines = std::move(deadlines);
+  return out;
+}
+
 namespace {
 
 void tell_supervisor(caf::event_based_actor* self, const actor_refs& refs, const std::string& agency,
@@ -85,14 +95,6 @@ struct fire_job {
   steady::time_point since;
 };
 
-// A copy of the case's state without its fields, which no figure reads; `s` keeps them.
-case_state without_fields(case_state& s) {
-  boost::json::object fields = std::move(s.fields);
-  case_state out = s;
-  s.fields = std::move(fields);
-  return out;
-}
-
 // The case's pending timers after a record but the (timer, due) pairs its page tried to fire: one refused (for
 // any reason but staleness, which leaves a timer no longer pending) would otherwise be handed out again at once.
 // As on a case actor, a refused fire is dropped until the case next changes.
@@ -131,18 +133,14 @@ void fire_case(runtime_context& rt, const context& ctx, std::vector<fire_request
   case_state s = std::move(*loaded);
   for (const auto& f : fires) {
     auto now = std::max(rt.clk->now(), f.due);
-    auto events = fire_timer(*def, ctx, s, f.timer, f.due, now);
+    case_state after;
+    auto events = fire_timer(*def, ctx, s, f.timer, f.due, now, &after);
     if (!events) continue;   // stale (failed_precondition: the case moved on), or refused, as a case actor does
     if (events->empty()) continue;
     rt.health.fired(std::chrono::duration<double>(now - f.due).count());
-    if (recorded.empty()) fc.before = without_fields(s);
-    for (auto& e : *events) {
-      if (auto applied = apply(s, e); !applied.ok()) {   // the interpreter's own events always apply
-        rt.health.command(0, false);
-        return;
-      }
-      recorded.push_back(std::move(e));
-    }
+    if (recorded.empty()) fc.before = figures_view(s);
+    s = std::move(after);   // the interpreter folded its events into it
+    for (auto& e : *events) recorded.push_back(std::move(e));
     ++fc.recorded_fires;
   }
   if (recorded.empty()) return;

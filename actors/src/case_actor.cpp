@@ -88,15 +88,6 @@ void adopt(case_self self, const std::string& agency) {
   if (it != self->state.refs->supervisors.end()) self->send(it->second, adopt_atom::value, self->state.s.id, caf::actor_cast<caf::actor>(self));
 }
 
-// A copy of `s` but for its fields (the JSON a report and its commands filled in: most of a copy), which no
-// figure reads. `s` is left as it was.
-case_state without_fields(case_state& s) {
-  boost::json::object fields = std::move(s.fields);
-  case_state out = s;
-  s.fields = std::move(fields);
-  return out;
-}
-
 // Everything that follows a durable append. Returns the batch as the supervisors got it (its events answer).
 shared_batch after_recorded(case_self self, event_batch events, staged& next) {
   auto& st = self->state;
@@ -108,7 +99,7 @@ shared_batch after_recorded(case_self self, event_batch events, staged& next) {
   st.parked = packed_json{};  // the fields the case was parked with, if it was (working_copy), are the old ones
   bool created = !st.def;
   if (created) st.def = st.rt->def(st.s.workflow, st.s.definition_version).get();
-  b->after = without_fields(st.s);
+  b->after = figures_view(st.s);
   b->events = std::move(events);
   shared_batch batch = std::move(b);
   if (created) adopt(self, st.s.agency);

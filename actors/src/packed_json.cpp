@@ -8,6 +8,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
+#include <boost/json/value_stack.hpp>
 
 namespace casework::detail {
 
@@ -107,34 +108,33 @@ struct reader {
     p += n;
     return s;
   }
-  json::object object() {
+  // Onto a value_stack, which builds each object and array at once from its elements, as Boost's parser does,
+  // instead of inserting them one by one (each insertion looks for its key first).
+  void object_onto(json::value_stack& st) {
     auto n = varint();
-    json::object o;
-    o.reserve(n);
     for (std::uint64_t i = 0; i < n; ++i) {
-      auto key = text();
-      o.emplace(key, value());
+      st.push_key(text());
+      value_onto(st);
     }
-    return o;
+    st.push_object(n);
   }
-  json::value value() {
+  void value_onto(json::value_stack& st) {
     need(1);
     switch (*p++) {
-      case null_: return nullptr;
-      case false_: return false;
-      case true_: return true;
-      case int64_: return raw<std::int64_t>();
-      case uint64_: return raw<std::uint64_t>();
-      case double_: return raw<double>();
-      case string_: return json::string(text());
+      case null_: st.push_null(); return;
+      case false_: st.push_bool(false); return;
+      case true_: st.push_bool(true); return;
+      case int64_: st.push_int64(raw<std::int64_t>()); return;
+      case uint64_: st.push_uint64(raw<std::uint64_t>()); return;
+      case double_: st.push_double(raw<double>()); return;
+      case string_: st.push_string(text()); return;
       case array_: {
         auto n = varint();
-        json::array a;
-        a.reserve(n);
-        for (std::uint64_t i = 0; i < n; ++i) a.push_back(value());
-        return a;
+        for (std::uint64_t i = 0; i < n; ++i) value_onto(st);
+        st.push_array(n);
+        return;
       }
-      case object_: return object();
+      case object_: object_onto(st); return;
       default: throw std::logic_error("packed_json: unknown tag");
     }
   }
@@ -167,7 +167,12 @@ json::object packed_json::unpack(std::string_view* tail) const {
   if (tail) *tail = {};
   if (!bytes_) return {};
   reader r{bytes_.get() + sizeof(std::uint32_t), bytes_.get() + size()};
-  auto o = r.object();
+  unsigned char scratch[2048];   // the stack's first values, without an allocation
+  json::value_stack st({}, scratch, sizeof scratch);
+  st.reset();
+  r.object_onto(st);
+  json::value v = st.release();
+  json::object o = std::move(v.get_object());
   if (tail) *tail = std::string_view(reinterpret_cast<const char*>(r.p), static_cast<std::size_t>(r.end - r.p));
   return o;
 }

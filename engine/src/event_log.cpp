@@ -175,6 +175,11 @@ status memory_event_log::append(const std::string& case_id, const std::vector<ev
   return append_group({case_events{case_id, events, nullptr}});
 }
 
+memory_event_log::stored_case* memory_event_log::find_case(std::string_view id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : &it->second->second;
+}
+
 status memory_event_log::append_group(const std::vector<case_events>& batches) {
   std::vector<std::vector<notification_record>> outbox(batches.size());   // read from the batches before the lock
   for (std::size_t k = 0; k < batches.size(); ++k) outbox[k] = notifications_of(batches[k].case_id, batches[k].events);
@@ -182,17 +187,17 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
   // Every batch must follow its case's tail before anything changes. A case may appear twice in a group: its
   // later batch follows the staged tail (kept only for groups of several batches; the runtime's in-place
   // appends are one batch each).
-  std::vector<decltype(cases_)::iterator> found(batches.size(), cases_.end());
+  std::vector<stored_case*> found(batches.size(), nullptr);
   std::unordered_map<std::string_view, std::uint64_t> staged;
   for (std::size_t k = 0; k < batches.size(); ++k) {
     const auto& b = batches[k];
     if (b.events.empty()) continue;
-    found[k] = cases_.find(b.case_id);
+    found[k] = find_case(b.case_id);
     std::uint64_t tail = 0;
     if (auto it = staged.find(b.case_id); it != staged.end()) {
       tail = it->second;
-    } else if (found[k] != cases_.end() && !found[k]->second.batches.empty()) {
-      tail = found[k]->second.batches.back().back().seq;
+    } else if (found[k] && !found[k]->batches.empty()) {
+      tail = found[k]->batches.back().back().seq;
     }
     for (std::size_t i = 0; i < b.events.size(); ++i)
       if (b.events[i].seq != tail + 1 + i)
@@ -204,7 +209,12 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
   for (std::size_t k = 0; k < batches.size(); ++k) {
     const auto& b = batches[k];
     if (b.events.empty()) continue;
-    auto& c = found[k] != cases_.end() ? found[k]->second : cases_[b.case_id];
+    if (!found[k]) {   // a new case (or one this group already added)
+      auto it = cases_.try_emplace(b.case_id).first;
+      by_id_.emplace(it->first, it);
+      found[k] = &it->second;
+    }
+    auto& c = *found[k];
     c.batches.push_back(b.events);
     events_ += b.events.size();
     if (b.derived) {
@@ -238,16 +248,16 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
 
 expected<std::vector<event>> memory_event_log::read(const std::string& case_id) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = cases_.find(case_id);
-  if (it == cases_.end()) return error(errc::not_found, "no such case", case_id);
-  return history_of(it->second.batches);
+  const stored_case* c = find_case(case_id);
+  if (!c) return error(errc::not_found, "no such case", case_id);
+  return history_of(c->batches);
 }
 
 expected<case_state> memory_event_log::load(const std::string& case_id) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = cases_.find(case_id);
-  if (it == cases_.end()) return error(errc::not_found, "no such case", case_id);
-  const auto& c = it->second;
+  const stored_case* found = find_case(case_id);
+  if (!found) return error(errc::not_found, "no such case", case_id);
+  const auto& c = *found;
   expected<case_state> s{case_state{}};
   if (c.derived && !c.derived->snapshot.empty()) {
     boost::json::error_code ec;
@@ -265,7 +275,7 @@ expected<case_state> memory_event_log::load(const std::string& case_id) const {
 
 bool memory_event_log::contains(const std::string& case_id) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return cases_.count(case_id) > 0;
+  return find_case(case_id) != nullptr;
 }
 
 std::vector<std::string> memory_event_log::case_ids() const {
@@ -329,9 +339,9 @@ std::vector<case_entry> memory_event_log::list(const entry_query& q) const {
 
 expected<case_entry> memory_event_log::entry(const std::string& case_id) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = cases_.find(case_id);
-  if (it == cases_.end() || !it->second.derived) return error(errc::not_found, "no such case", case_id);
-  return it->second.derived->entry;
+  const stored_case* c = find_case(case_id);
+  if (!c || !c->derived) return error(errc::not_found, "no such case", case_id);
+  return c->derived->entry;
 }
 
 std::vector<case_entry> memory_event_log::open_at_places(std::size_t limit, const std::string& after) const {

@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -212,8 +213,14 @@ class memory_event_log final : public event_log {
   };
   using timer_key = std::tuple<std::int64_t, std::string, std::string>;   // (due ms, case, timer)
 
+  using case_map = std::map<std::string, stored_case>;   // ordered: listings, pages and id prefixes
+  // The case with id `id`, or null: by hash (`by_id_`), not by the map's string comparisons, which grow with
+  // every case a long run takes (a simulated year holds 170,000).
+  stored_case* find_case(std::string_view id) const;
+
   mutable std::mutex mu_;
-  std::map<std::string, stored_case> cases_;
+  case_map cases_;
+  std::unordered_map<std::string_view, case_map::iterator> by_id_;   // keys view cases_' own (stable) keys
   std::map<timer_key, std::string> timers_;   // -> rule
   std::map<std::pair<std::int64_t, std::string>, case_entry> findings_;   // (closed ms, id)
   std::vector<notification_record> outbox_;
