@@ -207,7 +207,13 @@ TEST(RestartAtScale, CommandsOnCasesWhoseRemindersFireInBulkMeanwhileAreRecorded
     eng->subscribe([&](const std::string&, const event& e) {
       if (e.type == event_type::timer_fired) ++fired;
     });
-    // Signed newest first while the oldest reminders fire: the two meet in the middle.
+    // Signed newest first while the oldest reminders fire: the two meet in the middle. The signs start once the
+    // first reminder has fired (pages of 256 cases, oldest first): issued before it, on an engine still opening
+    // and a machine busy with other work, all 2,000 could be recorded before the timer service's first page,
+    // and no reminder would fire at all (seen once in a clean-clone run beside a build).
+    auto started = steady::now() + std::chrono::seconds(30);
+    while (fired.load() == 0 && steady::now() < started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_GT(fired.load(), 0) << "no reminder fired within 30 s of the restart";
     std::vector<std::future<expected<case_view>>> signs;
     for (auto it = ids.rbegin(); it != ids.rend(); ++it)
       signs.push_back(eng->issue(*it, command{"sign", "duty_officer", "do-1", {}}));
