@@ -98,7 +98,7 @@ class group_writer {
         return error(errc::failed_precondition,
                      "event " + std::to_string(e.seq) + " does not follow " + std::to_string(t.seq),
                      c.case_id + ".seq");
-      std::string payload = boost::json::serialize(to_json(e));
+      std::string payload = event_text(e);
       digest h = chain_hash(t.hash, payload);
       if (auto r = put(s_.events, event_key(c.case_id, e.seq), encode_record(t.hash, h, payload)); !r.ok())
         return r.error();

@@ -4,7 +4,8 @@
 // replays it exactly.
 //
 //   (1) folding the whole history from an empty case_state gives the incrementally maintained state
-//   (2) every event survives to_json -> event_from_json, directly and through serialized text
+//   (2) every event survives to_json -> event_from_json, directly and through serialized text; event_text (the
+//       store's payload) is the serialized to_json byte for byte
 //   (3) a refused command changes nothing (and an input made invalid on purpose is refused invalid_argument)
 //   (4) no state_changed leaves a terminal state; a command that succeeded was allowed in its state for its role
 //   (5) no notification key is emitted twice within a case
@@ -281,6 +282,7 @@ class property_run {
       EXPECT_TRUE(back && *back == e) << where() << json::serialize(to_json(e));
       auto text = event_from_json(json::parse(json::serialize(to_json(e))));
       EXPECT_TRUE(text && *text == e) << where() << "through text: " << json::serialize(to_json(e));
+      EXPECT_EQ(event_text(e), json::serialize(to_json(e))) << where() << "the store's text of the event";
       if (e.type == event_type::state_changed) {  // (4)
         EXPECT_FALSE(s_.terminal) << where() << "left terminal state " << s_.state;
         EXPECT_EQ(e.data.at("from"), json::value(s_.state)) << where();

@@ -129,6 +129,8 @@ struct command {
 
 // JSON forms (for the store, the API and the auditors' tools).
 boost::json::object to_json(const event& e);
+// boost::json::serialize(to_json(e)), byte for byte, written without building the object (the store's payload).
+std::string event_text(const event& e);
 expected<event> event_from_json(const boost::json::value& v);
 // The same, moving the event's `data` out of `v` instead of copying it.
 expected<event> event_from_json(boost::json::value&& v);
