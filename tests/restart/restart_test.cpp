@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <condition_variable>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -204,16 +205,17 @@ TEST(RestartAtScale, CommandsOnCasesWhoseRemindersFireInBulkMeanwhileAreRecorded
     auto eng = open_engine(store, clock_mode::real, instant{});   // the real clock: no start
     ASSERT_TRUE(eng);
     std::atomic<int> fired{0};
+    std::promise<void> first_fire;
+    auto first_fired = first_fire.get_future();
     eng->subscribe([&](const std::string&, const event& e) {
-      if (e.type == event_type::timer_fired) ++fired;
+      if (e.type == event_type::timer_fired && fired++ == 0) first_fire.set_value();
     });
     // Signed newest first while the oldest reminders fire: the two meet in the middle. The signs start once the
     // first reminder has fired (pages of 256 cases, oldest first): issued before it, on an engine still opening
     // and a machine busy with other work, all 2,000 could be recorded before the timer service's first page,
     // and no reminder would fire at all (seen once in a clean-clone run beside a build).
-    auto started = steady::now() + std::chrono::seconds(30);
-    while (fired.load() == 0 && steady::now() < started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    ASSERT_GT(fired.load(), 0) << "no reminder fired within 30 s of the restart";
+    ASSERT_EQ(first_fired.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+        << "no reminder fired within 30 s of the restart";
     std::vector<std::future<expected<case_view>>> signs;
     for (auto it = ids.rbegin(); it != ids.rend(); ++it)
       signs.push_back(eng->issue(*it, command{"sign", "duty_officer", "do-1", {}}));
