@@ -123,6 +123,12 @@ figures_aggregator::figures_aggregator(std::string agency, const definition_set&
   f_.agency = std::move(agency);
 }
 
+// Whether count_open reads the same of both: what it counts by and the instant it keeps.
+bool figures_aggregator::counts_alike(const case_state& a, const case_state& b) {
+  return a.id == b.id && a.terminal == b.terminal && a.agency == b.agency && a.workflow == b.workflow &&
+         a.state == b.state && a.item == b.item && a.stage == b.stage && a.created_at == b.created_at;
+}
+
 void figures_aggregator::count_open(const case_state& s, int sign) {
   if (s.id.empty() || s.terminal || s.agency != f_.agency) return;
   f_.open_by_state[{s.workflow, s.state}] += sign;
@@ -139,9 +145,12 @@ void figures_aggregator::count_open(const case_state& s, int sign) {
 void figures_aggregator::observe(const case_state& before, const case_state& after,
                                  const std::vector<event>& batch) {
   // Gauges: take the case out as it was, put it back as it is. Each side counts only when this agency holds
-  // the case on that side, which covers new cases, closings and agency changes alike.
-  count_open(before, -1);
-  count_open(after, +1);
+  // the case on that side, which covers new cases, closings and agency changes alike. A batch that changes
+  // nothing the gauges read (a reminder, a note) would take out and put back the same counts: skipped.
+  if (!counts_alike(before, after)) {
+    count_open(before, -1);
+    count_open(after, +1);
+  }
 
   const std::string& workflow = after.workflow;
   const bool dispatch = workflow == kDispatch;

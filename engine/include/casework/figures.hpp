@@ -135,6 +135,7 @@ class figures_aggregator {
 
  private:
   void count_open(const case_state& s, int sign);
+  static bool counts_alike(const case_state& a, const case_state& b);
 
   agency_figures f_;
   std::multiset<instant> open_created_;   // created_at of each open case: f_.oldest_open is its minimum
