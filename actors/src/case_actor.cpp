@@ -53,13 +53,18 @@ bool park(case_self self, case_state* reply = nullptr) {
   return true;
 }
 
+// What park packed, into `s` (whose fields and deadlines are empty while parked).
+void unpack_parked(const packed_json& parked, case_state& s) {
+  std::string_view deadlines;
+  s.fields = parked.unpack(&deadlines);
+  unpack_deadlines(deadlines, s.deadlines);
+}
+
 // The fields and deadlines back in the state, before a request reads or changes it.
 void unpark(case_self self) {
   auto& st = self->state;
   if (st.parked.empty()) return;
-  std::string_view deadlines;
-  st.s.fields = st.parked.unpack(&deadlines);
-  unpack_deadlines(deadlines, st.s.deadlines);
+  unpack_parked(st.parked, st.s);
   st.parked = packed_json{};
 }
 
@@ -72,9 +77,7 @@ std::optional<case_state> working_copy(case_self self) {
   auto& st = self->state;
   if (st.parked.empty()) return std::nullopt;
   std::optional<case_state> w{st.s};   // no fields or deadlines while parked: a small copy
-  std::string_view deadlines;
-  w->fields = st.parked.unpack(&deadlines);
-  unpack_deadlines(deadlines, w->deadlines);
+  unpack_parked(st.parked, *w);
   return w;
 }
 
