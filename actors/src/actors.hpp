@@ -69,11 +69,13 @@ struct case_actor_state {
   // The case's definition (null until a new case's creation is recorded). Not owning: definitions live in the
   // rules bundle, immutable and held by `rt`, for as long as the engine.
   const definition* def = nullptr;
-  case_state s;
-  // While the actor waits for its next request, the case's fields (the JSON a report and its commands filled
-  // in) and its deadlines are kept here packed (packed_json.hpp: one allocation, about half of what they take
-  // parsed), and `s.fields` and `s.deadlines` are empty; the next request unpacks them (case_actor.cpp: park,
-  // unpark). Empty when they are in `s`.
+  std::string id;   // the case's, also while its state is packed
+  // The case's state while a request works on it (and always when engine_options::pack_idle_cases is off);
+  // null while the actor waits for its next request, when the whole state is packed in `parked`
+  // (packed_json.hpp: its fields as one compact allocation, the other members as its head; about half of what
+  // they take parsed, and this actor object a jemalloc size class smaller) and the next request unpacks it
+  // (case_actor.cpp: park, unpark, working_copy). Exactly one of the two holds the case.
+  std::unique_ptr<case_state> s;
   packed_json parked;
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
   // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which

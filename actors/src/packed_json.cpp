@@ -142,13 +142,15 @@ struct reader {
 
 }  // namespace
 
-packed_json packed_json::pack(const json::object& o, std::string_view tail) {
+packed_json packed_json::pack(const json::object& o, std::string_view head) {
   packed_json out;
-  if (o.empty() && tail.empty()) return out;
+  if (o.empty() && head.empty()) return out;
   std::string body;
-  body.reserve(256 + tail.size());
+  body.reserve(256 + head.size());
+  auto h = static_cast<std::uint32_t>(head.size());
+  put_raw(body, &h, sizeof h);
+  body.append(head.data(), head.size());
   put_object(body, o);
-  body.append(tail.data(), tail.size());
   auto n = static_cast<std::uint32_t>(body.size());
   out.bytes_.reset(new unsigned char[sizeof n + body.size()]);
   std::memcpy(out.bytes_.get(), &n, sizeof n);
@@ -163,48 +165,140 @@ std::size_t packed_json::size() const noexcept {
   return sizeof n + n;
 }
 
-json::object packed_json::unpack(std::string_view* tail) const {
-  if (tail) *tail = {};
+std::string_view packed_json::head() const noexcept {
   if (!bytes_) return {};
-  reader r{bytes_.get() + sizeof(std::uint32_t), bytes_.get() + size()};
+  std::uint32_t h;
+  std::memcpy(&h, bytes_.get() + sizeof(std::uint32_t), sizeof h);
+  return {reinterpret_cast<const char*>(bytes_.get()) + 2 * sizeof(std::uint32_t), h};
+}
+
+json::object packed_json::unpack() const {
+  if (!bytes_) return {};
+  auto h = head();
+  reader r{reinterpret_cast<const unsigned char*>(h.data() + h.size()), bytes_.get() + size()};
   unsigned char scratch[2048];   // the stack's first values, without an allocation
   json::value_stack st({}, scratch, sizeof scratch);
   st.reset();
   r.object_onto(st);
   json::value v = st.release();
-  json::object o = std::move(v.get_object());
-  if (tail) *tail = std::string_view(reinterpret_cast<const char*>(r.p), static_cast<std::size_t>(r.end - r.p));
-  return o;
+  return std::move(v.get_object());
 }
 
-// ---- an idle case's deadlines ----
+// ---- an idle case's other members ----
 
-// With the fields' own writers and reader: texts length-prefixed, numbers as their bytes.
-std::string pack_deadlines(const flat_map<std::string, deadline>& all) {
+namespace {
+
+void put_instant(std::string& out, instant t) {
+  const auto n = t.time_since_epoch().count();
+  put_raw(out, &n, sizeof n);
+}
+
+instant read_instant(reader& r) { return instant(duration(r.raw<duration::rep>())); }
+
+template <class Map, class PutValue>
+void put_map(std::string& out, const Map& m, PutValue put_value) {
+  put_varint(out, m.size());
+  for (const auto& [k, v] : m) {
+    put_text(out, k);
+    put_value(v);
+  }
+}
+
+}  // namespace
+
+std::string pack_case_head(const case_state& s) {
   std::string out;
-  for (const auto& [name, d] : all) {
-    put_text(out, name);
-    const auto at = d.at.time_since_epoch().count();
-    put_raw(out, &at, sizeof at);
+  out.reserve(256);
+  put_text(out, s.workflow);
+  put_raw(out, &s.definition_version, sizeof s.definition_version);
+  put_raw(out, &s.stage, sizeof s.stage);
+  put_text(out, s.state);
+  put_text(out, s.agency);
+  put_text(out, s.item);
+  put_instant(out, s.created_at);
+  put_instant(out, s.updated_at);
+  put_varint(out, s.seq);
+  out.push_back(s.terminal ? 1 : 0);
+  put_instant(out, s.closed_at);
+  put_map(out, s.deadlines, [&](const deadline& d) {
+    put_instant(out, d.at);
     put_raw(out, &d.calendar_version, sizeof d.calendar_version);
     put_text(out, d.basis);
     put_text(out, d.rule);
+  });
+  put_map(out, s.entered, [&](instant t) { put_instant(out, t); });
+  put_map(out, s.first_entered, [&](instant t) { put_instant(out, t); });
+  put_varint(out, s.fired.size());
+  for (const auto& [timer, due] : s.fired) {
+    put_text(out, timer);
+    put_instant(out, due);
+  }
+  put_map(out, s.last_fired, [&](instant t) { put_instant(out, t); });
+  put_varint(out, s.links.size());
+  for (const auto& [relation, id] : s.links) {
+    put_text(out, relation);
+    put_text(out, id);
   }
   return out;
 }
 
-void unpack_deadlines(std::string_view in, flat_map<std::string, deadline>& out) {
+void unpack_case_head(std::string_view in, case_state& out) {
   const auto* begin = reinterpret_cast<const unsigned char*>(in.data());
   reader r{begin, begin + in.size()};
-  while (r.p != r.end) {
+  out.workflow = r.text();
+  out.definition_version = r.raw<int>();
+  out.stage = r.raw<int>();
+  out.state = r.text();
+  out.agency = r.text();
+  out.item = r.text();
+  out.created_at = read_instant(r);
+  out.updated_at = read_instant(r);
+  out.seq = r.varint();
+  out.terminal = r.raw<unsigned char>() != 0;
+  out.closed_at = read_instant(r);
+  auto n = r.varint();
+  out.deadlines.clear();
+  out.deadlines.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
     std::string name(r.text());
     deadline d;
-    d.at = instant(duration(r.raw<duration::rep>()));
+    d.at = read_instant(r);
     d.calendar_version = r.raw<std::uint64_t>();
-    d.basis = std::string(r.text());
-    d.rule = std::string(r.text());
-    out.emplace(std::move(name), std::move(d));
+    d.basis = r.text();
+    d.rule = r.text();
+    out.deadlines.emplace(std::move(name), std::move(d));
   }
+  for (auto* m : {&out.entered, &out.first_entered}) {
+    n = r.varint();
+    m->clear();
+    m->reserve(n);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::string state(r.text());
+      m->emplace(std::move(state), read_instant(r));
+    }
+  }
+  n = r.varint();
+  out.fired.clear();
+  out.fired.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::string timer(r.text());
+    out.fired.emplace(std::move(timer), read_instant(r));
+  }
+  n = r.varint();
+  out.last_fired.clear();
+  out.last_fired.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::string timer(r.text());
+    out.last_fired.emplace(std::move(timer), read_instant(r));
+  }
+  n = r.varint();
+  out.links.clear();
+  out.links.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::string relation(r.text());
+    out.links.emplace_back(std::move(relation), std::string(r.text()));
+  }
+  if (r.p != r.end) throw std::logic_error("packed_json: trailing bytes after a case's head");
 }
 
 }  // namespace casework::detail

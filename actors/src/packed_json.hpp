@@ -1,4 +1,5 @@
-// Private: a JSON object packed into one compact allocation, for what an idle case actor keeps of its fields.
+// Private: a JSON object packed into one compact allocation, for what an idle case actor keeps of its case:
+// its fields, and the rest of its state as the packed object's head (pack_case_head).
 //
 // Not JSON text: Boost.JSON 1.81 parses numbers with a fast algorithm that is not correctly rounded
 // (121.54619719720041 comes back as 121.5461971972004), so a text round trip per request would drift a
@@ -20,23 +21,26 @@ namespace casework::detail {
 class packed_json {
  public:
   packed_json() = default;
-  // Packs `o`, then `tail`: bytes the caller encodes itself (an idle case's deadlines). An empty object without
-  // a tail packs to nothing (empty()).
-  static packed_json pack(const boost::json::object& o, std::string_view tail = {});
-  // The object as it was packed (an empty one when empty()); `tail`, when given, is set to the packed tail
-  // (valid as long as this packed_json).
-  boost::json::object unpack(std::string_view* tail = nullptr) const;
+  // Packs `head`, bytes the caller encodes itself (an idle case's other members, pack_case_head), then `o`. An
+  // empty object without a head packs to nothing (empty()).
+  static packed_json pack(const boost::json::object& o, std::string_view head = {});
+  // The object as it was packed (an empty one when empty()).
+  boost::json::object unpack() const;
+  // The head as it was packed, without reading the object (valid as long as this packed_json).
+  std::string_view head() const noexcept;
   bool empty() const noexcept { return !bytes_; }
   std::size_t size() const noexcept;   // bytes held
 
  private:
-  std::unique_ptr<unsigned char[]> bytes_;   // a 4-byte length, then the object
+  std::unique_ptr<unsigned char[]> bytes_;   // a 4-byte length, a 4-byte length of the head, the head, the object
 };
 
-// An idle case's deadlines as bytes, the tail of its packed fields (no JSON value per deadline): per deadline
-// its name, at (the instant's count), calendar_version, basis and rule; strings as a 4-byte length and their
-// bytes. unpack_deadlines adds what pack_deadlines wrote to `out`.
-std::string pack_deadlines(const flat_map<std::string, deadline>& all);
-void unpack_deadlines(std::string_view in, flat_map<std::string, deadline>& out);
+// An idle case's state but its id and fields, as bytes: the head of its packed fields (no JSON value, no
+// allocation per member). Texts as a varint length and their bytes, instants and numbers as their bytes, each
+// map as its size and entries in order. unpack_case_head sets every member of `out` but `id` and `fields` from
+// what pack_case_head wrote; a truncated or malformed head throws std::logic_error (the bytes are the process's
+// own: that is a bug, not bad input).
+std::string pack_case_head(const case_state& s);
+void unpack_case_head(std::string_view in, case_state& out);
 
 }  // namespace casework::detail

@@ -1,5 +1,6 @@
-// What an idle case actor keeps of its fields (packed_json.hpp) unpacks to the very object it packed: every
-// number bit for bit (a text round trip through Boost.JSON 1.81 moves some doubles), the kinds and the key order.
+// What an idle case actor keeps of its case (packed_json.hpp) unpacks to the very object it packed: every
+// number bit for bit (a text round trip through Boost.JSON 1.81 moves some doubles), the kinds and the key order;
+// and the case's other members, every one of them.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -46,42 +47,81 @@ TEST(PackedJson, AnEmptyObjectHoldsNothing) {
   EXPECT_FALSE(packed_json::pack(json::object{{"a", 1}}).empty());
 }
 
-// An idle case's deadlines travel as the tail: raw bytes after the object, given back as they were.
-TEST(PackedJson, KeepsATailOfRawBytesAfterTheObject) {
-  const std::string tail = std::string("\x00\x01", 2) + "deadline" + "\xff";
+// An idle case's other members travel as the head: raw bytes before the object, given back as they were
+// without reading the object.
+TEST(PackedJson, KeepsAHeadOfRawBytesBeforeTheObject) {
+  const std::string head = std::string("\x00\x01", 2) + "deadline" + "\xff";
   json::object o{{"item", "streetlight-out"}};
-  std::string_view back_tail;
-  auto p = packed_json::pack(o, tail);
-  EXPECT_EQ(p.unpack(&back_tail), o);
-  EXPECT_EQ(back_tail, tail);
-  auto only = packed_json::pack(json::object{}, tail);   // no fields, deadlines only
+  auto p = packed_json::pack(o, head);
+  EXPECT_EQ(p.head(), head);
+  EXPECT_EQ(p.unpack(), o);
+  EXPECT_EQ(p.size(), 8 + head.size() + 1 + 1 + 4 + 1 + 1 + 15);   // lengths, head, object: 1 key, its text
+  auto only = packed_json::pack(json::object{}, head);   // no fields, the head only
   EXPECT_FALSE(only.empty());
-  EXPECT_TRUE(only.unpack(&back_tail).empty());
-  EXPECT_EQ(back_tail, tail);
-  packed_json::pack(o).unpack(&back_tail);
-  EXPECT_TRUE(back_tail.empty());
+  EXPECT_TRUE(only.unpack().empty());
+  EXPECT_EQ(only.head(), head);
+  EXPECT_TRUE(packed_json::pack(o).head().empty());
+  EXPECT_EQ(packed_json::pack(o).unpack(), o);
 }
 
-// The deadlines an idle case keeps packed come back as they were (R6.3's and R6.4's instants, the calendar
-// version that computed them, their basis and rule), and a truncated tail is refused, not read past its end.
-TEST(PackedJson, DeadlinesComeBackAsTheyWereAndATruncatedTailIsRefused) {
-  flat_map<std::string, deadline> all;
-  all["sign"] = deadline{*parse_instant("2026-03-02T01:10:00Z"), 0, "PT10M after creation", "R6.3"};
-  all["stage-one"] = deadline{*parse_instant("2026-03-03T01:00:00.125Z"), 7, "", "R6.4"};
-  const auto packed = pack_deadlines(all);
-  flat_map<std::string, deadline> back;
-  unpack_deadlines(packed, back);
-  ASSERT_EQ(back.size(), all.size());
-  for (const auto& [name, d] : all) {
-    ASSERT_TRUE(back.count(name)) << name;
-    const auto& b = back.at(name);
-    EXPECT_EQ(b.at, d.at) << name;
-    EXPECT_EQ(b.calendar_version, d.calendar_version) << name;
-    EXPECT_EQ(b.basis, d.basis) << name;
-    EXPECT_EQ(b.rule, d.rule) << name;
-  }
-  flat_map<std::string, deadline> cut;
-  EXPECT_THROW(unpack_deadlines(std::string_view(packed).substr(0, packed.size() - 1), cut), std::logic_error);
+// A case with every member set: what an idle case actor packs must come back equal, member for member.
+case_state every_member_set() {
+  case_state s;
+  s.id = "D20260302-00017";
+  s.workflow = "dispatch";
+  s.definition_version = 3;
+  s.stage = 2;
+  s.state = "stage-two";
+  s.agency = "pwd-parks-lights";
+  s.item = "streetlight-out";
+  s.created_at = *parse_instant("2026-03-02T01:00:00Z");
+  s.updated_at = *parse_instant("2026-03-04T06:30:00.250Z");
+  s.seq = 300;   // more than one varint byte
+  s.fields = json::object{{"item", "streetlight-out"}, {"location", json::object{{"lat", 25.08176664933545}}}};
+  s.deadlines["sign"] = deadline{*parse_instant("2026-03-02T01:10:00Z"), 0, "created 2026-03-02 09:00 + PT10M", "R6.3"};
+  s.deadlines["stage-one"] = deadline{*parse_instant("2026-03-03T01:00:00.125Z"), 7, "", "R6.4"};
+  s.entered["created"] = s.created_at;
+  s.entered["stage-two"] = s.updated_at;
+  s.first_entered["created"] = s.created_at;
+  s.first_entered["signed"] = *parse_instant("2026-03-02T01:05:00Z");
+  s.fired.insert({"sign-renotify", *parse_instant("2026-03-02T01:10:00Z")});
+  s.fired.insert({"sign-renotify", *parse_instant("2026-03-02T01:20:00Z")});
+  s.last_fired["overdue-daily"] = *parse_instant("2026-03-05T00:00:00Z");
+  s.links = {{"repeat-of", "D20260301-00003"}, {"", ""}};
+  s.terminal = true;
+  s.closed_at = *parse_instant("2026-03-06T02:00:00Z");
+  return s;
+}
+
+// R6.3, R6.4: the deadlines an idle case keeps packed come back as they were (their instants, the calendar
+// version that computed them, their basis and rule), and with them every other member of the case.
+TEST(PackedJson, ACasesHeadComesBackMemberForMember) {
+  const auto s = every_member_set();
+  const auto head = pack_case_head(s);
+  case_state back;
+  back.id = s.id;
+  back.fields = s.fields;
+  back.deadlines["stale"] = deadline{};   // unpacking replaces what was there
+  back.links = {{"stale", "x"}};
+  unpack_case_head(head, back);
+  EXPECT_TRUE(back == s);
+  EXPECT_EQ(back.deadlines.at("sign").basis, s.deadlines.at("sign").basis);
+  EXPECT_EQ(back.deadlines.at("stage-one").calendar_version, 7u);
+  EXPECT_EQ(back.links, s.links);
+  EXPECT_EQ(back.fired, s.fired);
+
+  case_state fresh;   // a default state round-trips too (no entries, epoch instants)
+  case_state fresh_back;
+  unpack_case_head(pack_case_head(fresh), fresh_back);
+  EXPECT_TRUE(fresh_back == fresh);
+}
+
+TEST(PackedJson, ATruncatedOrOverlongHeadIsRefused) {
+  const auto head = pack_case_head(every_member_set());
+  case_state cut;
+  EXPECT_THROW(unpack_case_head(std::string_view(head).substr(0, head.size() - 1), cut), std::logic_error);
+  case_state longer;
+  EXPECT_THROW(unpack_case_head(head + "x", longer), std::logic_error);
 }
 
 }  // namespace
