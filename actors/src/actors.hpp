@@ -3,7 +3,7 @@
 //   registry          finds or activates the actor of a case; allocates case ids; routes new reports
 //                     (R6.12, R6.13); keeps the case directory (agency/state/item) and the place index
 //   case actor        one per active case: runs the interpreter, records events, schedules its timers
-//   agency supervisor one per agency: monitors its case actors, restarts failed ones, keeps the figures
+//   agency supervisor one per agency: restarts its failed case actors, keeps the figures
 //   timer service     the ordered index of every pending timer; fires them by the engine clock
 //   store writer      appends event batches to the event log; a command is answered after it
 //   fire workers      fire the due timers of cases without an active actor, in bulk, without activating them
@@ -77,6 +77,10 @@ struct case_actor_state {
   // (case_actor.cpp: park, unpark, working_copy). Exactly one of the two holds the case.
   std::unique_ptr<case_state> s;
   packed_json parked;
+  // The agency's supervisor, once the case's agency is known (after its creation is recorded, or loaded): a
+  // request whose handling throws tells it, which restarts the case (case_actor's exception handler). Not a
+  // monitor: the supervisor would keep an entry per active case and the actor a monitor record, ~130 bytes.
+  caf::actor supervisor;
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
   // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which
   // re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two tree updates
@@ -128,7 +132,6 @@ struct supervisor_state {
   std::string agency;
   caf::actor registry;
   std::unique_ptr<figures_aggregator> figures;
-  std::map<caf::actor_addr, std::string> watched;    // monitored case actors
   std::map<std::string, int> restarts;               // per case, to stop a case that cannot start
   bool recovering = true;                            // until the recount on open is done
   std::vector<shared_batch> held;                    // live batches that arrived during the recount

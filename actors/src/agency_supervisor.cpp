@@ -1,5 +1,6 @@
-// The agency supervisor: monitors its agency's case actors, restarts a failed one from its recorded history
-// (through the registry, which owns the handles), and keeps the agency's figures from the recorded batches the
+// The agency supervisor: restarts its agency's failed case actors from their recorded history (through the
+// registry, which owns the handles; a case actor whose handler throws tells its supervisor, see case_actor.cpp),
+// and keeps the agency's figures from the recorded batches the
 // case actors send it, publishing a snapshot after each (figures are never gathered by asking case actors).
 // After an open, the recount (recount.cpp) first folds the histories recorded before it; live batches wait.
 // Publishing copies the figures, so one publication covers every batch waiting in the mailbox (flush).
@@ -50,10 +51,6 @@ void changed(supervisor_self self) {
   if (!deterministic(self)) self->send(self, flush_atom::value);
 }
 
-bool failed(const caf::error& reason) {
-  return reason && reason != caf::exit_reason::normal && reason != caf::exit_reason::user_shutdown;
-}
-
 }  // namespace
 
 caf::behavior supervisor_actor(supervisor_self self, std::shared_ptr<runtime_context> rt, std::string agency,
@@ -64,21 +61,12 @@ caf::behavior supervisor_actor(supervisor_self self, std::shared_ptr<runtime_con
   st.registry = std::move(registry);
   st.figures = std::make_unique<figures_aggregator>(st.agency, st.rt->rules->definitions);
   st.rt->figures.publish(st.agency, std::make_shared<const agency_figures>(st.figures->figures()));
-  self->set_down_handler([=](caf::down_msg& dm) {
-    auto& s = self->state;
-    auto it = s.watched.find(dm.source);
-    if (it == s.watched.end()) return;
-    std::string id = it->second;
-    s.watched.erase(it);
-    if (!failed(dm.reason)) return;   // passivated or stopped with the engine
-    bool restart = ++s.restarts[id] <= max_restarts_per_case;   // a case that keeps failing stays stopped
-    if (restart) ++s.rt->restarts;
-    self->send(s.registry, down_atom::value, id, restart);
-  });
   return {
-      [=](adopt_atom, const std::string& id, const caf::actor& a) {
-        self->monitor(a);
-        self->state.watched[a.address()] = id;
+      [=](failed_atom, const std::string& id) {
+        auto& s = self->state;
+        bool restart = ++s.restarts[id] <= max_restarts_per_case;   // a case that keeps failing stays stopped
+        if (restart) ++s.rt->restarts;
+        self->send(s.registry, down_atom::value, id, restart);
       },
       [=](batch_atom, const shared_batch& b) {
         auto& s = self->state;

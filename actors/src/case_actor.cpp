@@ -82,10 +82,10 @@ expected<staged> stage(case_self self, const std::vector<event>& events) {
   return detail::stage(*st.rt, st.def, *st.s, events);
 }
 
+// The case's agency is known: its supervisor is the one told should a request fail (see case_actor).
 void adopt(case_self self, const std::string& agency) {
   auto it = self->state.refs->supervisors.find(agency);
-  if (it != self->state.refs->supervisors.end())
-    self->send(it->second, adopt_atom::value, self->state.id, caf::actor_cast<caf::actor>(self));
+  if (it != self->state.refs->supervisors.end()) self->state.supervisor = it->second;
 }
 
 // Everything that follows a durable append. Returns the batch as the supervisors got it (its events answer).
@@ -247,6 +247,17 @@ caf::behavior unloadable(case_self self, const error& why) {
 
 caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, std::shared_ptr<const actor_refs> refs,
                          std::string id, std::vector<event> initial) {
+  // A handler that throws (a bug, or crash_atom's injected failure) ends the actor; its supervisor restarts the
+  // case from its history (agency_supervisor.cpp). A new case whose creation is not recorded has none: the
+  // registry forgets it, as after a failed append. CAF's own handler still reports the exception and gives the
+  // exit reason.
+  self->set_exception_handler([](caf::scheduled_actor* p, std::exception_ptr& x) -> caf::error {
+    auto* me = static_cast<case_self>(p);
+    auto& s = me->state;
+    if (s.supervisor) me->send(s.supervisor, failed_atom::value, s.id);
+    else if (s.refs) me->send(s.refs->registry, down_atom::value, s.id, false);
+    return caf::scheduled_actor::default_exception_handler(p, x);
+  });
   auto& st = self->state;
   st.rt = std::move(rt);
   st.refs = std::move(refs);

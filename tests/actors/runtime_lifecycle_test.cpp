@@ -61,6 +61,24 @@ TEST_F(RuntimeLifecycle, IdleCaseActorsPassivateAndComeBackForACommandOrATimer) 
   EXPECT_EQ(state(id).state, "stage-two");
 }
 
+// A case actor that fails again after each restart is restarted five times, then left stopped (its supervisor
+// counts the failures per case); its history is intact, and the next request activates it again.
+TEST_F(RuntimeLifecycle, ACaseThatKeepsFailingIsRestartedFiveTimesThenLeftStopped) {
+  auto id = working_streetlight();
+  auto before = wait(eng->get_case(id));
+  ASSERT_TRUE(before);
+  for (int i = 1; i <= 6; ++i) {
+    eng->inject_failure(id);
+    eng->run_pending();
+    EXPECT_EQ(eng->restarts(), static_cast<std::uint64_t>(std::min(i, 5))) << "failure " << i;
+    EXPECT_EQ(eng->active_case_actors(), i <= 5 ? 1u : 0u) << "failure " << i;
+  }
+  auto after = wait(eng->get_case(id));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->state, before->state);
+  EXPECT_EQ(eng->active_case_actors(), 1u);
+}
+
 // Passivation counts from a case's last request, not its first: the idle check armed at its activation finds
 // it busy since and waits out the rest of the span. A case restarted after a failure, with no request of its
 // own, passivates passivate_after after its restart.
