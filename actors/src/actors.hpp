@@ -81,6 +81,9 @@ struct case_actor_state {
   // request whose handling throws tells it, which restarts the case (case_actor's exception handler). Not a
   // monitor: the supervisor would keep an entry per active case and the actor a monitor record, ~130 bytes.
   caf::actor supervisor;
+  // A new case's first events, until its create request records them; null (no allocation) for a case
+  // re-activated from the log, which is most active actors.
+  std::unique_ptr<std::vector<event>> pending_create;
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
   // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which
   // re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two tree updates

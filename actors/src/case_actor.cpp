@@ -243,6 +243,159 @@ caf::behavior unloadable(case_self self, const error& why) {
   };
 }
 
+// ---- the requests ----
+
+caf::result<caf::message> reply_now(case_result r) { return caf::make_message(std::move(r)); }
+
+caf::result<caf::message> on_create(case_self self, bool merged) {
+  ++self->state.handled;
+  touch(self);
+  auto rp = self->make_response_promise();
+  std::vector<event> events;
+  if (self->state.pending_create) {
+    events = std::move(*self->state.pending_create);
+    self->state.pending_create.reset();
+  }
+  unpark(self);
+  record(self, std::move(events), rp, steady::now(), merged);
+  park(self);
+  return rp;
+}
+
+caf::result<caf::message> on_command(case_self self, const std::string& asked, const command& cmd) {
+  ++self->state.handled;
+  touch(self);
+  auto& s = self->state;
+  if (!s.def)   // not recorded yet (its creation is still being written or failed)
+    return reply_now(case_result{error(errc::not_found, "no such case", "case " + asked)});
+  auto rp = self->make_response_promise();
+  auto cal = s.rt->calendar.get();
+  auto since = steady::now();
+  case_state after;
+  auto work = working_copy(self);
+  auto events = work ? decide(*s.def, s.rt->ctx(*cal), std::move(*work), cmd, s.rt->clk->now(), &after)
+                     : decide(*s.def, s.rt->ctx(*cal), *s.s, cmd, s.rt->clk->now(), &after);
+  if (!events) answer(self, rp, case_result{std::move(events).error()}, since);
+  else record(self, std::move(*events), rp, since, cmd.name == "add-report", &after);
+  park(self);
+  return rp;
+}
+
+caf::result<caf::message> on_get(case_self self, const std::string& asked) {
+  ++self->state.handled;
+  touch(self);
+  if (!self->state.def) return reply_now(case_result{error(errc::not_found, "no such case", "case " + asked)});
+  unpark(self);
+  case_result r{view(self)};
+  park(self);
+  return reply_now(std::move(r));
+}
+
+caf::result<caf::message> on_fire(case_self self, const fire_request& f) {
+  ++self->state.handled;
+  auto& s = self->state;
+  if (!s.def) return reply_now(case_result{error(errc::not_found, "no such case", "case " + f.case_id)});
+  auto rp = self->make_response_promise();
+  auto cal = s.rt->calendar.get();
+  auto since = steady::now();
+  auto now = std::max(s.rt->clk->now(), f.due);
+  case_state after;
+  auto work = working_copy(self);
+  auto events = work ? fire_timer(*s.def, s.rt->ctx(*cal), std::move(*work), f.timer, f.due, now, &after)
+                     : fire_timer(*s.def, s.rt->ctx(*cal), *s.s, f.timer, f.due, now, &after);
+  if (events) s.rt->health.fired(std::chrono::duration<double>(now - f.due).count());
+  if (events) {
+    record(self, std::move(*events), rp, since, false, &after);
+  } else if (events.error().code() == errc::failed_precondition) {   // stale
+    unpark(self);
+    rp.deliver(case_result{view(self)});
+  } else {
+    rp.deliver(case_result{std::move(events).error()});
+  }
+  touch(self);
+  park(self);
+  return rp;
+}
+
+caf::result<caf::message> on_recompute(case_self self, const std::string& asked) {
+  ++self->state.handled;
+  touch(self);
+  auto& s = self->state;
+  if (!s.def) return reply_now(case_result{error(errc::not_found, "no such case", "case " + asked)});
+  auto rp = self->make_response_promise();
+  auto cal = s.rt->calendar.get();
+  unpark(self);
+  auto events = recompute_deadlines(*s.def, s.rt->ctx(*cal), *s.s, s.rt->clk->now());
+  if (!events) rp.deliver(case_result{std::move(events).error()});
+  else record(self, std::move(*events), rp, steady::now());
+  park(self);
+  return rp;
+}
+
+caf::result<caf::message> on_link(case_self self, const std::string& relation, const std::string& linked,
+                                   const std::string& failure) {
+  ++self->state.handled;
+  touch(self);
+  auto rp = self->make_response_promise();
+  auto& s = self->state;
+  unpark(self);
+  event e;
+  e.seq = s.s->seq + 1;
+  e.at = s.rt->clk->now();
+  e.actor = "system:registry";
+  if (failure.empty()) {
+    e.type = event_type::linked;
+    e.data = boost::json::object{{"relation", relation}, {"case", linked}};
+  } else {
+    e.type = event_type::link_failed;
+    e.data = boost::json::object{{"relation", relation}, {"error", failure}};
+  }
+  record(self, {std::move(e)}, rp, steady::now());
+  park(self);
+  return rp;
+}
+
+void on_idle_check(case_self self) {   // passivate_after without a request since the last one?
+  auto& cs = self->state;
+  cs.idle_check_armed = false;
+  auto idle = self->clock().now() - cs.last_active;
+  auto span = passivate_after(*cs.rt);
+  if (span.count() <= 0) return;
+  if (idle >= span) ask_to_passivate(self);
+  else arm_idle_check(self, span - idle);
+}
+
+// Every message of a case actor, matched by hand. CAF keeps a behaviour per actor: eight handlers, each with
+// its captures and its entry in the dispatch table, were ~400 bytes of every active case (its own allocation,
+// next to the 2 KB target of issue 7). The default handler is a plain function held in the actor object, and
+// the behaviour all case actors share matches nothing: no per-actor allocation. Most frequent first.
+caf::result<caf::message> dispatch(caf::scheduled_actor* p, caf::message_view& x) {
+  auto self = static_cast<case_self>(p);
+  const auto& xs = x.content();
+  if (xs.match_elements<command_atom, std::string, command>())
+    return on_command(self, xs.get_as<std::string>(1), xs.get_as<command>(2));
+  if (xs.match_elements<fire_atom, fire_request>()) return on_fire(self, xs.get_as<fire_request>(1));
+  if (xs.match_elements<get_atom, std::string>()) return on_get(self, xs.get_as<std::string>(1));
+  if (xs.match_elements<create_atom, bool>()) return on_create(self, xs.get_as<bool>(1));
+  if (xs.match_elements<idle_check_atom>()) {
+    on_idle_check(self);
+    return caf::message{};
+  }
+  if (xs.match_elements<link_atom, std::string, std::string, std::string, std::string>())
+    return on_link(self, xs.get_as<std::string>(2), xs.get_as<std::string>(3), xs.get_as<std::string>(4));
+  if (xs.match_elements<recompute_atom, std::string>()) return on_recompute(self, xs.get_as<std::string>(1));
+  if (xs.match_elements<crash_atom>())   // fault injection for crash tests: the supervisor restarts the case
+    throw std::runtime_error("injected failure");
+  return caf::print_and_drop(p, x);
+}
+
+// Shared by every case actor (a reference count, not a copy): a handler no message matches, so that the actor
+// has a behaviour and everything reaches dispatch.
+const caf::behavior& shared_behavior() {
+  static const caf::behavior b{[](unmatched_atom) {}};
+  return b;
+}
+
 }  // namespace
 
 caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, std::shared_ptr<const actor_refs> refs,
@@ -269,136 +422,15 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
     adopt(self, st.s->agency);
     auto cal = st.rt->calendar.get();
     self->send(st.refs->timers, timers_atom::value, st.id, pending_timers(*st.def, st.rt->ctx(*cal), *st.s));
+  } else {   // a new case: its first events, until its create request records them
+    st.pending_create = std::make_unique<std::vector<event>>(std::move(initial));
   }
   // The request that activated the case arms the idle check (touch); a case restarted after a failure is sent
   // one by the registry.
   st.last_active = self->clock().now();
   park(self);
-  // The first events of a new case, until its create request records them; none (no allocation) for a case
-  // re-activated from the log, which is most active actors.
-  std::shared_ptr<std::vector<event>> pending_create;
-  if (!initial.empty()) pending_create = std::make_shared<std::vector<event>>(std::move(initial));
-  return {
-      [=](create_atom, bool merged) {
-        ++self->state.handled;
-        touch(self);
-        auto rp = self->make_response_promise();
-        std::vector<event> events;
-        if (pending_create) events = std::exchange(*pending_create, {});
-        unpark(self);
-        record(self, std::move(events), rp, steady::now(), merged);
-        park(self);
-        return rp;
-      },
-      [=](command_atom, const std::string& asked, const command& cmd) {
-        ++self->state.handled;
-        touch(self);
-        auto rp = self->make_response_promise();
-        auto& s = self->state;
-        if (!s.def) {   // not recorded yet (its creation is still being written or failed)
-          rp.deliver(case_result{error(errc::not_found, "no such case", "case " + asked)});
-          return rp;
-        }
-        auto cal = s.rt->calendar.get();
-        auto since = steady::now();
-        case_state after;
-        auto work = working_copy(self);
-        auto events = work ? decide(*s.def, s.rt->ctx(*cal), std::move(*work), cmd, s.rt->clk->now(), &after)
-                           : decide(*s.def, s.rt->ctx(*cal), *s.s, cmd, s.rt->clk->now(), &after);
-        if (!events) answer(self, rp, case_result{std::move(events).error()}, since);
-        else record(self, std::move(*events), rp, since, cmd.name == "add-report", &after);
-        park(self);
-        return rp;
-      },
-      [=](get_atom, const std::string& asked) {
-        ++self->state.handled;
-        touch(self);
-        if (!self->state.def) return case_result{error(errc::not_found, "no such case", "case " + asked)};
-        unpark(self);
-        case_result r{view(self)};
-        park(self);
-        return r;
-      },
-      [=](fire_atom, const fire_request& f) {
-        ++self->state.handled;
-        auto rp = self->make_response_promise();
-        auto& s = self->state;
-        if (!s.def) {
-          rp.deliver(case_result{error(errc::not_found, "no such case", "case " + f.case_id)});
-          return rp;
-        }
-        auto cal = s.rt->calendar.get();
-        auto since = steady::now();
-        auto now = std::max(s.rt->clk->now(), f.due);
-        case_state after;
-        auto work = working_copy(self);
-        auto events = work ? fire_timer(*s.def, s.rt->ctx(*cal), std::move(*work), f.timer, f.due, now, &after)
-                           : fire_timer(*s.def, s.rt->ctx(*cal), *s.s, f.timer, f.due, now, &after);
-        if (events) s.rt->health.fired(std::chrono::duration<double>(now - f.due).count());
-        if (events) {
-          record(self, std::move(*events), rp, since, false, &after);
-        } else if (events.error().code() == errc::failed_precondition) {   // stale
-          unpark(self);
-          rp.deliver(case_result{view(self)});
-        } else {
-          rp.deliver(case_result{std::move(events).error()});
-        }
-        touch(self);
-        park(self);
-        return rp;
-      },
-      [=](recompute_atom, const std::string& asked) {
-        ++self->state.handled;
-        touch(self);
-        auto rp = self->make_response_promise();
-        auto& s = self->state;
-        if (!s.def) {
-          rp.deliver(case_result{error(errc::not_found, "no such case", "case " + asked)});
-          return rp;
-        }
-        auto cal = s.rt->calendar.get();
-        unpark(self);
-        auto events = recompute_deadlines(*s.def, s.rt->ctx(*cal), *s.s, s.rt->clk->now());
-        if (!events) rp.deliver(case_result{std::move(events).error()});
-        else record(self, std::move(*events), rp, steady::now());
-        park(self);
-        return rp;
-      },
-      [=](link_atom, const std::string&, const std::string& relation, const std::string& linked,
-          const std::string& failure) {
-        ++self->state.handled;
-        touch(self);
-        auto rp = self->make_response_promise();
-        auto& s = self->state;
-        unpark(self);
-        event e;
-        e.seq = s.s->seq + 1;
-        e.at = s.rt->clk->now();
-        e.actor = "system:registry";
-        if (failure.empty()) {
-          e.type = event_type::linked;
-          e.data = boost::json::object{{"relation", relation}, {"case", linked}};
-        } else {
-          e.type = event_type::link_failed;
-          e.data = boost::json::object{{"relation", relation}, {"error", failure}};
-        }
-        record(self, {std::move(e)}, rp, steady::now());
-        park(self);
-        return rp;
-      },
-      [=](crash_atom) {   // fault injection for crash tests: the supervisor restarts the case from its history
-        throw std::runtime_error("injected failure");
-      },
-      [=](idle_check_atom) {   // passivate_after without a request since the last one?
-        auto& cs = self->state;
-        cs.idle_check_armed = false;
-        auto idle = self->clock().now() - cs.last_active;
-        auto span = passivate_after(*cs.rt);
-        if (span.count() <= 0) return;
-        if (idle >= span) ask_to_passivate(self);
-        else arm_idle_check(self, span - idle);
-      },
-  };
+  self->set_default_handler(dispatch);
+  return shared_behavior();
 }
 
 }  // namespace casework::detail

@@ -123,6 +123,7 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using places_atom = caf::atom_constant<caf::atom("places")>;   // registry: load the next page of the place index
 using crash_atom = caf::atom_constant<caf::atom("crash")>;   // fault injection (tests)
+using unmatched_atom = caf::atom_constant<caf::atom("unmatched")>;   // sent by nobody: case actors' shared behaviour
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
