@@ -185,55 +185,92 @@ json::object packed_json::unpack() const {
 }
 
 // ---- an idle case's other members ----
+//
+// Compact where the bytes are (a report's head went from 412 to under 300 bytes, which puts the whole packed
+// case of a report under jemalloc's 512-byte class): every instant but the creation's as the zigzag varint of its
+// distance from the creation in milliseconds (a deadline 10 minutes on is 3 bytes, a state entered at creation
+// 1); numbers as varints; and each deadline's basis as the length of the prefix it shares with the previous one
+// and the rest ("created 2026-03-02T09:00:02.499+08:00 + P" is the start of every basis of a report).
 
 namespace {
 
-void put_instant(std::string& out, instant t) {
-  const auto n = t.time_since_epoch().count();
-  put_raw(out, &n, sizeof n);
+std::uint64_t zigzag(std::int64_t n) {
+  return (static_cast<std::uint64_t>(n) << 1) ^ static_cast<std::uint64_t>(n >> 63);
 }
+std::int64_t unzigzag(std::uint64_t n) { return static_cast<std::int64_t>(n >> 1) ^ -static_cast<std::int64_t>(n & 1); }
 
-instant read_instant(reader& r) { return instant(duration(r.raw<duration::rep>())); }
+struct head_writer {
+  std::string& out;
+  instant base;
 
-template <class Map, class PutValue>
-void put_map(std::string& out, const Map& m, PutValue put_value) {
-  put_varint(out, m.size());
-  for (const auto& [k, v] : m) {
-    put_text(out, k);
-    put_value(v);
+  void instant_at(instant t) { put_varint(out, zigzag((t - base).count())); }
+  template <class Map>
+  void instants(const Map& m) {
+    put_varint(out, m.size());
+    for (const auto& [k, t] : m) {
+      put_text(out, k);
+      instant_at(t);
+    }
   }
-}
+};
+
+struct head_reader {
+  reader r;
+  instant base{};
+
+  instant instant_at() { return base + duration(unzigzag(r.varint())); }
+  template <class Map>
+  void instants(Map& m) {
+    auto n = r.varint();
+    m.clear();
+    m.reserve(n);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::string k(r.text());
+      m.emplace(std::move(k), instant_at());
+    }
+  }
+};
 
 }  // namespace
 
 std::string pack_case_head(const case_state& s) {
   std::string out;
-  out.reserve(256);
+  out.reserve(320);
+  const auto created = s.created_at.time_since_epoch().count();
+  put_raw(out, &created, sizeof created);
+  head_writer w{out, s.created_at};
   put_text(out, s.workflow);
-  put_raw(out, &s.definition_version, sizeof s.definition_version);
-  put_raw(out, &s.stage, sizeof s.stage);
+  put_varint(out, zigzag(s.definition_version));
+  put_varint(out, zigzag(s.stage));
   put_text(out, s.state);
   put_text(out, s.agency);
   put_text(out, s.item);
-  put_instant(out, s.created_at);
-  put_instant(out, s.updated_at);
+  w.instant_at(s.updated_at);
   put_varint(out, s.seq);
   out.push_back(s.terminal ? 1 : 0);
-  put_instant(out, s.closed_at);
-  put_map(out, s.deadlines, [&](const deadline& d) {
-    put_instant(out, d.at);
-    put_raw(out, &d.calendar_version, sizeof d.calendar_version);
-    put_text(out, d.basis);
+  w.instant_at(s.closed_at);
+  put_varint(out, s.deadlines.size());
+  std::string_view previous;
+  for (const auto& [name, d] : s.deadlines) {
+    put_text(out, name);
+    w.instant_at(d.at);
+    put_varint(out, d.calendar_version);
+    std::string_view basis = d.basis;
+    std::size_t shared = 0;
+    while (shared < previous.size() && shared < basis.size() && previous[shared] == basis[shared]) ++shared;
+    put_varint(out, shared);
+    put_text(out, basis.substr(shared));
+    previous = basis;
     put_text(out, d.rule);
-  });
-  put_map(out, s.entered, [&](instant t) { put_instant(out, t); });
-  put_map(out, s.first_entered, [&](instant t) { put_instant(out, t); });
+  }
+  w.instants(s.entered);
+  w.instants(s.first_entered);
   put_varint(out, s.fired.size());
   for (const auto& [timer, due] : s.fired) {
     put_text(out, timer);
-    put_instant(out, due);
+    w.instant_at(due);
   }
-  put_map(out, s.last_fired, [&](instant t) { put_instant(out, t); });
+  w.instants(s.last_fired);
   put_varint(out, s.links.size());
   for (const auto& [relation, id] : s.links) {
     put_text(out, relation);
@@ -244,53 +281,48 @@ std::string pack_case_head(const case_state& s) {
 
 void unpack_case_head(std::string_view in, case_state& out) {
   const auto* begin = reinterpret_cast<const unsigned char*>(in.data());
-  reader r{begin, begin + in.size()};
+  head_reader h{reader{begin, begin + in.size()}};
+  auto& r = h.r;
+  out.created_at = instant(duration(r.raw<duration::rep>()));
+  h.base = out.created_at;
   out.workflow = r.text();
-  out.definition_version = r.raw<int>();
-  out.stage = r.raw<int>();
+  out.definition_version = static_cast<int>(unzigzag(r.varint()));
+  out.stage = static_cast<int>(unzigzag(r.varint()));
   out.state = r.text();
   out.agency = r.text();
   out.item = r.text();
-  out.created_at = read_instant(r);
-  out.updated_at = read_instant(r);
+  out.updated_at = h.instant_at();
   out.seq = r.varint();
   out.terminal = r.raw<unsigned char>() != 0;
-  out.closed_at = read_instant(r);
+  out.closed_at = h.instant_at();
   auto n = r.varint();
   out.deadlines.clear();
   out.deadlines.reserve(n);
+  std::string previous;
   for (std::uint64_t i = 0; i < n; ++i) {
     std::string name(r.text());
     deadline d;
-    d.at = read_instant(r);
-    d.calendar_version = r.raw<std::uint64_t>();
-    d.basis = r.text();
+    d.at = h.instant_at();
+    d.calendar_version = r.varint();
+    auto shared = r.varint();
+    if (shared > previous.size()) throw std::logic_error("packed_json: a basis shares more than the previous has");
+    auto rest = r.text();
+    d.basis.reserve(shared + rest.size());
+    d.basis.append(previous, 0, shared).append(rest);
+    previous = d.basis;
     d.rule = r.text();
     out.deadlines.emplace(std::move(name), std::move(d));
   }
-  for (auto* m : {&out.entered, &out.first_entered}) {
-    n = r.varint();
-    m->clear();
-    m->reserve(n);
-    for (std::uint64_t i = 0; i < n; ++i) {
-      std::string state(r.text());
-      m->emplace(std::move(state), read_instant(r));
-    }
-  }
+  h.instants(out.entered);
+  h.instants(out.first_entered);
   n = r.varint();
   out.fired.clear();
   out.fired.reserve(n);
   for (std::uint64_t i = 0; i < n; ++i) {
     std::string timer(r.text());
-    out.fired.emplace(std::move(timer), read_instant(r));
+    out.fired.emplace(std::move(timer), h.instant_at());
   }
-  n = r.varint();
-  out.last_fired.clear();
-  out.last_fired.reserve(n);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    std::string timer(r.text());
-    out.last_fired.emplace(std::move(timer), read_instant(r));
-  }
+  h.instants(out.last_fired);
   n = r.varint();
   out.links.clear();
   out.links.reserve(n);

@@ -116,6 +116,45 @@ TEST(PackedJson, ACasesHeadComesBackMemberForMember) {
   EXPECT_TRUE(fresh_back == fresh);
 }
 
+// R6.3, R6.4: a report's three deadlines, whose bases share their start, and instants before the creation,
+// long after it and at the epoch (an open case's closed_at) all come back exactly; the head stays compact.
+TEST(PackedJson, BasesSharingTheirStartAndInstantsFarFromTheCreationComeBackExactly) {
+  case_state s = every_member_set();
+  s.deadlines.clear();
+  const std::string start = "created 2026-03-02T09:00:02.499+08:00 + P";
+  s.deadlines["sign"] = deadline{*parse_instant("2026-03-02T01:10:02.499Z"), 0, start.substr(0, start.size() - 1) + "PT10M", "R6.3"};
+  s.deadlines["stage-one"] = deadline{*parse_instant("2026-03-03T01:00:02.499Z"), 0, start + "T24H (item streetlight-out stage_one)", "R6.4"};
+  s.deadlines["stage-two"] = deadline{*parse_instant("2026-03-09T01:00:02.499Z"), 0, start + "7D (item streetlight-out stage_two)", "R6.4"};
+  s.deadlines["zz-longer-than-before"] = deadline{*parse_instant("2199-12-31T23:59:59.999Z"), 3, start + "7D (item streetlight-out stage_two) and more", "R6.4"};
+  s.deadlines["zz-shorter"] = deadline{*parse_instant("1969-12-31T00:00:00Z"), 18446744073709551615ull, "c", ""};
+  s.closed_at = instant{};
+  s.entered["before-creation"] = s.created_at - std::chrono::hours(24 * 365);
+  const auto head = pack_case_head(s);
+  case_state back;
+  back.id = s.id;
+  back.fields = s.fields;
+  unpack_case_head(head, back);
+  EXPECT_TRUE(back == s);
+  for (const auto& [name, d] : s.deadlines) {
+    EXPECT_EQ(back.deadlines.at(name).basis, d.basis) << name;
+    EXPECT_EQ(back.deadlines.at(name).at, d.at) << name;
+    EXPECT_EQ(back.deadlines.at(name).calendar_version, d.calendar_version) << name;
+  }
+  EXPECT_EQ(back.entered.at("before-creation"), s.entered.at("before-creation"));
+  EXPECT_EQ(back.closed_at, instant{});
+
+  // A report's head: the second and third bases keep only what follows the start they share with the one
+  // before; bases that share nothing (a distinct first letter) take that much more.
+  case_state report = every_member_set();
+  report.deadlines.clear();
+  for (auto& [name, d] : s.deadlines)
+    if (name.rfind("zz", 0) != 0) report.deadlines[name] = d;
+  case_state unshared = report;
+  char first = 'a';
+  for (auto& [name, d] : unshared.deadlines) d.basis[0] = first++;
+  EXPECT_GE(pack_case_head(unshared).size(), pack_case_head(report).size() + 2 * (start.size() - 2));
+}
+
 TEST(PackedJson, ATruncatedOrOverlongHeadIsRefused) {
   const auto head = pack_case_head(every_member_set());
   case_state cut;
