@@ -42,7 +42,7 @@ case_reply view(case_self self, event_batch recorded = {}, const std::vector<pen
 bool park(case_self self, case_state* reply = nullptr) {
   auto& st = self->state;
   if (!st.rt->options.pack_idle_cases || st.recording || !st.s || !st.def) return false;
-  st.parked = packed_json::pack(st.s->fields, pack_case_head(*st.s));
+  st.parked = packed_json::pack(*st.s);
   if (reply) *reply = std::move(*st.s);
   st.s.reset();
   return true;
@@ -98,7 +98,7 @@ shared_batch after_recorded(case_self self, event_batch events, staged& next) {
     *st.s = std::move(next.after);
   } else {   // parked (working_copy): the old state but its fields, from the packed head
     b->before.id = st.id;
-    unpack_case_head(st.parked.head(), b->before);
+    unpack_case_head(st.parked.head(), b->before, /*deadlines=*/false);
     st.s = std::make_unique<case_state>(std::move(next.after));
     st.parked = packed_json{};
   }

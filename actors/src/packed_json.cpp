@@ -142,19 +142,41 @@ struct reader {
 
 }  // namespace
 
+namespace {
+
+// Writes into a buffer of the thread's, reused (no allocation once it has grown), then copies out.
+template <class WriteHead>
+packed_json::bytes packed(const json::object& o, WriteHead write_head) {
+  thread_local std::string body;
+  body.clear();
+  std::uint32_t n = 0, h = 0;
+  put_raw(body, &n, sizeof n);   // both lengths, set below
+  put_raw(body, &h, sizeof h);
+  write_head(body);
+  h = static_cast<std::uint32_t>(body.size() - 2 * sizeof n);
+  put_object(body, o);
+  n = static_cast<std::uint32_t>(body.size() - sizeof n);
+  std::memcpy(body.data(), &n, sizeof n);
+  std::memcpy(body.data() + sizeof n, &h, sizeof h);
+  packed_json::bytes out(new unsigned char[body.size()]);
+  std::memcpy(out.get(), body.data(), body.size());
+  return out;
+}
+
+void write_case_head(std::string& out, const case_state& s);
+
+}  // namespace
+
 packed_json packed_json::pack(const json::object& o, std::string_view head) {
   packed_json out;
   if (o.empty() && head.empty()) return out;
-  std::string body;
-  body.reserve(256 + head.size());
-  auto h = static_cast<std::uint32_t>(head.size());
-  put_raw(body, &h, sizeof h);
-  body.append(head.data(), head.size());
-  put_object(body, o);
-  auto n = static_cast<std::uint32_t>(body.size());
-  out.bytes_.reset(new unsigned char[sizeof n + body.size()]);
-  std::memcpy(out.bytes_.get(), &n, sizeof n);
-  std::memcpy(out.bytes_.get() + sizeof n, body.data(), body.size());
+  out.bytes_ = packed(o, [&](std::string& body) { body.append(head.data(), head.size()); });
+  return out;
+}
+
+packed_json packed_json::pack(const case_state& s) {
+  packed_json out;
+  out.bytes_ = packed(s.fields, [&](std::string& body) { write_case_head(body, s); });
   return out;
 }
 
@@ -231,11 +253,7 @@ struct head_reader {
   }
 };
 
-}  // namespace
-
-std::string pack_case_head(const case_state& s) {
-  std::string out;
-  out.reserve(320);
+void write_case_head(std::string& out, const case_state& s) {
   const auto created = s.created_at.time_since_epoch().count();
   put_raw(out, &created, sizeof created);
   head_writer w{out, s.created_at};
@@ -276,10 +294,17 @@ std::string pack_case_head(const case_state& s) {
     put_text(out, relation);
     put_text(out, id);
   }
+}
+
+}  // namespace
+
+std::string pack_case_head(const case_state& s) {
+  std::string out;
+  write_case_head(out, s);
   return out;
 }
 
-void unpack_case_head(std::string_view in, case_state& out) {
+void unpack_case_head(std::string_view in, case_state& out, bool deadlines) {
   const auto* begin = reinterpret_cast<const unsigned char*>(in.data());
   head_reader h{reader{begin, begin + in.size()}};
   auto& r = h.r;
@@ -297,6 +322,17 @@ void unpack_case_head(std::string_view in, case_state& out) {
   out.closed_at = h.instant_at();
   auto n = r.varint();
   out.deadlines.clear();
+  if (!deadlines) {
+    for (std::uint64_t i = 0; i < n; ++i) {
+      r.text();
+      r.varint();
+      r.varint();
+      r.varint();
+      r.text();
+      r.text();
+    }
+    n = 0;
+  }
   out.deadlines.reserve(n);
   std::string previous;
   for (std::uint64_t i = 0; i < n; ++i) {

@@ -21,9 +21,12 @@ namespace casework::detail {
 class packed_json {
  public:
   packed_json() = default;
-  // Packs `head`, bytes the caller encodes itself (an idle case's other members, pack_case_head), then `o`. An
-  // empty object without a head packs to nothing (empty()).
+  // Packs `head`, bytes the caller encodes itself, then `o`. An empty object without a head packs to nothing
+  // (empty()).
   static packed_json pack(const boost::json::object& o, std::string_view head = {});
+  // Packs a whole case but its id: its fields, and the other members as the head (pack_case_head). One
+  // allocation, the bytes' own (they are written in a buffer of the thread's first).
+  static packed_json pack(const case_state& s);
   // The object as it was packed (an empty one when empty()).
   boost::json::object unpack() const;
   // The head as it was packed, without reading the object (valid as long as this packed_json).
@@ -31,8 +34,10 @@ class packed_json {
   bool empty() const noexcept { return !bytes_; }
   std::size_t size() const noexcept;   // bytes held
 
+  using bytes = std::unique_ptr<unsigned char[]>;
+
  private:
-  std::unique_ptr<unsigned char[]> bytes_;   // a 4-byte length, a 4-byte length of the head, the head, the object
+  bytes bytes_;   // a 4-byte length, a 4-byte length of the head, the head, the object
 };
 
 // An idle case's state but its id and fields, as bytes: the head of its packed fields (no JSON value, no
@@ -40,7 +45,9 @@ class packed_json {
 // map as its size and entries in order. unpack_case_head sets every member of `out` but `id` and `fields` from
 // what pack_case_head wrote; a truncated or malformed head throws std::logic_error (the bytes are the process's
 // own: that is a bug, not bad input).
+// Without `deadlines`, unpack_case_head leaves out.deadlines empty (reading past them): a batch's state before,
+// as the supervisors read it (messages.hpp, recorded_batch).
 std::string pack_case_head(const case_state& s);
-void unpack_case_head(std::string_view in, case_state& out);
+void unpack_case_head(std::string_view in, case_state& out, bool deadlines = true);
 
 }  // namespace casework::detail

@@ -110,6 +110,26 @@ TEST(PackedJson, ACasesHeadComesBackMemberForMember) {
   EXPECT_EQ(back.links, s.links);
   EXPECT_EQ(back.fired, s.fired);
 
+  // A batch's state before, as the supervisors read it: everything but the deadlines.
+  case_state without;
+  without.id = s.id;
+  without.fields = s.fields;
+  without.deadlines["stale"] = deadline{};
+  unpack_case_head(head, without, /*deadlines=*/false);
+  case_state expected = s;
+  expected.deadlines.clear();
+  EXPECT_TRUE(without == expected);
+
+  // The whole case packed at once: the same bytes as its head and fields packed apart, twice in a row (the
+  // buffer it writes in is reused).
+  for (int i = 0; i < 2; ++i) {
+    auto whole = packed_json::pack(s);
+    auto apart = packed_json::pack(s.fields, head);
+    ASSERT_EQ(whole.size(), apart.size());
+    EXPECT_EQ(whole.head(), head);
+    EXPECT_EQ(whole.unpack(), s.fields);
+  }
+
   case_state fresh;   // a default state round-trips too (no entries, epoch instants)
   case_state fresh_back;
   unpack_case_head(pack_case_head(fresh), fresh_back);
