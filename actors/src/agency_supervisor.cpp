@@ -1,7 +1,7 @@
 // The agency supervisor: restarts its agency's failed case actors from their recorded history (through the
 // registry, which owns the handles; a case actor whose handler throws tells its supervisor, see case_actor.cpp),
-// and keeps the agency's figures from the recorded batches the
-// case actors send it, publishing a snapshot after each (figures are never gathered by asking case actors).
+// and keeps the agency's figures from the recorded batches the case actors send it, publishing a snapshot after
+// each (figures are never gathered by asking case actors).
 // After an open, the recount (recount.cpp) first folds the histories recorded before it; live batches wait.
 // Publishing copies the figures, so one publication covers every batch waiting in the mailbox (flush).
 #include <caf/all.hpp>

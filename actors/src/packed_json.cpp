@@ -144,7 +144,8 @@ struct reader {
 
 namespace {
 
-// Writes into a buffer of the thread's, reused (no allocation once it has grown), then copies out.
+// Writes into a buffer of the thread's, reused (no allocation once it has grown), then copies out. A buffer grown
+// past 64 KiB by an unusually large case is given back rather than kept by the thread.
 template <class WriteHead>
 packed_json::bytes packed(const json::object& o, WriteHead write_head) {
   thread_local std::string body;
@@ -160,6 +161,7 @@ packed_json::bytes packed(const json::object& o, WriteHead write_head) {
   std::memcpy(body.data() + sizeof n, &h, sizeof h);
   packed_json::bytes out(new unsigned char[body.size()]);
   std::memcpy(out.get(), body.data(), body.size());
+  if (body.capacity() > (std::size_t{1} << 16)) std::string().swap(body);
   return out;
 }
 

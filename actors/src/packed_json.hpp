@@ -41,8 +41,8 @@ class packed_json {
 };
 
 // An idle case's state but its id and fields, as bytes: the head of its packed fields (no JSON value, no
-// allocation per member). Texts as a varint length and their bytes, instants and numbers as their bytes, each
-// map as its size and entries in order. unpack_case_head sets every member of `out` but `id` and `fields` from
+// allocation per member). Texts as a varint length and their bytes, numbers as varints, instants as their distance
+// from the creation, each map as its size and entries in order (packed_json.cpp). unpack_case_head sets every member of `out` but `id` and `fields` from
 // what pack_case_head wrote; a truncated or malformed head throws std::logic_error (the bytes are the process's
 // own: that is a bug, not bad input).
 // Without `deadlines`, unpack_case_head leaves out.deadlines empty (reading past them): a batch's state before,

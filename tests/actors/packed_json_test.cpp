@@ -175,6 +175,22 @@ TEST(PackedJson, BasesSharingTheirStartAndInstantsFarFromTheCreationComeBackExac
   EXPECT_GE(pack_case_head(unshared).size(), pack_case_head(report).size() + 2 * (start.size() - 2));
 }
 
+// A case with a large field (a long description) packs and unpacks whole, and the next, small case packs as
+// small as ever (the thread's buffer is given back or reused, never carried into the packed bytes).
+TEST(PackedJson, ALargeCaseThenASmallOnePackWhole) {
+  case_state large = every_member_set();
+  large.fields["description"] = std::string(100000, 'd');
+  auto p = packed_json::pack(large);
+  EXPECT_GT(p.size(), 100000u);
+  EXPECT_EQ(p.unpack(), large.fields);
+  const case_state small = every_member_set();
+  auto q = packed_json::pack(small);
+  EXPECT_EQ(q.size(), packed_json::pack(small.fields, pack_case_head(small)).size());
+  EXPECT_LT(q.size(), 1000u);
+  EXPECT_EQ(q.unpack(), small.fields);
+  EXPECT_EQ(q.head(), pack_case_head(small));
+}
+
 TEST(PackedJson, ATruncatedOrOverlongHeadIsRefused) {
   const auto head = pack_case_head(every_member_set());
   case_state cut;
