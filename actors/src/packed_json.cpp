@@ -210,7 +210,7 @@ json::object packed_json::unpack() const {
 
 // ---- an idle case's other members ----
 //
-// Compact where the bytes are (a report's head went from 412 to under 300 bytes, which puts the whole packed
+// Compact where the bytes are (a report's head went from 412 to 270 bytes, which puts the whole packed
 // case of a report under jemalloc's 512-byte class): every instant but the creation's as the zigzag varint of its
 // distance from the creation in milliseconds (a deadline 10 minutes on is 3 bytes, a state entered at creation
 // 1); numbers as varints; and each deadline's basis as the length of the prefix it shares with the previous one
