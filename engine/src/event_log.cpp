@@ -247,10 +247,14 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
 }
 
 expected<std::vector<event>> memory_event_log::read(const std::string& case_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  const stored_case* c = find_case(case_id);
-  if (!c) return error(errc::not_found, "no such case", case_id);
-  return history_of(c->batches);
+  std::vector<event_batch> batches;   // shared and immutable: copied out of the lock, so readers run side by side
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const stored_case* c = find_case(case_id);
+    if (!c) return error(errc::not_found, "no such case", case_id);
+    batches = c->batches;
+  }
+  return history_of(batches);
 }
 
 expected<case_state> memory_event_log::load(const std::string& case_id) const {

@@ -24,6 +24,7 @@
 #include "arrivals.hpp"
 #include "casework/engine.hpp"
 #include "casework/figures.hpp"
+#include "casework/simulation/tally.hpp"
 #include "rules_harness.hpp"
 
 namespace casework {
@@ -546,6 +547,15 @@ TEST(SimulatedMonth, VirtualClockRunOf10000CasesCompletesAndSupervisorsFiguresEq
     histories.push_back(std::move(*h));
   }
   EXPECT_EQ(unfolded, 0u) << "cases whose history does not fold to the actor's state";
+
+  // `casework simulate`'s report (tools/simulation, tally.hpp) counts every case and every event, and the same
+  // whether one thread reads the histories or three, each a share of the cases.
+  const auto one = casework::simulation::tally_cases(eng, *rules, ids, final_time, 1);
+  const auto three = casework::simulation::tally_cases(eng, *rules, ids, final_time, 3);
+  EXPECT_EQ(one.total.cases, ids.size());
+  EXPECT_EQ(one.total.events, events_recorded);
+  EXPECT_EQ(one.unreadable, 0u);
+  EXPECT_EQ(boost::json::serialize(casework::simulation::to_json(three)), boost::json::serialize(casework::simulation::to_json(one)));
 
   // The supervisors publish their figures after each batch, asynchronously: a case actor sends its batch to its
   // supervisor(s) once the events are recorded, and the supervisor may still be working through its mailbox

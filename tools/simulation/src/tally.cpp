@@ -1,7 +1,10 @@
 #include "casework/simulation/tally.hpp"
 
+#include <algorithm>
+#include <exception>
 #include <iomanip>
 #include <sstream>
+#include <thread>
 
 namespace casework::simulation {
 
@@ -37,9 +40,12 @@ boost::json::object tally_json(const case_tally& t) {
 
 }  // namespace
 
-run_tally tally_cases(const engine& eng, const bundle& rules, const std::vector<std::string>& ids, instant at) {
-  run_tally out;
-  for (const auto& id : ids) {
+namespace {
+
+void tally_range(const engine& eng, const bundle& rules, const std::string* first, const std::string* last, instant at,
+                 run_tally& out) {
+  for (const auto* it = first; it != last; ++it) {
+    const auto& id = *it;
     auto h = eng.history(id);
     auto s = h ? fold(*h) : expected<case_state>(h.error());
     if (!s) {
@@ -61,6 +67,39 @@ run_tally tally_cases(const engine& eng, const bundle& rules, const std::vector<
     add(out.rows[{s->agency, s->workflow, s->item}], one);
     add(out.total, one);
   }
+}
+
+void merge(run_tally& into, const run_tally& part) {
+  for (const auto& [key, c] : part.rows) add(into.rows[key], c);
+  add(into.total, part.total);
+  into.unreadable += part.unreadable;
+}
+
+}  // namespace
+
+run_tally tally_cases(const engine& eng, const bundle& rules, const std::vector<std::string>& ids, instant at,
+                      unsigned threads) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t n = std::max<std::size_t>(1, std::min<std::size_t>(threads, ids.size()));
+  const std::size_t share = (ids.size() + n - 1) / n;
+  std::vector<run_tally> parts(n);
+  std::vector<std::exception_ptr> failures(n);
+  auto run = [&](std::size_t k) {
+    try {
+      const std::size_t from = std::min(ids.size(), k * share), to = std::min(ids.size(), from + share);
+      tally_range(eng, rules, ids.data() + from, ids.data() + to, at, parts[k]);
+    } catch (...) {
+      failures[k] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t k = 1; k < n; ++k) pool.emplace_back(run, k);
+  run(0);
+  for (auto& t : pool) t.join();
+  for (const auto& f : failures)
+    if (f) std::rethrow_exception(f);
+  run_tally out;
+  for (const auto& p : parts) merge(out, p);
   return out;
 }
 

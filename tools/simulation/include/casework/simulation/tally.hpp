@@ -33,8 +33,10 @@ struct run_tally {
   std::size_t unreadable = 0;   // histories that could not be read or folded
 };
 
-// Reads every case's history through the engine and counts it as of `at`.
-run_tally tally_cases(const engine& eng, const bundle& rules, const std::vector<std::string>& ids, instant at);
+// Reads every case's history through the engine and counts it as of `at`, on `threads` threads (0: one per
+// core), each taking a contiguous share of `ids`. The counts do not depend on the number of threads.
+run_tally tally_cases(const engine& eng, const bundle& rules, const std::vector<std::string>& ids, instant at,
+                      unsigned threads = 0);
 
 // A table, one row per (agency, workflow, item), then the totals.
 void print(std::ostream& out, const run_tally& t);
