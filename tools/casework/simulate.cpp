@@ -286,7 +286,7 @@ int run_simulate(int argc, char** argv) {
     if (!out) return fail(s.command, "cannot write " + *path);
   }
   if (!flushed(std::cout)) return fail(s.command, "cannot write the output");
-  // The memory log is not freed when the run ends: a year's 3.9 million events, each with its JSON, took ~5 s to
+  // The memory log is not freed when the run ends: a year's 3.9 million events, each with its JSON, took ~6 s to
   // free one allocation at a time for a process that is about to exit. It is held from a static, so leak checkers
   // see it as reachable; the engine still stops its actors, and a store (--store) closes as usual.
   if (!a->option("--store")) kept_at_exit = new std::shared_ptr<event_log>(log);

@@ -4,6 +4,7 @@
 #include <exception>
 #include <iomanip>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 namespace casework::simulation {
@@ -93,7 +94,13 @@ run_tally tally_cases(const engine& eng, const bundle& rules, const std::vector<
     }
   };
   std::vector<std::thread> pool;
-  for (std::size_t k = 1; k < n; ++k) pool.emplace_back(run, k);
+  for (std::size_t k = 1; k < n; ++k) {
+    try {
+      pool.emplace_back(run, k);
+    } catch (const std::system_error&) {   // no thread to be had: this one takes the share
+      run(k);
+    }
+  }
   run(0);
   for (auto& t : pool) t.join();
   for (const auto& f : failures)
