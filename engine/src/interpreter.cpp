@@ -83,8 +83,6 @@ expected<std::vector<event>> decide_create(const definition& def, const context&
   return b.take();
 }
 
-namespace {
-
 // The command's definition, once the command is known, allowed in the case's state, for the actor's role, and
 // its input valid.
 expected<const command_def*> admit(const definition& def, const case_state& s, const command& cmd) {
@@ -103,19 +101,17 @@ expected<const command_def*> admit(const definition& def, const case_state& s, c
 }
 
 expected<std::vector<event>> decide_admitted(const definition& def, const context& ctx, const command_def& c,
-                                             case_state s, const command& cmd, instant now, case_state* after) {
+                                             case_state&& s, const command& cmd, instant now, case_state* after) {
   builder b(def, ctx, std::move(s), now, cmd.actor());
   if (auto st = record_command(b, c, cmd); !st) return st.error();
   return finish_command(b, c, after);
 }
 
-}  // namespace
-
 expected<std::vector<event>> decide(const definition& def, const context& ctx, const case_state& s,
                                     const command& cmd, instant now, case_state* after) {
   auto c = admit(def, s, cmd);
   if (!c) return std::move(c).error();
-  return decide_admitted(def, ctx, **c, s, cmd, now, after);   // the builder folds into a copy of `s`
+  return decide_admitted(def, ctx, **c, case_state(s), cmd, now, after);   // the builder folds into a copy of `s`
 }
 
 expected<std::vector<event>> decide(const definition& def, const context& ctx, case_state&& s,

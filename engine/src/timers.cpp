@@ -44,8 +44,6 @@ std::vector<pending_timer> pending_timers(const definition& def, const context& 
   return out;
 }
 
-namespace {
-
 // The timer's definition, once it is pending for `due` and due by `now`.
 expected<const timer_def*> fireable(const definition& def, const context& ctx, const case_state& s,
                                     const std::string& timer, instant due, instant now) {
@@ -60,8 +58,9 @@ expected<const timer_def*> fireable(const definition& def, const context& ctx, c
   return t;
 }
 
-expected<std::vector<event>> fire(const definition& def, const context& ctx, const timer_def& t, case_state s,
-                                  const std::string& timer, instant due, instant now, case_state* after) {
+expected<std::vector<event>> fire_fireable(const definition& def, const context& ctx, const timer_def& t,
+                                           case_state&& s, instant due, instant now, case_state* after) {
+  const std::string& timer = t.name;
   builder b(def, ctx, std::move(s), now, "timer:" + timer);
   json::object data{{"timer", timer}, {"due", format_utc(due)},
                     {"late_ms", std::chrono::duration_cast<duration>(now - due).count()}};
@@ -73,20 +72,18 @@ expected<std::vector<event>> fire(const definition& def, const context& ctx, con
   return b.take(after);
 }
 
-}  // namespace
-
 expected<std::vector<event>> fire_timer(const definition& def, const context& ctx, const case_state& s,
                                         const std::string& timer, instant due, instant now, case_state* after) {
   auto t = fireable(def, ctx, s, timer, due, now);
   if (!t) return std::move(t).error();
-  return fire(def, ctx, **t, s, timer, due, now, after);   // the builder folds into a copy of `s`
+  return fire_fireable(def, ctx, **t, case_state(s), due, now, after);   // the builder folds into a copy of `s`
 }
 
 expected<std::vector<event>> fire_timer(const definition& def, const context& ctx, case_state&& s,
                                         const std::string& timer, instant due, instant now, case_state* after) {
   auto t = fireable(def, ctx, s, timer, due, now);
   if (!t) return std::move(t).error();
-  return fire(def, ctx, **t, std::move(s), timer, due, now, after);
+  return fire_fireable(def, ctx, **t, std::move(s), due, now, after);
 }
 
 expected<std::vector<event>> fire_due_timers(const definition& def, const context& ctx, const case_state& s,

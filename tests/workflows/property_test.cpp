@@ -16,8 +16,9 @@
 //       serialize(to_snapshot) byte for byte
 //   (9) the state decide and fire_timer hand back (`after`) is the state their events fold to; untouched on a
 //       refusal
-//  (10) decide and fire_timer on a state moved in (the case actor's working copy) give what they give on a
-//       state they copy: the same events, or the same error, and the same `after`
+//  (10) decide and fire_timer on a state moved in (the case actor's working copy), and in their two steps
+//       (admit then decide_admitted, fireable then fire_fireable: the case actor on its own parsed state), give
+//       what they give on a state they copy: the same events, or the same error, and the same `after`
 //
 // Commands are issued 0 to 120 minutes apart: two commands at the same instant that notify the same kind
 // (two petition forwards) must still get distinct notification keys (invariant 5).
@@ -214,6 +215,12 @@ class property_run {
       case_state moved_after;
       auto m = decide(def_, ctx_, case_state(s_), command{c.name, role, "p1", in}, now_, &moved_after);
       same_outcome(r, m, after, moved_after, "decide");
+      command cmd{c.name, role, "p1", in};
+      case_state two_after;
+      auto admitted = admit(def_, s_, cmd);
+      expected<std::vector<event>> two = admitted ? decide_admitted(def_, ctx_, **admitted, case_state(s_), cmd, now_, &two_after)
+                                                  : expected<std::vector<event>>(std::move(admitted).error());
+      same_outcome(r, two, after, two_after, "admit + decide_admitted");
     }
     if (!r) {
       EXPECT_TRUE(s_ == before) << where() << "a refused command changed the state";  // (3)
@@ -246,6 +253,12 @@ class property_run {
       auto m = fire_timer(def_, ctx_, case_state(s_), first.front().name, first.front().due,
                           std::max(first.front().due, s_.updated_at), &moved_after);
       same_outcome(fired, m, after, moved_after, "fire_timer");
+      case_state two_after;
+      auto t = fireable(def_, ctx_, s_, first.front().name, first.front().due, std::max(first.front().due, s_.updated_at));
+      ASSERT_TRUE(t) << where() << t.error().to_string();
+      auto two = fire_fireable(def_, ctx_, **t, case_state(s_), first.front().due,
+                               std::max(first.front().due, s_.updated_at), &two_after);
+      same_outcome(fired, two, after, two_after, "fireable + fire_fireable");
       case_state folded = s_;
       for (const auto& e : *fired) ASSERT_TRUE(apply(folded, e).ok()) << where();
       EXPECT_TRUE(after == folded) << where() << "fire_timer's state is not its events folded";

@@ -49,6 +49,18 @@ struct create_request {
 [[nodiscard]] expected<std::vector<event>> decide(const definition& def, const context& ctx, case_state&& s,
                                                   const command& cmd, instant now, case_state* after = nullptr);
 
+// decide in its two steps, for a caller that keeps no other copy of the case (the case actor while its state is
+// parsed: a copy would cost about what the decision does). admit reads the case without changing it: the command
+// is known, allowed in the case's state and for the actor's role, and its input is valid; its errors are
+// decide's for those. decide_admitted then decides on `s` itself (`c`: what admit returned for the same case and
+// command), which it consumes whatever the outcome: a guard may still refuse the command (R6.10) after its input
+// was folded into `s`.
+[[nodiscard]] expected<const command_def*> admit(const definition& def, const case_state& s, const command& cmd);
+[[nodiscard]] expected<std::vector<event>> decide_admitted(const definition& def, const context& ctx,
+                                                           const command_def& c, case_state&& s,
+                                                           const command& cmd, instant now,
+                                                           case_state* after = nullptr);
+
 struct pending_timer {
   std::string name;
   instant due{};
@@ -69,6 +81,15 @@ std::vector<pending_timer> pending_timers(const definition& def, const context& 
 [[nodiscard]] expected<std::vector<event>> fire_timer(const definition& def, const context& ctx, case_state&& s,
                                                       const std::string& timer, instant due, instant now,
                                                       case_state* after = nullptr);
+
+// fire_timer in its two steps (see admit and decide_admitted): fireable reads the case without changing it (the
+// timer is pending for `due`, and due by `now`; fire_timer's errors for those); fire_fireable fires `t` on `s`
+// itself, consumed whatever the outcome.
+[[nodiscard]] expected<const timer_def*> fireable(const definition& def, const context& ctx, const case_state& s,
+                                                  const std::string& timer, instant due, instant now);
+[[nodiscard]] expected<std::vector<event>> fire_fireable(const definition& def, const context& ctx,
+                                                         const timer_def& t, case_state&& s, instant due,
+                                                         instant now, case_state* after = nullptr);
 
 // Fires, in due order, every timer of the case that falls due at or before `until`, each at its own due
 // instant (virtual time), folding as it goes. A definition whose timers keep rescheduling at the same
