@@ -74,7 +74,8 @@ struct case_actor_state {
   // null while the actor waits for its next request, when the whole state is packed in `parked`
   // (packed_json.hpp: its fields as one compact allocation, the other members as its head; about half of what
   // they take parsed, and this actor object a jemalloc size class smaller) and the next request unpacks it
-  // (case_actor.cpp: park, unpark, working_copy). Exactly one of the two holds the case.
+  // (case_actor.cpp: park, unpark, working_copy). Exactly one of the two holds the case. It is packed when the
+  // registry's sweep asks (park_atom, engine_options::pack_sweep), or after every request without a sweep.
   std::unique_ptr<case_state> s;
   packed_json parked;
   // The agency's supervisor, once the case's agency is known (after its creation is recorded, or loaded): a
@@ -92,19 +93,30 @@ struct case_actor_state {
   caf::actor_clock::time_point last_active{};
   bool idle_check_armed = false;
   bool recording = false;      // events handed to the store writer, the answer not back yet (await)
+  bool park_asked = false;     // the registry's sweep asked for a pack while a record was in flight
   static inline const char* name = "casework.case";
+  ~case_actor_state() {
+    if (rt && !s && !parked.empty()) --rt->packed_actors;
+  }
 };
 
 struct registry_state {
   std::shared_ptr<runtime_context> rt;
   std::shared_ptr<actor_refs> refs;
   // The active case actors, and the requests handed to each (for the passivation handshake): one entry per
-  // active case, so one hash node and one bucket each, not two.
+  // active case, so one hash node and one bucket each, not two. Two 32-bit counts keep the node in jemalloc's
+  // 64-byte class (the handshake compares the low 32 bits of the actor's count).
   struct active_case {
     caf::actor actor;
-    std::uint64_t delegated = 0;
+    std::uint32_t delegated = 0;
+    std::uint32_t swept = 0;   // the last sweep round the actor was listed for (to_park)
   };
   std::unordered_map<std::string, active_case> active;
+  // The packing sweep (engine_options::pack_sweep): the actors handed a request (or spawned) since the last
+  // sweep, each listed once per round; every pack_sweep the registry sends them park_atom.
+  std::vector<caf::actor> to_park;
+  std::uint32_t sweep_round = 1;
+  bool sweep_armed = false;
   place_index places;                                         // open dispatch cases by place (R6.12)
   place_restrictions restrictions;                            // R6.13
   std::vector<std::pair<std::string, std::string>> restricted;  // (normalised place, item), as recorded

@@ -17,35 +17,54 @@ using case_self = caf::stateful_actor<case_actor_state>*;
 
 namespace {
 
+void unpack_parked(const std::string& id, const packed_json& parked, case_state& s);
+
 // The answer: the case as it stands, its pending timers (`timers` when the caller has them, as after a record,
-// whose derived values hold them) and the events just recorded.
+// whose derived values hold them) and the events just recorded. A packed case stays packed: the answer gets a
+// copy unpacked from it (a read changes nothing to pack again).
 case_reply view(case_self self, event_batch recorded = {}, const std::vector<pending_timer>* timers = nullptr) {
   auto& st = self->state;
   case_reply r;
-  r.state = *st.s;
+  if (st.s) r.state = *st.s;
+  else unpack_parked(st.id, st.parked, r.state);
   if (timers) {
     r.timers = *timers;
   } else if (st.def) {
     auto cal = st.rt->calendar.get();
-    r.timers = pending_timers(*st.def, st.rt->ctx(*cal), *st.s);
+    r.timers = pending_timers(*st.def, st.rt->ctx(*cal), r.state);
   }
   r.recorded = std::move(recorded);
   return r;
 }
 
-// An idle case keeps its whole state packed (actors.hpp, parked): for a report, ~600 bytes in one allocation
+// An idle case keeps its whole state packed (actors.hpp, parked): for a report, ~500 bytes in one allocation
 // instead of ~1,000 of parsed objects, keys, vector entries and strings, and no case_state (376 bytes) in the
 // actor object, which then fits jemalloc's 1,280-byte class instead of 1,536. Not before the case's creation
-// is recorded, nor while a record is in flight: its answer needs the state. Packing and unpacking it once per
-// request is the price. With `reply`, the state goes there once packed instead of being destroyed (an answer
-// needs it: no copy), and park returns whether it did.
+// is recorded, nor while a record is in flight: its answer needs the state. With `reply`, the state goes there
+// once packed instead of being destroyed (an answer needs it: no copy), and park returns whether it did.
 bool park(case_self self, case_state* reply = nullptr) {
   auto& st = self->state;
-  if (!st.rt->options.pack_idle_cases || st.recording || !st.s || !st.def) return false;
+  if (!st.rt->options.pack_idle_cases || !st.s) return false;
+  if (st.recording) {   // the answer needs the state: packed once it is recorded (appended)
+    st.park_asked = true;
+    return false;
+  }
+  if (!st.def) return false;
+  st.park_asked = false;
   st.parked = packed_json::pack(*st.s);
   if (reply) *reply = std::move(*st.s);
   st.s.reset();
+  ++st.rt->packed_actors;
   return true;
+}
+
+// After a request: packed at once without a sweep (engine_options::pack_sweep 0), or when a sweep asked during
+// a record; otherwise left parsed until the registry's next sweep (park_atom), so that a case with several
+// requests in a row is unpacked and packed once, not once per request (docs/performance.md 42.).
+bool settle(case_self self, case_state* reply = nullptr) {
+  auto& st = self->state;
+  if (st.rt->options.pack_sweep.count() > 0 && !st.park_asked) return false;
+  return park(self, reply);
 }
 
 // What park packed, into `s` (a fresh state).
@@ -62,6 +81,7 @@ void unpark(case_self self) {
   st.s = std::make_unique<case_state>();
   unpack_parked(st.id, st.parked, *st.s);
   st.parked = packed_json{};
+  --st.rt->packed_actors;
 }
 
 // A copy of the case's state to decide on, unpacked from the packed one; the case's own state stays packed as it
@@ -77,6 +97,28 @@ std::optional<case_state> working_copy(case_self self) {
   return w;
 }
 
+// The state before a decision on the case's own state (decided), as the supervisors read it: without its fields
+// and deadlines (recorded_batch::before). A copy of the rest only: the fields, the bulk of a case, are not copied.
+case_state before_view(case_state& s) {
+  boost::json::object fields = std::move(s.fields);
+  auto deadlines = std::move(s.deadlines);
+  case_state out = s;
+  s.fields = std::move(fields);
+  s.deadlines = std::move(deadlines);
+  return out;
+}
+
+// The case's state once a decision that consumed it failed (a guard's refusal after admission, a failed stage or
+// append): its last recorded state, read back from the log, which has all of it (an append either records the
+// batch or nothing). A log that cannot give it back fails the actor: its supervisor restarts the case from the
+// log, as after any failure.
+void restore(case_self self) {
+  auto& st = self->state;
+  auto loaded = st.rt->log->load(st.id);
+  if (!loaded) throw std::runtime_error("case " + st.id + " cannot be read back: " + loaded.error().to_string());
+  *st.s = std::move(*loaded);
+}
+
 expected<staged> stage(case_self self, const std::vector<event>& events) {
   auto& st = self->state;
   return detail::stage(*st.rt, st.def, *st.s, events);
@@ -89,10 +131,14 @@ void adopt(case_self self, const std::string& agency) {
 }
 
 // Everything that follows a durable append. Returns the batch as the supervisors got it (its events answer).
-shared_batch after_recorded(case_self self, event_batch events, staged& next) {
+// `before`: the state before as the supervisors read it, when the decision consumed the case's own (decided).
+shared_batch after_recorded(case_self self, event_batch events, staged& next, std::optional<case_state>& before) {
   auto& st = self->state;
   auto b = std::make_shared<recorded_batch>();
-  if (st.s) {
+  if (before) {
+    b->before = std::move(*before);
+    *st.s = std::move(next.after);
+  } else if (st.s) {
     b->before = std::move(*st.s);
     b->before.fields = {};
     *st.s = std::move(next.after);
@@ -101,6 +147,7 @@ shared_batch after_recorded(case_self self, event_batch events, staged& next) {
     unpack_case_head(st.parked.head(), b->before, /*deadlines=*/false);
     st.s = std::make_unique<case_state>(std::move(next.after));
     st.parked = packed_json{};
+    --st.rt->packed_actors;
   }
   b->before.deadlines = {};
   bool created = !st.def;
@@ -126,20 +173,21 @@ void answer(case_self self, caf::response_promise& rp, case_result r, steady::ti
 // What follows the append of `events` (`st`: its outcome): the answer, and after a record everything
 // after_recorded does.
 void appended(case_self self, const status& st, event_batch events, staged& next, caf::response_promise& rp,
-              steady::time_point since, bool merged) {
+              steady::time_point since, bool merged, std::optional<case_state>& before) {
   self->state.recording = false;
   if (!st.ok()) {
+    if (before) restore(self);
     answer(self, rp, case_result{st.error()}, since);
     if (!self->state.def) {   // a new case whose creation was not recorded: it does not exist
       self->send(self->state.refs->registry, down_atom::value, self->state.id, false);
       self->quit();
     }
-    park(self);
+    settle(self);
     return;
   }
-  auto batch = after_recorded(self, std::move(events), next);
+  auto batch = after_recorded(self, std::move(events), next, before);
   case_reply r;
-  if (!park(self, &r.state)) r.state = *self->state.s;   // park hands the state over once packed
+  if (!settle(self, &r.state)) r.state = *self->state.s;   // park hands the state over once packed
   r.timers = next.derived->timers;
   r.recorded = batch->events;
   r.merged = merged;
@@ -149,9 +197,12 @@ void appended(case_self self, const status& st, event_batch events, staged& next
 // Records `events` and answers `rp` once they are in the log. Other requests wait meanwhile (await), so a
 // command never decides on a state that is about to change. A log that appends in memory (append_in_place) is
 // appended to here, on the case's thread, without the store writer's round trip.
+// `before` (with `folded`): the decision consumed the case's own state (decided); this is the state before, as the
+// supervisors read it, and a failure restores the case's state from the log.
 void record(case_self self, std::vector<event> decided, caf::response_promise rp, steady::time_point since,
-            bool merged = false, case_state* folded = nullptr) {
+            bool merged = false, case_state* folded = nullptr, std::optional<case_state> before = std::nullopt) {
   if (decided.empty()) {
+    if (before) *self->state.s = std::move(*folded);   // nothing decided: the state it was decided on
     unpark(self);
     answer(self, rp, case_result{view(self)}, since);
     return;
@@ -162,27 +213,35 @@ void record(case_self self, std::vector<event> decided, caf::response_promise rp
   auto next = folded ? expected<staged>{stage_folded(*self->state.rt, *self->state.def, std::move(*folded))}
                      : stage(self, events);
   if (!next) {
+    if (before) restore(self);
     answer(self, rp, case_result{next.error()}, since);
     return;
   }
   auto& rt = *self->state.rt;
   if (rt.append_in_place) {
     auto st = append_now(rt, {case_events{self->state.id, events, next->derived}});
-    appended(self, st, std::move(events), *next, rp, since, merged);
+    appended(self, st, std::move(events), *next, rp, since, merged, before);
     return;
   }
-  auto staged_state = std::make_shared<staged>(std::move(*next));
+  struct in_flight {
+    staged next;
+    std::optional<case_state> before;
+  };
+  auto flight = std::make_shared<in_flight>(in_flight{std::move(*next), std::move(before)});
   self->state.recording = true;
   self->request(self->state.refs->store, caf::infinite, append_atom::value,
-                case_events{self->state.id, events, staged_state->derived})
+                case_events{self->state.id, events, flight->next.derived})
       .await(
-          [=](status& st) mutable { appended(self, st, std::move(events), *staged_state, rp, since, merged); },
+          [=](status& st) mutable {
+            appended(self, st, std::move(events), flight->next, rp, since, merged, flight->before);
+          },
           [=](caf::error& err) mutable {
             self->state.recording = false;
+            if (flight->before) restore(self);
             answer(self, rp,
                    case_result{error(errc::storage, "the store writer failed: " + self->system().render(err), "store")},
                    since);
-            park(self);
+            settle(self);
           });
 }
 
@@ -258,7 +317,7 @@ caf::result<caf::message> on_create(case_self self, bool merged) {
   }
   unpark(self);
   record(self, std::move(events), rp, steady::now(), merged);
-  park(self);
+  settle(self);
   return rp;
 }
 
@@ -272,12 +331,31 @@ caf::result<caf::message> on_command(case_self self, const std::string& asked, c
   auto cal = s.rt->calendar.get();
   auto since = steady::now();
   case_state after;
-  auto work = working_copy(self);
-  auto events = work ? decide(*s.def, s.rt->ctx(*cal), std::move(*work), cmd, s.rt->clk->now(), &after)
-                     : decide(*s.def, s.rt->ctx(*cal), *s.s, cmd, s.rt->clk->now(), &after);
-  if (!events) answer(self, rp, case_result{std::move(events).error()}, since);
-  else record(self, std::move(*events), rp, since, cmd.name == "add-report", &after);
-  park(self);
+  auto ctx = s.rt->ctx(*cal);
+  if (auto work = working_copy(self)) {   // packed: decides on a copy unpacked from it
+    auto events = decide(*s.def, ctx, std::move(*work), cmd, s.rt->clk->now(), &after);
+    if (!events) answer(self, rp, case_result{std::move(events).error()}, since);
+    else record(self, std::move(*events), rp, since, cmd.name == "add-report", &after);
+    settle(self);
+    return rp;
+  }
+  // Parsed: decides on the case's own state, without a copy of it (interpreter.hpp, admit). A refusal on
+  // admission leaves it untouched; after admission it is consumed, and a failure restores it (record, restore).
+  auto admitted = admit(*s.def, *s.s, cmd);
+  if (!admitted) {
+    answer(self, rp, case_result{std::move(admitted).error()}, since);
+    settle(self);
+    return rp;
+  }
+  auto before = before_view(*s.s);
+  auto events = decide_admitted(*s.def, ctx, **admitted, std::move(*s.s), cmd, s.rt->clk->now(), &after);
+  if (!events) {
+    restore(self);
+    answer(self, rp, case_result{std::move(events).error()}, since);
+  } else {
+    record(self, std::move(*events), rp, since, cmd.name == "add-report", &after, std::move(before));
+  }
+  settle(self);
   return rp;
 }
 
@@ -285,9 +363,8 @@ caf::result<caf::message> on_get(case_self self, const std::string& asked) {
   ++self->state.handled;
   touch(self);
   if (!self->state.def) return reply_now(case_result{error(errc::not_found, "no such case", "case " + asked)});
-  unpark(self);
   case_result r{view(self)};
-  park(self);
+  settle(self);
   return reply_now(std::move(r));
 }
 
@@ -300,20 +377,31 @@ caf::result<caf::message> on_fire(case_self self, const fire_request& f) {
   auto since = steady::now();
   auto now = std::max(s.rt->clk->now(), f.due);
   case_state after;
-  auto work = working_copy(self);
-  auto events = work ? fire_timer(*s.def, s.rt->ctx(*cal), std::move(*work), f.timer, f.due, now, &after)
-                     : fire_timer(*s.def, s.rt->ctx(*cal), *s.s, f.timer, f.due, now, &after);
+  auto ctx = s.rt->ctx(*cal);
+  std::optional<case_state> before;
+  expected<std::vector<event>> events{std::vector<event>{}};
+  if (auto work = working_copy(self)) {   // packed: fires on a copy unpacked from it
+    events = fire_timer(*s.def, ctx, std::move(*work), f.timer, f.due, now, &after);
+  } else if (auto t = fireable(*s.def, ctx, *s.s, f.timer, f.due, now); !t) {   // parsed: on its own state
+    events = std::move(t).error();
+  } else {
+    before = before_view(*s.s);
+    events = fire_fireable(*s.def, ctx, **t, std::move(*s.s), f.due, now, &after);
+    if (!events) {
+      restore(self);
+      before.reset();
+    }
+  }
   if (events) s.rt->health.fired(std::chrono::duration<double>(now - f.due).count());
   if (events) {
-    record(self, std::move(*events), rp, since, false, &after);
+    record(self, std::move(*events), rp, since, false, &after, std::move(before));
   } else if (events.error().code() == errc::failed_precondition) {   // stale
-    unpark(self);
     rp.deliver(case_result{view(self)});
   } else {
     rp.deliver(case_result{std::move(events).error()});
   }
   touch(self);
-  park(self);
+  settle(self);
   return rp;
 }
 
@@ -328,7 +416,7 @@ caf::result<caf::message> on_recompute(case_self self, const std::string& asked)
   auto events = recompute_deadlines(*s.def, s.rt->ctx(*cal), *s.s, s.rt->clk->now());
   if (!events) rp.deliver(case_result{std::move(events).error()});
   else record(self, std::move(*events), rp, steady::now());
-  park(self);
+  settle(self);
   return rp;
 }
 
@@ -351,7 +439,7 @@ caf::result<caf::message> on_link(case_self self, const std::string& relation, c
     e.data = boost::json::object{{"relation", relation}, {"error", failure}};
   }
   record(self, {std::move(e)}, rp, steady::now());
-  park(self);
+  settle(self);
   return rp;
 }
 
@@ -379,6 +467,10 @@ caf::result<caf::message> dispatch(caf::scheduled_actor* p, caf::message_view& x
   if (xs.match_elements<create_atom, bool>()) return on_create(self, xs.get_as<bool>(1));
   if (xs.match_elements<idle_check_atom>()) {
     on_idle_check(self);
+    return caf::message{};
+  }
+  if (xs.match_elements<park_atom>()) {   // the registry's sweep
+    park(self);
     return caf::message{};
   }
   if (xs.match_elements<link_atom, std::string, std::string, std::string, std::string>())
@@ -428,6 +520,8 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
   // The request that activated the case arms the idle check (touch); a case restarted after a failure is sent
   // one by the registry.
   st.last_active = self->clock().now();
+  // Packed at once: a case activated for a read stays packed (view), and a command decides on a copy unpacked
+  // from it. A new case (its creation not recorded yet) is packed by the sweep after its create.
   park(self);
   self->set_default_handler(dispatch);
   return shared_behavior();

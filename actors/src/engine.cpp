@@ -275,6 +275,7 @@ std::shared_ptr<const agency_figures> engine::figures(const std::string& agency)
 std::vector<std::string> engine::agencies() const { return impl_->rt->figures.agencies(); }
 
 std::size_t engine::active_case_actors() const { return impl_->rt->active_actors; }
+std::size_t engine::packed_case_actors() const { return impl_->rt->packed_actors; }
 
 std::size_t engine::restarts() const { return impl_->rt->restarts; }
 

@@ -18,13 +18,38 @@ namespace {
 
 void set_active_count(registry_self self) { self->state.rt->active_actors = self->state.active.size(); }
 
+// Lists the actor of `c` for the next packing sweep (once per round), and arms the sweep.
+void to_park(registry_self self, registry_state::active_case& c) {
+  auto& st = self->state;
+  if (st.rt->options.pack_sweep.count() <= 0 || !st.rt->options.pack_idle_cases || c.swept == st.sweep_round) return;
+  c.swept = st.sweep_round;
+  st.to_park.push_back(c.actor);
+  if (st.sweep_armed) return;
+  st.sweep_armed = true;
+  self->delayed_send(self, std::chrono::duration_cast<caf::actor_clock::duration_type>(st.rt->options.pack_sweep),
+                     sweep_atom::value);
+}
+
+// The sweep: every actor listed since the last one packs its state (case_actor.cpp, park). One message per
+// case touched in the period, however many requests it had; one timer for the registry, not one per case.
+void sweep(registry_self self) {
+  auto& st = self->state;
+  st.sweep_armed = false;
+  if (++st.sweep_round == 0) st.sweep_round = 1;   // 0 is an entry never listed
+  for (auto& a : st.to_park) self->send(a, park_atom::value);
+  st.to_park.clear();
+  if (st.to_park.capacity() > 65536) st.to_park.shrink_to_fit();
+}
+
 caf::actor spawn_case(registry_self self, const std::string& id, std::vector<event> initial) {
   auto& st = self->state;
   // Not linked: a link is an entry on both actors' lists, which CAF scans linearly to remove, so a case actor
   // ending while tens of thousands are active cost O(active) (quadratic for a backlog). The registry stops its
   // case actors when it ends (~registry_state).
   auto a = self->spawn(case_actor, st.rt, std::const_pointer_cast<const actor_refs>(st.refs), id, std::move(initial));
-  st.active[id] = {a, 0};
+  auto& c = st.active[id];
+  c = {a, 0, 0};
+  to_park(self, c);   // restarted or activated: loaded parsed (case_actor.cpp, settle)
   set_active_count(self);
   return a;   // the case actor has its supervisor adopt it once it knows its agency
 }
@@ -57,8 +82,12 @@ void release(registry_self self, const std::string& id) {
 
 // Counts a request handed to the active actor of `id` (the passivation handshake compares the count with the
 // requests the actor handled).
-void count_delegated(registry_state& st, const std::string& id) {
-  if (auto it = st.active.find(id); it != st.active.end()) ++it->second.delegated;
+void count_delegated(registry_self self, const std::string& id) {
+  auto& st = self->state;
+  if (auto it = st.active.find(id); it != st.active.end()) {
+    ++it->second.delegated;
+    to_park(self, it->second);
+  }
 }
 
 // Hands the request `rp` answers to the actor of `id`.
@@ -73,7 +102,7 @@ void forward_into(registry_self self, caf::response_promise& rp, const std::stri
     rp.deliver(case_result{error(errc::not_found, "no such case", "case " + id)});
     return;
   }
-  count_delegated(self->state, id);
+  count_delegated(self, id);
   rp.delegate(a, std::forward<Ts>(xs)...);
 }
 
@@ -198,7 +227,7 @@ std::optional<geo_point> point_of(const boost::json::object& input) {
 void join(registry_self self, caf::response_promise rp, const std::string& workflow, const std::string& id,
           command cmd) {
   auto a = find_or_activate(self, id);
-  count_delegated(self->state, id);
+  count_delegated(self, id);
   self->request(a, caf::infinite, command_atom::value, id, as_repeat(cmd))
       .then(
           [=](case_result& joined) mutable {
@@ -211,7 +240,7 @@ void join(registry_self self, caf::response_promise rp, const std::string& workf
               rp.deliver(case_result{std::move(opened).error()});
               return;
             }
-            count_delegated(self->state, opened->first);
+            count_delegated(self, opened->first);
             rp.delegate(opened->second, create_atom::value, false);
           },
           [=](caf::error& e) mutable {
@@ -266,7 +295,7 @@ void tell_link(registry_self self, const std::string& origin, const std::string&
   if (wait_for_lease(self, origin, [=] { tell_link(self, origin, relation, linked, failure); })) return;
   auto a = find_or_activate(self, origin);
   if (!a) return;
-  count_delegated(self->state, origin);
+  count_delegated(self, origin);
   self->request(a, caf::infinite, link_atom::value, origin, relation, linked, failure)
       .then([=](case_result& r) {
         if (!r && r.error().code() == errc::storage)
@@ -303,7 +332,7 @@ void open_link(registry_self self, const link_request& req) {
     return;
   }
   std::string new_id = opened->first;
-  count_delegated(st, new_id);
+  count_delegated(self, new_id);
   self->request(opened->second, caf::infinite, create_atom::value, false)
       .then(
           [=](case_result& r) {
@@ -335,7 +364,7 @@ void fire_held(registry_self self, const std::shared_ptr<fire_page_job>& job, co
   if (wait_for_lease(self, f.case_id, [=] { fire_held(self, job, f); })) return;
   auto a = find_or_activate(self, f.case_id);
   if (!a) return page_done(job);
-  count_delegated(self->state, f.case_id);
+  count_delegated(self, f.case_id);
   self->request(a, caf::infinite, fire_atom::value, f)
       .then(
           [=](case_result& r) {
@@ -461,10 +490,11 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
           const std::string& failure) {   // a link record retried after a storage error
         tell_link(self, origin, relation, linked, failure);
       },
+      [=](sweep_atom) { sweep(self); },
       [=](idle_atom, const std::string& id, std::uint64_t handled) {
         auto& st = self->state;
         auto it = st.active.find(id);
-        if (it == st.active.end() || it->second.delegated != handled) return false;
+        if (it == st.active.end() || it->second.delegated != static_cast<std::uint32_t>(handled)) return false;
         st.active.erase(it);
         set_active_count(self);
         return true;
@@ -499,7 +529,7 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
             if (e.terminal) continue;
             if (wait_for_lease(self, e.id, [self, id = e.id] { self->send(self, recompute_atom::value, id); })) continue;
             if (auto a = find_or_activate(self, e.id)) {
-              count_delegated(st, e.id);
+              count_delegated(self, e.id);
               self->send(a, recompute_atom::value, e.id);
             }
           }

@@ -95,6 +95,7 @@ struct runtime_context {
   std::mutex delivery_mu;
   std::function<void(const notification_record&)> delivery;   // set by engine::on_notification
   std::atomic<std::size_t> active_actors{0};
+  std::atomic<std::size_t> packed_actors{0};   // case actors whose state is packed (case_actor.cpp, park)
   std::atomic<std::size_t> restarts{0};
   std::atomic<std::size_t> recovery_failures{0};   // cases that could not be loaded
   std::atomic<bool> recovering{false};             // the figures recount after open is running

@@ -22,6 +22,8 @@ struct client_run {
   double seconds = 0;          // wall time of the whole run
   double cpu_seconds = 0;      // CPU time (user + system) of the whole process meanwhile: unlike wall time it
                                // does not count the time other machines' load takes this VM's cores away
+  double last_sweep_seconds = 0;   // the wait for the packing sweep after the last command (lifecycle.cpp)
+  std::size_t unpacked_at_end = 0;   // active case actors still unpacked when that wait ended
 };
 
 // A case script: runs case `i`, timing each command into `lat`; returns "" or the first error.

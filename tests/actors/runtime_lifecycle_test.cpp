@@ -172,6 +172,36 @@ TEST_F(RuntimeLifecycle, CasesKeptPackedOrParsedBetweenRequestsRecordTheSameR6_4
   EXPECT_EQ(histories[0], histories[1]);
 }
 
+// An active case is packed by the registry's sweep (engine_options::pack_sweep), not after every request: the
+// commands of a busy case (R6.3's sign, then the assignment and R6.4's stage-one report) leave it parsed, and the
+// next sweep packs it, once. A read leaves a packed case packed, and its answer is the same as a parsed case's.
+// Without a sweep every request packs the case.
+TEST_F(RuntimeLifecycle, ABusyCaseIsPackedOnceByTheRegistrysSweepAndAReadLeavesItPackedR6_3R6_4) {
+  auto id = working_streetlight();
+  EXPECT_EQ(eng->active_case_actors(), 1u);
+  EXPECT_EQ(eng->packed_case_actors(), 0u) << "packed before the sweep";
+  auto parsed = snapshot_text(state(id));
+  EXPECT_EQ(eng->packed_case_actors(), 0u);
+  eng->advance_time(std::chrono::seconds(1));
+  EXPECT_EQ(eng->packed_case_actors(), 1u) << "the sweep did not pack the case";
+  EXPECT_EQ(snapshot_text(state(id)), parsed) << "a packed case reads otherwise";
+  EXPECT_EQ(eng->packed_case_actors(), 1u) << "a read unpacked the case";
+  auto reported = ok(id, "report", "handler", R"({"result": "stage one done", "finding": "fixed"})");
+  EXPECT_EQ(reported.state.state, "stage-two");
+  EXPECT_EQ(eng->packed_case_actors(), 0u);
+  eng->advance_time(std::chrono::seconds(1));
+  EXPECT_EQ(eng->packed_case_actors(), 1u);
+  eng->advance_time(std::chrono::seconds(5));   // no request meanwhile: nothing left to sweep
+  EXPECT_EQ(eng->packed_case_actors(), 1u);
+
+  pack_sweep = duration(0);
+  log = std::make_shared<memory_event_log>();
+  start();
+  auto every = working_streetlight();
+  EXPECT_EQ(eng->packed_case_actors(), 1u) << "without a sweep a request packs the case";
+  EXPECT_EQ(snapshot_text(state(every)).size(), parsed.size());
+}
+
 // R6.10: a release more than 2 days into stage two is refused by its guard, after the interpreter folded the
 // command and its input into its copy of the case. Packed between requests (the copy is unpacked for the
 // decision; the case's own state stays packed until a record) or parsed (the interpreter copies it), the case

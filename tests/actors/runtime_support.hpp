@@ -22,6 +22,7 @@ class runtime_test : public ::testing::Test {
     o.start = h.local(local_start);
     o.passivate_after = passivate_after;
     o.pack_idle_cases = pack_idle_cases;
+    o.pack_sweep = pack_sweep;
     o.log = log;
     auto e = engine::open(o);
     ASSERT_TRUE(e) << e.error().to_string();
@@ -72,6 +73,7 @@ class runtime_test : public ::testing::Test {
   }
 
   bool pack_idle_cases = true;   // read by start()
+  duration pack_sweep = engine_options().pack_sweep;   // read by start()
   harness h;
   std::shared_ptr<memory_event_log> log = std::make_shared<memory_event_log>();
   std::unique_ptr<engine> eng;

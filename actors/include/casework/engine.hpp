@@ -52,6 +52,11 @@ struct engine_options {
   // docs/performance.md 19.), unpacked and packed again by each request. false: kept parsed, for a run that
   // would rather spend memory than CPU (`casework simulate`: ~8% of a simulated month's instructions).
   bool pack_idle_cases = true;
+  // With pack_idle_cases: how often the registry has the case actors it handed requests to since its last sweep
+  // pack their state (docs/performance.md 42.). A case busy with several requests in a row is unpacked once and
+  // packed once, not once per request; an active case is packed at most this long (plus its request) after its
+  // last request. 0: each case packs after every request.
+  duration pack_sweep = std::chrono::seconds(1);
   // After an open, the registry reads the open cases at places (R6.12's place index) this many at a time,
   // between other requests: commands on existing cases and creates that need no place are taken at once;
   // reports wait until the whole index is in (at least 1).
@@ -135,6 +140,9 @@ class engine {
   std::shared_ptr<const agency_figures> figures(const std::string& agency) const;
   std::vector<std::string> agencies() const;
   std::size_t active_case_actors() const;
+  // Active case actors whose state is packed now (engine_options::pack_idle_cases): after a pack_sweep, the
+  // active cases without a request since.
+  std::size_t packed_case_actors() const;
   std::size_t restarts() const;            // case actors restarted by their supervisors after a failure
   std::size_t recovery_failures() const;   // cases that could not be loaded or folded (on open or activation)
   // The engine's own health figures (metrics); `recovering` while the figures recount after open runs.
