@@ -84,7 +84,11 @@ struct case_actor_state {
   caf::actor supervisor;
   // A new case's first events, until its create request records them; null (no allocation) for a case
   // re-activated from the log, which is most active actors.
-  std::unique_ptr<std::vector<event>> pending_create;
+  struct new_case {
+    std::vector<event> events;
+    case_state folded;   // the events folded (decide_create's `after`): staged without applying them again
+  };
+  std::unique_ptr<new_case> pending_create;
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
   // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which
   // re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two tree updates
@@ -171,10 +175,11 @@ struct timer_service_state {
   static inline const char* name = "casework.timers";
 };
 
-// A case actor. `initial` holds the first events of a new case (decided by the registry, not yet recorded);
-// otherwise the case is rebuilt from the event log.
+// A case actor. `initial` holds the first events of a new case (decided by the registry, not yet recorded) and
+// `folded` the state they fold to; otherwise (both empty) the case is rebuilt from the event log.
 caf::behavior case_actor(caf::stateful_actor<case_actor_state>* self, std::shared_ptr<runtime_context> rt,
-                         std::shared_ptr<const actor_refs> refs, std::string id, std::vector<event> initial);
+                         std::shared_ptr<const actor_refs> refs, std::string id, std::vector<event> initial,
+                         case_state folded);
 
 caf::behavior registry_actor(caf::stateful_actor<registry_state>* self, std::shared_ptr<runtime_context> rt,
                              std::shared_ptr<actor_refs> refs);

@@ -124,6 +124,14 @@ expected<staged> stage(case_self self, const std::vector<event>& events) {
   return detail::stage(*st.rt, st.def, *st.s, events);
 }
 
+// The same for a state the interpreter folded the events into; a new case's definition is the one it names.
+expected<staged> stage_folded(case_self self, case_state folded) {
+  auto& st = self->state;
+  const definition* def = st.def ? st.def : st.rt->def(folded.workflow, folded.definition_version).get();
+  if (!def) return error(errc::internal, "no definition " + folded.workflow, "workflow");
+  return detail::stage_folded(*st.rt, *def, std::move(folded));
+}
+
 // The case's agency is known: its supervisor is the one told should a request fail (see case_actor).
 void adopt(case_self self, const std::string& agency) {
   auto it = self->state.refs->supervisors.find(agency);
@@ -210,8 +218,7 @@ void record(case_self self, std::vector<event> decided, caf::response_promise rp
   event_batch events(std::move(decided));   // shared by the store's message, the supervisors and the answer
   // `folded` (a command's, a fire's): the state the interpreter folded the events into, taken as the state after
   // them instead of applying them to another copy of the case's.
-  auto next = folded ? expected<staged>{stage_folded(*self->state.rt, *self->state.def, std::move(*folded))}
-                     : stage(self, events);
+  auto next = folded ? stage_folded(self, std::move(*folded)) : stage(self, events);
   if (!next) {
     if (before) restore(self);
     answer(self, rp, case_result{next.error()}, since);
@@ -310,13 +317,10 @@ caf::result<caf::message> on_create(case_self self, bool merged) {
   ++self->state.handled;
   touch(self);
   auto rp = self->make_response_promise();
-  std::vector<event> events;
-  if (self->state.pending_create) {
-    events = std::move(*self->state.pending_create);
-    self->state.pending_create.reset();
-  }
+  auto pending = std::move(self->state.pending_create);   // null for a create answered already (a join)
   unpark(self);
-  record(self, std::move(events), rp, steady::now(), merged);
+  if (!pending) record(self, {}, rp, steady::now(), merged);
+  else record(self, std::move(pending->events), rp, steady::now(), merged, &pending->folded);
   settle(self);
   return rp;
 }
@@ -491,7 +495,7 @@ const caf::behavior& shared_behavior() {
 }  // namespace
 
 caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, std::shared_ptr<const actor_refs> refs,
-                         std::string id, std::vector<event> initial) {
+                         std::string id, std::vector<event> initial, case_state folded) {
   // A handler that throws (a bug, or crash_atom's injected failure) ends the actor; its supervisor restarts the
   // case from its history (agency_supervisor.cpp). A new case whose creation is not recorded has none: the
   // registry forgets it, as after a failed append. CAF's own handler still reports the exception and gives the
@@ -515,7 +519,8 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
     auto cal = st.rt->calendar.get();
     self->send(st.refs->timers, timers_atom::value, st.id, pending_timers(*st.def, st.rt->ctx(*cal), *st.s));
   } else {   // a new case: its first events, until its create request records them
-    st.pending_create = std::make_unique<std::vector<event>>(std::move(initial));
+    st.pending_create = std::make_unique<case_actor_state::new_case>(
+        case_actor_state::new_case{std::move(initial), std::move(folded)});
   }
   // The request that activated the case arms the idle check (touch); a case restarted after a failure is sent
   // one by the registry.

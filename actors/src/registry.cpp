@@ -41,12 +41,14 @@ void sweep(registry_self self) {
   if (st.to_park.capacity() > 65536) st.to_park.shrink_to_fit();
 }
 
-caf::actor spawn_case(registry_self self, const std::string& id, std::vector<event> initial) {
+caf::actor spawn_case(registry_self self, const std::string& id, std::vector<event> initial = {},
+                      case_state folded = {}) {
   auto& st = self->state;
   // Not linked: a link is an entry on both actors' lists, which CAF scans linearly to remove, so a case actor
   // ending while tens of thousands are active cost O(active) (quadratic for a backlog). The registry stops its
   // case actors when it ends (~registry_state).
-  auto a = self->spawn(case_actor, st.rt, std::const_pointer_cast<const actor_refs>(st.refs), id, std::move(initial));
+  auto a = self->spawn(case_actor, st.rt, std::const_pointer_cast<const actor_refs>(st.refs), id, std::move(initial),
+                       std::move(folded));
   auto& c = st.active[id];
   c = {a, 0, 0};
   to_park(self, c);   // restarted or activated: loaded parsed (case_actor.cpp, settle)
@@ -161,10 +163,11 @@ expected<std::pair<std::string, caf::actor>> open_case(registry_self self, const
   req.agency = agency;
   if (auto* item = cmd.input.if_contains("item"); item && item->is_string()) req.item = item->get_string();
   req.cmd = std::move(cmd);
-  auto events = decide_create(*def, st.rt->ctx(*cal), req, now);
+  case_state folded;
+  auto events = decide_create(*def, st.rt->ctx(*cal), req, now, &folded);
   if (!events) return std::move(events).error();
   (void)st.ids.observe(req.id);
-  auto a = spawn_case(self, req.id, std::move(*events));
+  auto a = spawn_case(self, req.id, std::move(*events), std::move(folded));
   return std::make_pair(req.id, a);
 }
 

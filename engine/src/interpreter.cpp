@@ -54,7 +54,7 @@ expected<std::vector<event>> finish_command(builder& b, const command_def& c, ca
 }  // namespace
 
 expected<std::vector<event>> decide_create(const definition& def, const context& ctx, const create_request& req,
-                                           instant now) {
+                                           instant now, case_state* after) {
   const command_def* c = def.find_command("create");
   if (!c) return error(errc::internal, "no create command", def.source);
   if (auto st = check_role(*c, req.cmd); !st) return st.error();
@@ -80,7 +80,7 @@ expected<std::vector<event>> decide_create(const definition& def, const context&
   // A new case enters the initial state whatever the create command's targets say, then runs its actions.
   if (auto st = b.enter(def.initial, "command:" + c->name, c->rule); !st) return st.error();
   if (auto st = b.run(c->actions, b.now(), "command:" + c->name); !st) return st.error();
-  return b.take();
+  return b.take(after);
 }
 
 // The command's definition, once the command is known, allowed in the case's state, for the actor's role, and

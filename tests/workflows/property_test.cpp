@@ -14,7 +14,7 @@
 //   (7) fire_timer on an already fired (timer, due) is failed_precondition; each (timer, due) fires once
 //   (8) every state survives snapshot_text -> from_snapshot (the store's snapshots), and snapshot_text is
 //       serialize(to_snapshot) byte for byte
-//   (9) the state decide and fire_timer hand back (`after`) is the state their events fold to; untouched on a
+//   (9) the state decide_create, decide and fire_timer hand back (`after`) is the state their events fold to; untouched on a
 //       refusal
 //  (10) decide and fire_timer on a state moved in (the case actor's working copy), and in their two steps
 //       (admit then decide_admitted, fireable then fire_fireable: the case actor on its own parsed state), give
@@ -120,9 +120,11 @@ class property_run {
     }
     req.cmd = command{"create", chance(0.9) ? "call_taker" : "system", "p1", in};
     what_ = "create " + json::serialize(in);
-    auto r = decide_create(def_, ctx_, req, now_);
+    case_state after;
+    auto r = decide_create(def_, ctx_, req, now_, &after);
     ASSERT_TRUE(r) << where() << r.error().to_string();
     accept(*r);
+    EXPECT_TRUE(after == s_) << where() << "decide_create's state is not its events folded";  // (9)
   }
 
   // A value for `f` that validate_input accepts (guards and agency lookups may still refuse it).

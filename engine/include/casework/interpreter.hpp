@@ -36,8 +36,10 @@ struct create_request {
   command cmd;                    // name "create", the actor, and the input fields
 };
 
+// `after`, when given, receives the new case's state: its events folded (as for decide).
 [[nodiscard]] expected<std::vector<event>> decide_create(const definition& def, const context& ctx,
-                                                         const create_request& req, instant now);
+                                                         const create_request& req, instant now,
+                                                         case_state* after = nullptr);
 
 // `after`, when given, receives the state the events fold `s` to (the interpreter folds them as it decides:
 // the caller need not copy `s` and apply them again). Left as it was on an error.
