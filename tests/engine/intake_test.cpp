@@ -25,6 +25,9 @@ TEST(Intake, CaseIdsAreDateAndFiveDigitSequence) {
   EXPECT_EQ("2025110210370", format_case_id("", nov2, 10370));
   EXPECT_EQ("UN2025110210370", format_case_id(petition_prefix, nov2, 10370));
   EXPECT_EQ("2025110200001", format_case_id("", nov2, 1));
+  const local_day mar9 = local_day(date::year(2026) / 3 / 9);
+  EXPECT_EQ("ABCDEFGH2026030999999", format_case_id("ABCDEFGH", mar9, 99999));
+  EXPECT_EQ("UN1999010100010", format_case_id(petition_prefix, local_day(date::year(1999) / 1 / 1), 10));
 }
 
 TEST(Intake, CaseIdsParseBack) {
