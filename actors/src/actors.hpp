@@ -116,7 +116,7 @@ struct registry_state {
     std::uint32_t swept = 0;   // the last sweep round the actor was listed for (to_park)
   };
   std::unordered_map<std::string, active_case> active;
-  // The packing sweep (engine_options::pack_sweep): the actors handed a request (or spawned) since the last
+  // The packing sweep (engine_options::pack_sweep): the actors handed a request since the last
   // sweep, each listed once per round; every pack_sweep the registry sends them park_atom.
   std::vector<caf::actor> to_park;
   std::uint32_t sweep_round = 1;

@@ -18,7 +18,8 @@ namespace {
 
 void set_active_count(registry_self self) { self->state.rt->active_actors = self->state.active.size(); }
 
-// Lists the actor of `c` for the next packing sweep (once per round), and arms the sweep.
+// Lists the actor of `c` for the next packing sweep (once per round), and arms the sweep: the registry hands
+// it a request, after which the case stays parsed (case_actor.cpp, settle).
 void to_park(registry_self self, registry_state::active_case& c) {
   auto& st = self->state;
   if (st.rt->options.pack_sweep.count() <= 0 || !st.rt->options.pack_idle_cases || c.swept == st.sweep_round) return;
@@ -49,9 +50,9 @@ caf::actor spawn_case(registry_self self, const std::string& id, std::vector<eve
   // case actors when it ends (~registry_state).
   auto a = self->spawn(case_actor, st.rt, std::const_pointer_cast<const actor_refs>(st.refs), id, std::move(initial),
                        std::move(folded));
-  auto& c = st.active[id];
-  c = {a, 0, 0};
-  to_park(self, c);   // restarted or activated: loaded parsed (case_actor.cpp, settle)
+  // Not listed for the sweep: a case loaded from the log packs itself at once, and a new case is listed by the
+  // create handed to it (count_delegated).
+  st.active[id] = {a, 0, 0};
   set_active_count(self);
   return a;   // the case actor has its supervisor adopt it once it knows its agency
 }
