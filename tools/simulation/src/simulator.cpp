@@ -63,10 +63,9 @@ struct simulator::impl {
   // `position`: the arrival's in the workload. The case's random choices are seeded by it, not by how many
   // cases came before: a report that joins an open case in one run and opens a new one in another (R6.12, a
   // same-instant race) changes that one case, not the choices of every case after it.
-  void adopt(const case_state& s, const arrival& a, std::size_t position) {
+  void adopt(case_state s, const arrival& a, std::size_t position) {
     tracked c;
     c.id = s.id;
-    c.last = s;
     c.rng = sim_rng(o.seed * 1000003 + position);
     c.slow = o.slow_agencies.count(s.agency) > 0;
     c.resolved = a.resolved;
@@ -87,6 +86,7 @@ struct simulator::impl {
       c.check_line = text_field(s, "route") == "busy";
       c.late_call = r.chance(c.slow ? 0.3 : 0.15);
     }
+    c.last = std::move(s);   // the answer's own state: moved, not copied
     auto id = c.id;
     cases[id] = std::move(c);
     plan(cases[id]);
@@ -240,7 +240,7 @@ struct simulator::impl {
       ++counts.merged;
       return;
     }
-    adopt(r->state, a, position);
+    adopt(std::move(r->state), a, position);
   }
 
   void answered(const std::string& id, expected<case_view> r) {
@@ -255,7 +255,7 @@ struct simulator::impl {
       }
       return fail(id + ": " + r.error().to_string());
     }
-    c.last = r->state;
+    c.last = std::move(r->state);   // the answer is this step's own: moved, not copied (~3% of a month)
     plan(c);
   }
 
