@@ -117,10 +117,14 @@ struct registry_state {
   };
   std::unordered_map<std::string, active_case> active;
   // The packing sweep (engine_options::pack_sweep): the actors handed a request since the last
-  // sweep, each listed once per round; every pack_sweep the registry sends them park_atom.
+  // sweep, each listed once per round; every pack_sweep the registry sends them park_atom, a chunk at a time
+  // (`parking` from `parking_next`, the rest after what waits in its mailbox: registry.cpp, send_parks).
   std::vector<caf::actor> to_park;
+  std::vector<caf::actor> parking;
+  std::size_t parking_next = 0;
   std::uint32_t sweep_round = 1;
   bool sweep_armed = false;
+  bool sweep_continuing = false;   // a (sweep_atom, true) for the next chunk is in the mailbox
   place_index places;                                         // open dispatch cases by place (R6.12)
   place_restrictions restrictions;                            // R6.13
   std::vector<std::pair<std::string, std::string>> restricted;  // (normalised place, item), as recorded

@@ -28,18 +28,43 @@ void to_park(registry_self self, registry_state::active_case& c) {
   if (st.sweep_armed) return;
   st.sweep_armed = true;
   self->delayed_send(self, std::chrono::duration_cast<caf::actor_clock::duration_type>(st.rt->options.pack_sweep),
-                     sweep_atom::value);
+                     sweep_atom::value, false);
+}
+
+// Sends the next chunk of the sweep's park messages; the rest follow a message of its own, after the requests
+// waiting in the registry's mailbox. At 45,000 commands/s a sweep lists ~9,000 cases: sent at once, they and
+// the packing they start held the registry and CAF's shared queue for ~15 ms (the command path's p99.9 went from
+// 7-12 ms to 25-27 ms).
+constexpr std::size_t park_chunk = 64;
+
+void send_parks(registry_self self) {
+  auto& st = self->state;
+  const auto end = std::min(st.parking.size(), st.parking_next + park_chunk);
+  for (; st.parking_next < end; ++st.parking_next) self->send(st.parking[st.parking_next], park_atom::value);
+  st.sweep_continuing = st.parking_next < st.parking.size();
+  if (st.sweep_continuing) {
+    self->send(self, sweep_atom::value, true);
+    return;
+  }
+  st.parking.clear();
+  st.parking_next = 0;
+  if (st.parking.capacity() > 65536) st.parking.shrink_to_fit();
 }
 
 // The sweep: every actor listed since the last one packs its state (case_actor.cpp, park). One message per
 // case touched in the period, however many requests it had; one timer for the registry, not one per case.
-void sweep(registry_self self) {
+void sweep(registry_self self, bool next_chunk) {
   auto& st = self->state;
-  st.sweep_armed = false;
-  if (++st.sweep_round == 0) st.sweep_round = 1;   // 0 is an entry never listed
-  for (auto& a : st.to_park) self->send(a, park_atom::value);
-  st.to_park.clear();
-  if (st.to_park.capacity() > 65536) st.to_park.shrink_to_fit();
+  if (!next_chunk) {
+    st.sweep_armed = false;
+    if (++st.sweep_round == 0) st.sweep_round = 1;   // 0 is an entry never listed
+    if (st.parking.empty()) st.parking.swap(st.to_park);
+    else st.parking.insert(st.parking.end(), st.to_park.begin(), st.to_park.end());   // the last one not done
+    st.to_park.clear();
+    if (st.to_park.capacity() > 65536) st.to_park.shrink_to_fit();
+    if (st.sweep_continuing) return;   // its next chunk is on its way
+  }
+  send_parks(self);
 }
 
 caf::actor spawn_case(registry_self self, const std::string& id, std::vector<event> initial = {},
@@ -494,7 +519,7 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
           const std::string& failure) {   // a link record retried after a storage error
         tell_link(self, origin, relation, linked, failure);
       },
-      [=](sweep_atom) { sweep(self); },
+      [=](sweep_atom, bool next_chunk) { sweep(self, next_chunk); },
       [=](idle_atom, const std::string& id, std::uint64_t handled) {
         auto& st = self->state;
         auto it = st.active.find(id);

@@ -194,6 +194,19 @@ TEST_F(RuntimeLifecycle, ABusyCaseIsPackedOnceByTheRegistrysSweepAndAReadLeavesI
   eng->advance_time(std::chrono::seconds(5));   // no request meanwhile: nothing left to sweep
   EXPECT_EQ(eng->packed_case_actors(), 1u);
 
+  // A sweep over more cases than it sends park at once (registry.cpp, park_chunk) reaches them all, a chunk at a
+  // time between the registry's other messages.
+  for (int i = 0; i < 600; ++i) {   // each at a place of its own: no repeat report joins another (R6.12)
+    std::string input = kStreetlight;
+    input.replace(input.find("No. 1,"), 6, "No. " + std::to_string(i + 2) + ",");
+    input.replace(input.find("25.0173"), 7, std::to_string(24.5 + 0.001 * i));
+    create("dispatch", input);
+  }
+  EXPECT_EQ(eng->active_case_actors(), 601u);
+  EXPECT_EQ(eng->packed_case_actors(), 1u) << "only the first case, untouched since its sweep";
+  eng->advance_time(std::chrono::seconds(1));
+  EXPECT_EQ(eng->packed_case_actors(), 601u) << "a sweep of more than one chunk left cases unpacked";
+
   pack_sweep = duration(0);
   log = std::make_shared<memory_event_log>();
   start();
