@@ -54,8 +54,9 @@ struct engine_options {
   bool pack_idle_cases = true;
   // With pack_idle_cases: how often the registry has the case actors it handed requests to since its last sweep
   // pack their state (docs/performance.md 42.). A case busy with several requests in a row is unpacked once and
-  // packed once, not once per request; an active case is packed at most this long (plus its request) after its
-  // last request. 0: each case packs after every request.
+  // packed once, not once per request; an active case is packed about this long after its last request (the
+  // registry sends a sweep's messages 64 at a time between its other work). 0: each case packs after every
+  // request.
   duration pack_sweep = std::chrono::seconds(1);
   // After an open, the registry reads the open cases at places (R6.12's place index) this many at a time,
   // between other requests: commands on existing cases and creates that need no place are taken at once;

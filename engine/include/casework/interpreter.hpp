@@ -3,8 +3,10 @@
 //
 //   decide_create   request + time           -> the new case's first events
 //   decide          state + command + time   -> events (or an error naming the field, state or rule)
+//   admit, decide_admitted   decide in two steps, on the caller's own state (no copy of it)
 //   pending_timers  state                    -> the timers the case is waiting for, each with its due instant
 //   fire_timer      state + timer + due      -> events
+//   fireable, fire_fireable  fire_timer in two steps, likewise
 //   recompute       state + new calendar     -> deadline_set events for deadlines that moved
 //
 // Each returned event has already been folded into a working copy by apply(), so folding the returned events
