@@ -42,6 +42,7 @@ options:
   --rate R         heartbeat cases per second in timer-lateness (default 200)
   --seconds S      duration of timer-lateness (default 20)
   --workers N      CAF scheduler threads (default 2)
+  --rounds N       command-path: N rounds of engine then bare CAF, alternating; the medians (default 1)
   --scratch DIR    where the scratch stores go (default $TMPDIR or /tmp)
   --quiet          no progress on stderr
 )";
@@ -87,6 +88,7 @@ int main(int argc, char** argv) {
     else if (a == "--rate") o.lateness_rate = std::stod(value());
     else if (a == "--seconds") o.lateness_seconds = std::stod(value());
     else if (a == "--workers") o.workers = count();
+    else if (a == "--rounds") o.rounds = std::max<std::size_t>(1, count());
     else if (a == "--scratch") o.scratch = value();
     else if (a == "--quiet") o.verbose = false;
     else if (scenarios.count(a)) chosen.push_back(a);
