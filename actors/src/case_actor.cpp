@@ -97,17 +97,6 @@ std::optional<case_state> working_copy(case_self self) {
   return w;
 }
 
-// The state before a decision on the case's own state (decided), as the supervisors read it: without its fields
-// and deadlines (recorded_batch::before). A copy of the rest only: the fields, the bulk of a case, are not copied.
-case_state before_view(case_state& s) {
-  boost::json::object fields = std::move(s.fields);
-  auto deadlines = std::move(s.deadlines);
-  case_state out = s;
-  s.fields = std::move(fields);
-  s.deadlines = std::move(deadlines);
-  return out;
-}
-
 // The case's state once a decision that consumed it failed (a guard's refusal after admission, a failed stage or
 // append): its last recorded state, read back from the log, which has all of it (an append either records the
 // batch or nothing). A log that cannot give it back fails the actor: its supervisor restarts the case from the
@@ -139,7 +128,7 @@ void adopt(case_self self, const std::string& agency) {
 }
 
 // Everything that follows a durable append. Returns the batch as the supervisors got it (its events answer).
-// `before`: the state before as the supervisors read it, when the decision consumed the case's own (decided).
+// `before`: the state before as the supervisors read it (figures_view), when the decision consumed the case's own.
 shared_batch after_recorded(case_self self, event_batch events, staged& next, std::optional<case_state>& before) {
   auto& st = self->state;
   auto b = std::make_shared<recorded_batch>();
@@ -343,15 +332,16 @@ caf::result<caf::message> on_command(case_self self, const std::string& asked, c
     settle(self);
     return rp;
   }
-  // Parsed: decides on the case's own state, without a copy of it (interpreter.hpp, admit). A refusal on
-  // admission leaves it untouched; after admission it is consumed, and a failure restores it (record, restore).
+  // Parsed: decides on the case's own state, without a copy of it (interpreter.hpp, admit), keeping only what the
+  // supervisors read of it before (figures_view: no fields). A refusal on admission leaves it untouched; after
+  // admission it is consumed, and a failure restores it (record, restore).
   auto admitted = admit(*s.def, *s.s, cmd);
   if (!admitted) {
     answer(self, rp, case_result{std::move(admitted).error()}, since);
     settle(self);
     return rp;
   }
-  auto before = before_view(*s.s);
+  auto before = figures_view(*s.s);
   auto events = decide_admitted(*s.def, ctx, **admitted, std::move(*s.s), cmd, s.rt->clk->now(), &after);
   if (!events) {
     restore(self);
@@ -389,7 +379,7 @@ caf::result<caf::message> on_fire(case_self self, const fire_request& f) {
   } else if (auto t = fireable(*s.def, ctx, *s.s, f.timer, f.due, now); !t) {   // parsed: on its own state
     events = std::move(t).error();
   } else {
-    before = before_view(*s.s);
+    before = figures_view(*s.s);
     events = fire_fireable(*s.def, ctx, **t, std::move(*s.s), f.due, now, &after);
     if (!events) {
       restore(self);
