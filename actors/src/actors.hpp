@@ -76,7 +76,9 @@ struct case_actor_state {
   // they take parsed, and this actor object a jemalloc size class smaller) and the next request unpacks it
   // (case_actor.cpp: park, unpark, working_copy). Exactly one of the two holds the case. It is packed when the
   // registry's sweep asks (park_atom, engine_options::pack_sweep), or after every request without a sweep.
-  std::unique_ptr<case_state> s;
+  // Shared with the answers that hold it (case_view::state): changed in place only while this actor is its one
+  // owner, otherwise copied first (case_actor.cpp, own).
+  std::shared_ptr<case_state> s;
   packed_json parked;
   // The agency's supervisor, once the case's agency is known (after its creation is recorded, or loaded): a
   // request whose handling throws tells it, which restarts the case (case_actor's exception handler). Not a

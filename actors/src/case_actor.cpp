@@ -1,6 +1,7 @@
 // The case actor: one per active case. It runs commands and timers through the pure interpreter, has the
 // store writer record the events, and only then answers, folds the events into its state, reschedules its
 // timers and tells the registry, its supervisor(s) and the notifier.
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -20,18 +21,24 @@ namespace {
 void unpack_parked(const std::string& id, const packed_json& parked, case_state& s);
 
 // The answer: the case as it stands, its pending timers (`timers` when the caller has them, as after a record,
-// whose derived values hold them) and the events just recorded. A packed case stays packed: the answer gets a
-// copy unpacked from it (a read changes nothing to pack again).
+// whose derived values hold them) and the events just recorded. A parsed case shares its state with the answer
+// (case_view::state: no copy). A packed case stays packed: the answer gets a state unpacked from it (a read
+// changes nothing to pack again).
 case_reply view(case_self self, event_batch recorded = {}, const std::vector<pending_timer>* timers = nullptr) {
   auto& st = self->state;
   case_reply r;
-  if (st.s) r.state = *st.s;
-  else unpack_parked(st.id, st.parked, r.state);
+  if (st.s) {
+    r.state = st.s;
+  } else {
+    auto unpacked = std::make_shared<case_state>();
+    unpack_parked(st.id, st.parked, *unpacked);
+    r.state = std::move(unpacked);
+  }
   if (timers) {
     r.timers = *timers;
   } else if (st.def) {
     auto cal = st.rt->calendar.get();
-    r.timers = pending_timers(*st.def, st.rt->ctx(*cal), r.state);
+    r.timers = pending_timers(*st.def, st.rt->ctx(*cal), *r.state);
   }
   r.recorded = std::move(recorded);
   return r;
@@ -42,7 +49,7 @@ case_reply view(case_self self, event_batch recorded = {}, const std::vector<pen
 // actor object, which then fits jemalloc's 1,280-byte class instead of 1,536. Not before the case's creation
 // is recorded, nor while a record is in flight: its answer needs the state. With `reply`, the state goes there
 // once packed instead of being destroyed (an answer needs it: no copy), and park returns whether it did.
-bool park(case_self self, case_state* reply = nullptr) {
+bool park(case_self self, std::shared_ptr<const case_state>* reply = nullptr) {
   auto& st = self->state;
   if (!st.rt->options.pack_idle_cases || !st.s) return false;
   if (st.recording) {   // the answer needs the state: packed once it is recorded (appended)
@@ -52,7 +59,7 @@ bool park(case_self self, case_state* reply = nullptr) {
   if (!st.def) return false;
   st.park_asked = false;
   st.parked = packed_json::pack(*st.s);
-  if (reply) *reply = std::move(*st.s);
+  if (reply) *reply = std::move(st.s);
   st.s.reset();
   ++st.rt->packed_actors;
   return true;
@@ -61,7 +68,7 @@ bool park(case_self self, case_state* reply = nullptr) {
 // After a request: packed at once without a sweep (engine_options::pack_sweep 0), or when a sweep asked during
 // a record; otherwise left parsed until the registry's next sweep (park_atom), so that a case with several
 // requests in a row is unpacked and packed once, not once per request (docs/performance.md 42.).
-bool settle(case_self self, case_state* reply = nullptr) {
+bool settle(case_self self, std::shared_ptr<const case_state>* reply = nullptr) {
   auto& st = self->state;
   if (st.rt->options.pack_sweep.count() > 0 && !st.park_asked) return false;
   return park(self, reply);
@@ -78,7 +85,7 @@ void unpack_parked(const std::string& id, const packed_json& parked, case_state&
 void unpark(case_self self) {
   auto& st = self->state;
   if (st.s) return;
-  st.s = std::make_unique<case_state>();
+  st.s = std::make_shared<case_state>();
   unpack_parked(st.id, st.parked, *st.s);
   st.parked = packed_json{};
   --st.rt->packed_actors;
@@ -97,6 +104,28 @@ std::optional<case_state> working_copy(case_self self) {
   return w;
 }
 
+// The case's state, to change it. An answer still held by its caller shares it (case_view::state), and what an
+// answer holds never changes: the actor changes a copy then. Otherwise (the caller let the answer go, as most do
+// before their next request) it is changed in place. The caller's release (an acq_rel decrement) happens before
+// the fence's acquire, so its reads of the state happen before the changes.
+case_state& own(case_self self) {
+  auto& s = self->state.s;
+  if (s.use_count() > 1) s = std::make_shared<case_state>(*s);
+  else std::atomic_thread_fence(std::memory_order_acquire);
+  return *s;
+}
+
+// The actor's state becomes `next`: in place when the actor is its one owner (its allocations reused).
+void replace(case_self self, case_state&& next) {
+  auto& s = self->state.s;
+  if (s && s.use_count() == 1) {
+    std::atomic_thread_fence(std::memory_order_acquire);
+    *s = std::move(next);
+  } else {
+    s = std::make_shared<case_state>(std::move(next));
+  }
+}
+
 // The case's state once a decision that consumed it failed (a guard's refusal after admission, a failed stage or
 // append): its last recorded state, read back from the log, which has all of it (an append either records the
 // batch or nothing). A log that cannot give it back fails the actor: its supervisor restarts the case from the
@@ -105,7 +134,7 @@ void restore(case_self self) {
   auto& st = self->state;
   auto loaded = st.rt->log->load(st.id);
   if (!loaded) throw std::runtime_error("case " + st.id + " cannot be read back: " + loaded.error().to_string());
-  *st.s = std::move(*loaded);
+  replace(self, std::move(*loaded));
 }
 
 expected<staged> stage(case_self self, const std::vector<event>& events) {
@@ -134,15 +163,15 @@ shared_batch after_recorded(case_self self, event_batch events, staged& next, st
   auto b = std::make_shared<recorded_batch>();
   if (before) {
     b->before = std::move(*before);
-    *st.s = std::move(next.after);
+    replace(self, std::move(next.after));
   } else if (st.s) {
-    b->before = std::move(*st.s);
+    b->before = std::move(own(self));
     b->before.fields = {};
-    *st.s = std::move(next.after);
+    replace(self, std::move(next.after));
   } else {   // parked (working_copy): the old state but its fields, from the packed head
     b->before.id = st.id;
     unpack_case_head(st.parked.head(), b->before, /*deadlines=*/false);
-    st.s = std::make_unique<case_state>(std::move(next.after));
+    st.s = std::make_shared<case_state>(std::move(next.after));
     st.parked = packed_json{};
     --st.rt->packed_actors;
   }
@@ -184,7 +213,7 @@ void appended(case_self self, const status& st, event_batch events, staged& next
   }
   auto batch = after_recorded(self, std::move(events), next, before);
   case_reply r;
-  if (!settle(self, &r.state)) r.state = *self->state.s;   // park hands the state over once packed
+  if (!settle(self, &r.state)) r.state = self->state.s;   // shared (no copy); park hands it over once packed
   r.timers = next.derived->timers;
   r.recorded = batch->events;
   r.merged = merged;
@@ -199,7 +228,7 @@ void appended(case_self self, const status& st, event_batch events, staged& next
 void record(case_self self, std::vector<event> decided, caf::response_promise rp, steady::time_point since,
             bool merged = false, case_state* folded = nullptr, std::optional<case_state> before = std::nullopt) {
   if (decided.empty()) {
-    if (before) *self->state.s = std::move(*folded);   // nothing decided: the state it was decided on
+    if (before) replace(self, std::move(*folded));   // nothing decided: the state it was decided on
     unpark(self);
     answer(self, rp, case_result{view(self)}, since);
     return;
@@ -272,7 +301,7 @@ status load(case_self self, const std::vector<event>& initial) {
   if (!initial.empty()) return {};   // a new case: recorded by the first create request
   auto loaded = st.rt->log->load(st.id);
   if (!loaded) return loaded.error();
-  *st.s = std::move(*loaded);
+  replace(self, std::move(*loaded));
   st.def = st.rt->def(st.s->workflow, st.s->definition_version).get();
   if (!st.def)
     return error(errc::internal, "no definition " + st.s->workflow + " v" + std::to_string(st.s->definition_version),
@@ -341,8 +370,9 @@ caf::result<caf::message> on_command(case_self self, const std::string& asked, c
     settle(self);
     return rp;
   }
-  auto before = figures_view(*s.s);
-  auto events = decide_admitted(*s.def, ctx, **admitted, std::move(*s.s), cmd, s.rt->clk->now(), &after);
+  auto& own_state = own(self);
+  auto before = figures_view(own_state);
+  auto events = decide_admitted(*s.def, ctx, **admitted, std::move(own_state), cmd, s.rt->clk->now(), &after);
   if (!events) {
     restore(self);
     answer(self, rp, case_result{std::move(events).error()}, since);
@@ -379,8 +409,9 @@ caf::result<caf::message> on_fire(case_self self, const fire_request& f) {
   } else if (auto t = fireable(*s.def, ctx, *s.s, f.timer, f.due, now); !t) {   // parsed: on its own state
     events = std::move(t).error();
   } else {
-    before = figures_view(*s.s);
-    events = fire_fireable(*s.def, ctx, **t, std::move(*s.s), f.due, now, &after);
+    auto& own_state = own(self);
+    before = figures_view(own_state);
+    events = fire_fireable(*s.def, ctx, **t, std::move(own_state), f.due, now, &after);
     if (!events) {
       restore(self);
       before.reset();
@@ -501,7 +532,7 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
   st.rt = std::move(rt);
   st.refs = std::move(refs);
   st.id = id;
-  st.s = std::make_unique<case_state>();
+  st.s = std::make_shared<case_state>();
   st.s->id = std::move(id);
   if (auto loaded = load(self, initial); !loaded.ok()) return unloadable(self, loaded.error());
   if (initial.empty()) {  // restarted or re-activated: the timer service learns what this case waits for

@@ -25,9 +25,9 @@ client_run drive_lifecycle(engine& eng, const lifecycle& work, const run_options
         auto created = eng.create_case("dispatch", work.create(i)).get();
         lat.add(w.elapsed());
         if (!created) return "create: " + created.error().to_string();
-        if (created->merged) return "create: merged into " + created->state.id + " (R6.12)";
+        if (created->merged) return "create: merged into " + created->state->id + " (R6.12)";
         ++commands;
-        auto id = created->state.id;
+        auto id = created->state->id;
         for (auto& cmd : work.after_create(i)) {
           stopwatch wc;
           auto r = eng.issue(id, cmd).get();
@@ -35,7 +35,7 @@ client_run drive_lifecycle(engine& eng, const lifecycle& work, const run_options
           if (!r) return cmd.name + ": " + r.error().to_string();
           ++commands;
         }
-        return created->state.state == "created" ? "" : "created in state " + created->state.state;
+        return created->state->state == "created" ? "" : "created in state " + created->state->state;
       },
       [&](std::size_t done) {
         if (done % 5000 == 0) note(o, "  " + std::to_string(done) + " cases");

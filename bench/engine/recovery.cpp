@@ -182,7 +182,7 @@ void run_recovery(const run_options& o, bench_report& rep) {
     auto joined = (*eng)->create_case("dispatch", repeat).get();
     if (!joined) throw std::runtime_error("repeat report: " + joined.error().to_string());
     first_report_s = watch.seconds();
-    report_joined = joined->merged && joined->state.id == untouched;
+    report_joined = joined->merged && joined->state->id == untouched;
     wait_recovered(**eng);
     recovered_s = watch.seconds();
     note(o, "  first command after " + std::to_string(first_command_s) + " s, first repeat report (R6.12) after " +

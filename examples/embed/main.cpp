@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
   std::cout << "\n-- a call taker records the report\n";
   auto created = eng.create_case("dispatch", {"create", "call_taker", "cc-ct-1", report}).get();
   if (!ok("create", created)) return 1;
-  const std::string id = created->state.id, agency = created->state.agency;
+  const std::string id = created->state->id, agency = created->state->agency;
   settle(eng, agency);
 
   // The duty officer's commands, each answered once recorded.
@@ -189,9 +189,9 @@ int main(int argc, char** argv) {
 
   auto now = eng.get_case(id).get();
   if (!ok("get", now)) return 1;  // the final state, its deadlines and what it waits for
-  std::cout << "\ncase " << id << " at " << local(eng.now()) << ": " << now->state.state << " (stage "
-            << now->state.stage << "), agency " << agency << "\n";
-  for (const auto& [name, d] : now->state.deadlines)
+  std::cout << "\ncase " << id << " at " << local(eng.now()) << ": " << now->state->state << " (stage "
+            << now->state->stage << "), agency " << agency << "\n";
+  for (const auto& [name, d] : now->state->deadlines)
     std::cout << "  deadline " << name << " " << local(d.at) << "  " << d.rule << "\n";
   for (const auto& t : now->timers)
     std::cout << "  next " << t.name << " " << local(t.due) << "  " << t.rule << "\n";

@@ -35,7 +35,7 @@ std::string api::agency_of(const std::string& case_id) {
   auto v = eng_.get_case(case_id).get();
   if (!v) return {};
   std::lock_guard<std::mutex> lock(agencies_mu_);
-  return case_agency_.emplace(case_id, v->state.agency).first->second;
+  return case_agency_.emplace(case_id, v->state->agency).first->second;
 }
 
 response api::notifications(const request& req, const principal& p, const target& t) {

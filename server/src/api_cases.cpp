@@ -59,12 +59,12 @@ expected<case_view> api::visible_case(const principal& p, const std::string& id)
     if (v.error().code() == errc::not_found) return error(errc::not_found, "no such case", "id");
     return std::move(v).error();
   }
-  if (!policy_.sees_agency(p, v->state.agency)) return error(errc::not_found, "no such case", "id");
+  if (!policy_.sees_agency(p, v->state->agency)) return error(errc::not_found, "no such case", "id");
   return v;
 }
 
 expected<json::object> api::case_json(const principal& p, const case_view& v, const char* endpoint) {
-  const case_state& s = v.state;
+  const case_state& s = *v.state;
   json::object o;
   o["id"] = s.id;
   o["workflow"] = s.workflow;
@@ -137,9 +137,9 @@ response api::create_case(const request& req, const principal& p) {
   (*o)["merged"] = created->merged;
   log_.write(
       "info", "case created",
-      {{"case", created->state.id}, {"workflow", workflow}, {"merged", created->merged}, {"token", p.id}});
+      {{"case", created->state->id}, {"workflow", workflow}, {"merged", created->merged}, {"token", p.id}});
   auto res = json_answer(req, created->merged ? http::status::ok : http::status::created, *o);
-  res.set(http::field::location, "/v1/cases/" + created->state.id);
+  res.set(http::field::location, "/v1/cases/" + created->state->id);
   return res;
 }
 
@@ -168,11 +168,11 @@ response api::case_command(const request& req, const principal& p, const std::st
   }
   auto v = visible_case(p, id);
   if (!v) return problem(req, v.error());
-  auto def = opt_.rules->definitions.find(v->state.workflow, v->state.definition_version);
+  auto def = opt_.rules->definitions.find(v->state->workflow, v->state->definition_version);
   const command_def* c = def ? def->find_command(name) : nullptr;
   if (!c)
     return problem(req,
-                   error(errc::not_found, "no such command in workflow " + v->state.workflow, "command"));
+                   error(errc::not_found, "no such command in workflow " + v->state->workflow, "command"));
   command cmd{name, pick_role(access_policy::engine_roles(p), c), p.actor_id(), std::move(input)};
   auto done = eng_.issue(id, std::move(cmd)).get();
   if (!done) {
@@ -192,7 +192,7 @@ response api::case_command(const request& req, const principal& p, const std::st
              {{"case", id},
               {"command", name},
               {"events", done->recorded.size()},
-              {"state", done->state.state},
+              {"state", done->state->state},
               {"token", p.id}});
   return json_answer(req, http::status::ok, *o);
 }

@@ -156,15 +156,15 @@ response api::open311_create(const request& req) {
     if (e.field() == "reporter.name") e = error(e.code(), e.message(), "first_name", e.rule());
     return o311_error(req, e);
   }
-  json::object r{{"service_request_id", created->state.id}};
+  json::object r{{"service_request_id", created->state->id}};
   if (created->merged) r["service_notice"] = "merged into an open request at the same place (R6.12)";
   log_.write("info", "open311 request",
-             {{"case", created->state.id}, {"merged", created->merged}, {"token", p->id}});
+             {{"case", created->state->id}, {"merged", created->merged}, {"token", p->id}});
   return json_answer(req, created->merged ? http::status::ok : http::status::created, json::array{r});
 }
 
 expected<json::object> api::open311_request_json(const principal& p, const case_view& v) {
-  const case_state& s = v.state;
+  const case_state& s = *v.state;
   const auto* it = opt_.rules->items.find(s.item);
   json::object r{{"service_request_id", s.id},
                  {"status", s.terminal ? "closed" : "open"},
@@ -242,7 +242,7 @@ response api::open311_requests(const request& req, const target& t, const std::s
   json::array out;
   for (const auto& id : ids) {
     auto v = visible_case(*p, id);
-    if (!v || v->state.workflow != "dispatch") {
+    if (!v || v->state->workflow != "dispatch") {
       if (only_id) return o311_error(req, http::status::not_found, "service_request_id: no such request");
       continue;
     }

@@ -12,9 +12,9 @@ class RuntimeLifecycle : public testing::runtime_test {
  protected:
   std::string working_streetlight(const char* input = kStreetlight) {
     auto c = create("dispatch", input);
-    ok(c.state.id, "sign", "duty_officer");
-    ok(c.state.id, "assign", "duty_officer", R"({"handler": "pwd-parks-lights-h-1"})");
-    return c.state.id;
+    ok(c.state->id, "sign", "duty_officer");
+    ok(c.state->id, "assign", "duty_officer", R"({"handler": "pwd-parks-lights-h-1"})");
+    return c.state->id;
   }
 };
 
@@ -23,14 +23,14 @@ TEST_F(RuntimeLifecycle, FailedCaseActorIsRestartedFromItsHistoryWithTheSameTime
   advance_to("2026-03-03 09:30");   // overdue at 09:00 (R6.4); escalation due at 10:00 (R6.5)
   auto before = wait(eng->get_case(id));
   ASSERT_TRUE(before);
-  EXPECT_EQ(before->state.state, "overdue");
+  EXPECT_EQ(before->state->state, "overdue");
   auto notes_before = notes();
   eng->inject_failure(id);
   eng->run_pending();
   EXPECT_EQ(eng->restarts(), 1u);
   auto after = wait(eng->get_case(id));
   ASSERT_TRUE(after);
-  EXPECT_EQ(after->state, before->state) << "rebuilt from the recorded history";
+  EXPECT_EQ(*after->state, *before->state) << "rebuilt from the recorded history";
   EXPECT_EQ(after->timers, before->timers);
   EXPECT_EQ(notes(), notes_before) << "the restart sent nothing";
   advance_to("2026-03-03 18:30");
@@ -75,7 +75,7 @@ TEST_F(RuntimeLifecycle, ACaseThatKeepsFailingIsRestartedFiveTimesThenLeftStoppe
   }
   auto after = wait(eng->get_case(id));
   ASSERT_TRUE(after);
-  EXPECT_EQ(after->state, before->state);
+  EXPECT_EQ(*after->state, *before->state);
   EXPECT_EQ(eng->active_case_actors(), 1u);
 }
 
@@ -133,7 +133,7 @@ TEST_F(RuntimeLifecycle, ACasePassivatedFiresItsTimersWithoutBeingActivated) {
 // the case before the assignment and was refused.)
 TEST_F(RuntimeLifecycle, RequestsIssuedTogetherApplyInTheOrderIssuedR6_3R6_4) {
   auto c = create("dispatch", kStreetlight);
-  const auto& id = c.state.id;
+  const auto& id = c.state->id;
   auto sign = eng->issue(id, command{"sign", "duty_officer", "t1", {}});
   auto assign = eng->issue(id, command{"assign", "duty_officer", "t1", {{"handler", "pwd-parks-lights-h-1"}}});
   auto report = eng->issue(id, command{"report", "handler", "t1", {{"result", "done"}, {"finding", "fixed"}}});
@@ -142,9 +142,9 @@ TEST_F(RuntimeLifecycle, RequestsIssuedTogetherApplyInTheOrderIssuedR6_3R6_4) {
   ASSERT_TRUE(s) << s.error().to_string();
   ASSERT_TRUE(a) << a.error().to_string();
   ASSERT_TRUE(r) << r.error().to_string();
-  EXPECT_LT(s->state.seq, a->state.seq);
-  EXPECT_LT(a->state.seq, r->state.seq);
-  EXPECT_EQ(r->state.state, "stage-two");
+  EXPECT_LT(s->state->seq, a->state->seq);
+  EXPECT_LT(a->state->seq, r->state->seq);
+  EXPECT_EQ(r->state->state, "stage-two");
 }
 
 // Whether an active case keeps its fields and deadlines packed between requests (the default) or parsed
@@ -160,8 +160,8 @@ TEST_F(RuntimeLifecycle, CasesKeptPackedOrParsedBetweenRequestsRecordTheSameR6_4
     advance_to("2026-03-03 09:30");   // overdue in stage one (R6.4)
     ok(id, "report", "handler", R"({"result": "stage one done late", "finding": "fixed"})");
     auto done = ok(id, "report", "handler", R"({"result": "all done", "finding": "fixed"})");
-    EXPECT_EQ(done.state.state, "closed");
-    snapshots.push_back(snapshot_text(done.state) + snapshot_text(state(id)));   // the answer and a read
+    EXPECT_EQ(done.state->state, "closed");
+    snapshots.push_back(snapshot_text(*done.state) + snapshot_text(state(id)));   // the answer and a read
     auto history = log->read(id);
     ASSERT_TRUE(history) << history.error().to_string();
     std::string text;
@@ -187,7 +187,7 @@ TEST_F(RuntimeLifecycle, ABusyCaseIsPackedOnceByTheRegistrysSweepAndAReadLeavesI
   EXPECT_EQ(snapshot_text(state(id)), parsed) << "a packed case reads otherwise";
   EXPECT_EQ(eng->packed_case_actors(), 1u) << "a read unpacked the case";
   auto reported = ok(id, "report", "handler", R"({"result": "stage one done", "finding": "fixed"})");
-  EXPECT_EQ(reported.state.state, "stage-two");
+  EXPECT_EQ(reported.state->state, "stage-two");
   EXPECT_EQ(eng->packed_case_actors(), 0u);
   eng->advance_time(std::chrono::seconds(1));
   EXPECT_EQ(eng->packed_case_actors(), 1u);
@@ -238,7 +238,7 @@ TEST_F(RuntimeLifecycle, R6_10_ARefusedReleaseLeavesTheCaseAsItWasPackedOrParsed
     EXPECT_EQ(snapshot_text(after), snapshot_text(before));
     EXPECT_EQ(find_path(after.fields, "reason"), nullptr);
     auto done = ok(id, "report", "handler", R"({"result": "all done", "finding": "fixed"})");
-    EXPECT_EQ(done.state.state, "closed");
+    EXPECT_EQ(done.state->state, "closed");
     auto history = log->read(id);
     ASSERT_TRUE(history) << history.error().to_string();
     ASSERT_GT(history->size(), before.seq);
@@ -272,8 +272,8 @@ TEST_F(RuntimeLifecycle, R6_12_RepeatReportAtTheSamePlaceJoinsTheOpenCase) {
                               .as_object()}));
   ASSERT_TRUE(again) << again.error().to_string();
   EXPECT_TRUE(again->merged);
-  EXPECT_EQ(again->state.id, id);
-  EXPECT_EQ(again->state.fields.at("additional_reports").as_array().size(), 1u);
+  EXPECT_EQ(again->state->id, id);
+  EXPECT_EQ(again->state->fields.at("additional_reports").as_array().size(), 1u);
   auto listed = wait(eng->list_cases(case_query{"", "dispatch", "", "", false, "", 100}));
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->size(), 1u) << "no second case was opened";
@@ -287,8 +287,8 @@ TEST_F(RuntimeLifecycle, R6_12_ARepeatWithinALimitAClosureMovedJoinsTheCase) {
       "location": {"address": "No. 5, Section 4, Roosevelt Rd"}, "description": "sign bent",
       "reporter": {"name": "Citizen D", "phone": "0912000002"}, "reply": "sms"})";
   auto c = create("dispatch", report);   // 2026-03-02 09:00: stage one is 3 working days (R6.4)
-  const auto& id = c.state.id;
-  auto old_limit = c.state.deadlines.at("stage-one").at;
+  const auto& id = c.state->id;
+  auto old_limit = c.state->deadlines.at("stage-one").at;
   auto st = wait(eng->add_closure(closure{*parse_day("2026-03-04"), closure_scope::city_wide, "Typhoon Kong-rey", "", {}, 0}));
   ASSERT_TRUE(st.ok()) << st.error().to_string();
   eng->run_pending();
@@ -302,7 +302,7 @@ TEST_F(RuntimeLifecycle, R6_12_ARepeatWithinALimitAClosureMovedJoinsTheCase) {
   auto again = wait(eng->create_case("dispatch", command{"create", "call_taker", "t2", boost::json::parse(repeat).as_object()}));
   ASSERT_TRUE(again) << again.error().to_string();
   EXPECT_TRUE(again->merged) << "the registry knows the moved limit";
-  EXPECT_EQ(again->state.id, id);
+  EXPECT_EQ(again->state->id, id);
 }
 
 TEST_F(RuntimeLifecycle, R6_12_RepeatRacingTheClosingOfItsCaseOpensANewCase) {
@@ -317,12 +317,12 @@ TEST_F(RuntimeLifecycle, R6_12_RepeatRacingTheClosingOfItsCaseOpensANewCase) {
   eng->run_pending();
   auto closed = closing.get();
   ASSERT_TRUE(closed);
-  EXPECT_EQ(closed->state.state, "closed");
+  EXPECT_EQ(closed->state->state, "closed");
   auto r = repeat.get();
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_FALSE(r->merged);
-  EXPECT_NE(r->state.id, id);
-  EXPECT_EQ(r->state.state, "created");
+  EXPECT_NE(r->state->id, id);
+  EXPECT_EQ(r->state->state, "created");
 }
 
 TEST_F(RuntimeLifecycle, R6_13_ReportsAtARestrictedPlaceBecomePetitions) {
@@ -334,14 +334,14 @@ TEST_F(RuntimeLifecycle, R6_13_ReportsAtARestrictedPlaceBecomePetitions) {
   for (int i = 0; i < 3; ++i) {
     auto c = create("dispatch", noise);
     ASSERT_FALSE(c.merged);
-    ok(c.state.id, "sign", "duty_officer");
-    ok(c.state.id, "assign", "duty_officer", R"({"handler": "dep-h-1"})");
-    ok(c.state.id, "report", "handler", R"({"result": "quiet on arrival", "finding": "no_violation"})");
+    ok(c.state->id, "sign", "duty_officer");
+    ok(c.state->id, "assign", "duty_officer", R"({"handler": "dep-h-1"})");
+    ok(c.state->id, "report", "handler", R"({"result": "quiet on arrival", "finding": "no_violation"})");
   }
   ASSERT_TRUE(wait(eng->restrict_place("Songren Rd 100", "premises-noise")).ok());
   auto p = create("dispatch", noise);
-  EXPECT_EQ(p.state.workflow, "petition");
-  EXPECT_EQ(p.state.agency, "dep");
+  EXPECT_EQ(p.state->workflow, "petition");
+  EXPECT_EQ(p.state->agency, "dep");
 }
 
 TEST_F(RuntimeLifecycle, R6_13_RestrictionsSurviveARestart) {
@@ -349,14 +349,14 @@ TEST_F(RuntimeLifecycle, R6_13_RestrictionsSurviveARestart) {
                           "reporter": {"name": "Citizen N", "phone": "0911000000"}})";
   for (int i = 0; i < 3; ++i) {
     auto c = create("dispatch", noise);
-    ok(c.state.id, "sign", "duty_officer");
-    ok(c.state.id, "assign", "duty_officer", R"({"handler": "dep-h-1"})");
-    ok(c.state.id, "report", "handler", R"({"result": "quiet", "finding": "no_violation"})");
+    ok(c.state->id, "sign", "duty_officer");
+    ok(c.state->id, "assign", "duty_officer", R"({"handler": "dep-h-1"})");
+    ok(c.state->id, "report", "handler", R"({"result": "quiet", "finding": "no_violation"})");
   }
   ASSERT_TRUE(wait(eng->restrict_place("Songren Rd 100", "premises-noise")).ok());
   eng.reset();
   start("2026-03-02 12:00");
-  EXPECT_EQ(create("dispatch", noise).state.workflow, "petition");
+  EXPECT_EQ(create("dispatch", noise).state->workflow, "petition");
 }
 
 // Live figures on CAF's test coordinator: what figures() answers counts every batch recorded before it, without
@@ -383,7 +383,7 @@ TEST_F(RuntimeLifecycle, FiguresAfterARestartEqualARecountForEveryAgencyIncludin
   auto p = create("petition", R"({"agency": "pwd", "description": "broken pavement",
                                   "reporter": {"name": "Citizen P", "phone": "0922000000"}})");
   advance_to("2026-03-09 09:00");
-  ok(p.state.id, "forward", "intake_clerk", R"({"to_agency": "pwd-parks-lights"})");
+  ok(p.state->id, "forward", "intake_clerk", R"({"to_agency": "pwd-parks-lights"})");
   working_streetlight();
   eng.reset();
   start("2026-03-09 10:00");
@@ -402,11 +402,11 @@ TEST_F(RuntimeLifecycle, R5_5_CityWideClosureMovesOpenPetitionDeadlines) {
   start("2026-03-06 15:00");
   auto p = create("petition", R"({"agency": "pwd", "description": "broken pavement",
                                   "reporter": {"name": "Citizen P", "phone": "0922000000"}})");
-  EXPECT_EQ(testing::deadline_utc(p.state, "reply"), "2026-03-16T16:00:00Z");
+  EXPECT_EQ(testing::deadline_utc(*p.state, "reply"), "2026-03-16T16:00:00Z");
   auto st = wait(eng->add_closure(closure{*parse_day("2026-03-11"), closure_scope::city_wide, "Typhoon Kong-rey", "", {}, 0}));
   ASSERT_TRUE(st.ok()) << st.error().to_string();
   eng->run_pending();
-  auto s = state(p.state.id);
+  auto s = state(p.state->id);
   EXPECT_EQ(testing::deadline_utc(s, "reply"), "2026-03-17T16:00:00Z");
   EXPECT_EQ(s.deadlines.at("reply").calendar_version, 1u);
   EXPECT_EQ(eng->calendar()->version(), 1u);
@@ -420,7 +420,7 @@ TEST_F(RuntimeLifecycle, R5_5_ClosuresAreRecordedAndSurviveARestart) {
   ASSERT_NE(eng->calendar()->closure_on(*parse_day("2026-03-11")), nullptr);
   auto p = create("petition", R"({"agency": "pwd", "description": "broken pavement",
                                   "reporter": {"name": "Citizen P", "phone": "0922000000"}})");
-  EXPECT_EQ(testing::deadline_utc(p.state, "reply"), "2026-03-17T16:00:00Z") << "the closure still counts";
+  EXPECT_EQ(testing::deadline_utc(*p.state, "reply"), "2026-03-17T16:00:00Z") << "the closure still counts";
 }
 
 TEST_F(RuntimeLifecycle, BadCommandsAreRefusedWithTheRuleAndChangeNothing) {
@@ -451,8 +451,41 @@ TEST_F(RuntimeLifecycle, ReopeningOnTheSameLogRestoresCasesAndTimers) {
             std::vector<std::string>{"stage-one-escalation@2026-03-03T02:00:00Z recorded@2026-03-03T02:00:00Z"});
   auto next = create("dispatch", R"({"item": "road-pothole", "district": "daan",
                                      "reporter": {"name": "Citizen D", "phone": "0912999999"}})");
-  EXPECT_NE(next.state.id, id) << "case numbers continue after the recovered ones";
+  EXPECT_NE(next.state->id, id) << "case numbers continue after the recovered ones";
 }
 
 }  // namespace
+// Answers share the case actor's state instead of copying it (case_view::state, docs/design.md). What an answer
+// holds never changes: a command or a timer that changes the case while an answer still holds its state changes
+// a copy; an answer let go costs no copy (the actor changes the very object it shared).
+TEST_F(RuntimeLifecycle, AnAnswerHeldAcrossLaterCommandsAndTimersKeepsTheStateItWasGivenR6_3R6_4) {
+  auto created = create("dispatch", kStreetlight);
+  const std::string id = created.state->id;
+  const std::string at_create = snapshot_text(*created.state);
+  advance_to("2026-03-02 09:11");   // the sign reminder fires meanwhile (R6.3): a timer changes the case
+  ASSERT_EQ(notes("sign-reminder").size(), 1u);
+  EXPECT_EQ(snapshot_text(*created.state), at_create) << "a fire changed the state an answer holds";
+  auto signed_ = ok(id, "sign", "duty_officer");
+  EXPECT_EQ(snapshot_text(*created.state), at_create) << "a command changed the state an answer holds";
+  EXPECT_EQ(created.state->state, "created");
+  EXPECT_EQ(signed_.state->state, "signed");
+  EXPECT_NE(signed_.state.get(), created.state.get());
+
+  const std::string at_sign = snapshot_text(*signed_.state);
+  const void* shared = signed_.state.get();
+  auto assigned = ok(id, "assign", "duty_officer", R"({"handler": "pwd-parks-lights-h-1"})");
+  EXPECT_EQ(snapshot_text(*signed_.state), at_sign);
+  EXPECT_NE(assigned.state.get(), shared) << "held: the actor changed a copy";
+  EXPECT_EQ(assigned.state->state, "stage-one");   // R6.4
+
+  // Let go before the next command: the actor changes the object it shared, in place.
+  shared = assigned.state.get();
+  assigned = case_view{};
+  signed_ = case_view{};
+  created = case_view{};
+  auto reported = ok(id, "report", "handler", R"({"result": "fixed", "finding": "fixed"})");
+  EXPECT_EQ(reported.state.get(), shared) << "an answer let go was copied anyway";
+  EXPECT_EQ(*reported.state, state(id));
+}
+
 }  // namespace casework

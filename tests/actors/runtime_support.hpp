@@ -57,7 +57,7 @@ class runtime_test : public ::testing::Test {
   case_state state(const std::string& id) {
     auto r = wait(eng->get_case(id));
     EXPECT_TRUE(r) << (r ? "" : r.error().to_string());
-    return r ? r->state : case_state{};
+    return r ? *r->state : case_state{};
   }
 
   // Advances the test clock to a local time, firing each timer at its own instant.

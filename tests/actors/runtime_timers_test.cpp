@@ -11,15 +11,15 @@ class RuntimeTimers : public testing::runtime_test {
  protected:
   std::string working_streetlight() {
     auto c = create("dispatch", kStreetlight);
-    ok(c.state.id, "sign", "duty_officer");
-    ok(c.state.id, "assign", "duty_officer", R"({"handler": "pwd-parks-lights-h-1"})");
-    return c.state.id;
+    ok(c.state->id, "sign", "duty_officer");
+    ok(c.state->id, "assign", "duty_officer", R"({"handler": "pwd-parks-lights-h-1"})");
+    return c.state->id;
   }
 };
 
 TEST_F(RuntimeTimers, R6_3_RenotifiesAt10MinutesAndNotBefore) {
   auto c = create("dispatch", kStreetlight);
-  EXPECT_EQ(c.state.state, "created");
+  EXPECT_EQ(c.state->state, "created");
   EXPECT_EQ(notes(), std::vector<std::string>{"established@2026-03-02T01:00:00Z recorded@2026-03-02T01:00:00Z"});
   eng->advance_time(std::chrono::minutes(10) - std::chrono::milliseconds(1));
   EXPECT_TRUE(notes("sign-reminder").empty()) << "not before 10 minutes";
@@ -71,11 +71,11 @@ TEST_F(RuntimeTimers, R5_2_PetitionDeliveredAtTheNextWorkingDayIntake) {
   start("2026-03-06 15:00");   // a Friday, after the 14:00 intake
   auto p = create("petition", R"({"agency": "pwd", "description": "broken pavement",
                                   "reporter": {"name": "Citizen P", "phone": "0922000000"}})");
-  EXPECT_EQ(p.state.id.substr(0, 2), "UN");
+  EXPECT_EQ(p.state->id.substr(0, 2), "UN");
   advance_to("2026-03-09 08:59");
-  EXPECT_EQ(state(p.state.id).state, "registered");
+  EXPECT_EQ(state(p.state->id).state, "registered");
   advance_to("2026-03-09 09:00");
-  auto s = state(p.state.id);
+  auto s = state(p.state->id);
   EXPECT_EQ(s.state, "delivered");
   EXPECT_EQ(format_utc(s.entered.at("delivered")), "2026-03-09T01:00:00Z");
   EXPECT_EQ(notes("petition-delivered"),
@@ -86,9 +86,9 @@ TEST_F(RuntimeTimers, R4_1_CallbackOverdueAtFourHours) {
   auto c = create("callback", R"({"agency": "dot", "subject": "bus stop", "route": "direct",
                                   "reporter": {"phone": "0933000000"}})");
   eng->advance_time(std::chrono::hours(4) - std::chrono::milliseconds(1));
-  EXPECT_EQ(state(c.state.id).state, "registered");
+  EXPECT_EQ(state(c.state->id).state, "registered");
   eng->advance_time(std::chrono::milliseconds(1));
-  auto s = state(c.state.id);
+  auto s = state(c.state->id);
   EXPECT_EQ(s.state, "overdue");
   EXPECT_EQ(format_utc(s.entered.at("overdue")), "2026-03-02T05:00:00Z");
 }

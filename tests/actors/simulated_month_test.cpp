@@ -357,16 +357,16 @@ class simulation {
     const auto& s = r->state;
     if (r->merged) {   // R6.12: the report joined the open case at its place
       ++merged_;
-      if (!cases_.count(s.id)) ADD_FAILURE() << "merged into a case the test never opened: " << s.id;
+      if (!cases_.count(s->id)) ADD_FAILURE() << "merged into a case the test never opened: " << s->id;
       return;
     }
-    if (s.workflow != a.workflow) {
-      ADD_FAILURE() << "a " << a.workflow << " report became a " << s.workflow << " case " << s.id;
+    if (s->workflow != a.workflow) {
+      ADD_FAILURE() << "a " << a.workflow << " report became a " << s->workflow << " case " << s->id;
       return;
     }
     ++opened_[a.workflow];
     if (a.repeat) ++repeats_opened_;
-    adopt(s, 0x5eed0000ULL + cases_.size());
+    adopt(*s, 0x5eed0000ULL + cases_.size());
   }
 
   void answered(const std::string& id, act a, expected<case_view> r) {
@@ -383,7 +383,7 @@ class simulation {
       ADD_FAILURE() << id << " " << name_of(a) << " in state " << c.last.state << ": " << r.error().to_string();
       return;
     }
-    c.last = r->state;
+    c.last = *r->state;
     if (a == act::dispose) {
       auto d = text_field(c.last, "disposition");
       if (d == "other_agency") ++linked_petitions_;
@@ -524,7 +524,7 @@ TEST(SimulatedMonth, VirtualClockRunOf10000CasesCompletesAndSupervisorsFiguresEq
     for (std::size_t k = 0; k < round.size(); ++k) {
       auto v = await(round[k], "get_case " + ids[i + k]);
       ASSERT_TRUE(v) << ids[i + k] << ": " << v.error().to_string();
-      states[ids[i + k]] = v->state;
+      states[ids[i + k]] = *v->state;
     }
   }
   const std::size_t events_recorded = log->size();

@@ -89,7 +89,7 @@ class live_engine {
       auto r = get(eng->create_case("dispatch", {"create", "call_taker", "cc-ct-1", in}), "create");
       ASSERT_TRUE(r) << r.error().to_string();
       ASSERT_FALSE(r->merged);
-      ids.push_back(r->state.id);
+      ids.push_back(r->state->id);
     }
   }
 

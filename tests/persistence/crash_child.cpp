@@ -82,10 +82,10 @@ command verb(const std::string& v, const std::string& agency) {
 
 std::string dump(const case_view& v) {
   boost::json::array fired, timers;
-  for (const auto& [timer, due] : v.state.fired) fired.push_back(boost::json::array{timer.c_str(), format_utc(due)});
+  for (const auto& [timer, due] : v.state->fired) fired.push_back(boost::json::array{timer.c_str(), format_utc(due)});
   for (const auto& t : v.timers) timers.push_back(boost::json::array{t.name.c_str(), format_utc(t.due)});
   return boost::json::serialize(
-      boost::json::object{{"state", to_json(v.state)}, {"fired", std::move(fired)}, {"timers", std::move(timers)}});
+      boost::json::object{{"state", to_json(*v.state)}, {"fired", std::move(fired)}, {"timers", std::move(timers)}});
 }
 
 // Answers pending requests in the order they were read.
@@ -148,8 +148,8 @@ void answer_case(const std::string& tag, std::future<expected<case_view>>& f, ag
     say("err " + tag + " " + to_string(r.error().code()) + " " + one_line(r.error().to_string()));
     return;
   }
-  known.learn(r->state);
-  say("ack " + tag + " " + r->state.id + " " + std::to_string(r->state.seq));
+  known.learn(*r->state);
+  say("ack " + tag + " " + r->state->id + " " + std::to_string(r->state->seq));
 }
 
 }  // namespace
@@ -209,8 +209,8 @@ int main(int argc, char** argv) {
           say("err " + tag + " " + to_string(r.error().code()) + " " + one_line(r.error().to_string()));
           continue;
         }
-        known.learn(r->state);
-        agency = r->state.agency;
+        known.learn(*r->state);
+        agency = r->state->agency;
       }
       auto f = std::make_shared<std::future<expected<case_view>>>(eng.issue(arg1, verb(arg2, *agency)));
       pending.push([tag, f, &known] { answer_case(tag, *f, known); });

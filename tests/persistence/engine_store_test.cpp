@@ -58,11 +58,11 @@ TEST(EngineOnRocksdb, ConcurrentCommandsAreGroupCommittedAndAllRecorded) {
   for (auto& f : futures) {
     auto r = f.get();
     ASSERT_TRUE(r) << r.error().to_string();
-    ids.insert(r->state.id);
+    ids.insert(r->state->id);
     // Answered means recorded: the store has the case's events now.
-    auto history = store->read(r->state.id);
+    auto history = store->read(r->state->id);
     ASSERT_TRUE(history);
-    EXPECT_EQ(history->size(), r->state.seq);
+    EXPECT_EQ(history->size(), r->state->seq);
   }
   EXPECT_EQ(ids.size(), 400u);
   auto stats = eng->store_stats();
@@ -82,14 +82,14 @@ TEST(EngineOnRocksdb, RestartOnTheSameDataFindsCasesAndFiresTheirRemindersOnce) 
     auto eng = open_engine(store, h.local("2026-03-02 09:00"));
     auto c = eng->create_case("dispatch", report(1)).get();
     ASSERT_TRUE(c);
-    id = c->state.id;
+    id = c->state->id;
     ASSERT_TRUE(eng->advance_to(h.local("2026-03-02 09:05")).get().ok());
   }
   auto store = open_store(d.path());
   auto eng = open_engine(store, h.local("2026-03-02 09:05"));
   auto s = eng->get_case(id).get();
   ASSERT_TRUE(s) << s.error().to_string();
-  EXPECT_EQ(s->state.state, "created");
+  EXPECT_EQ(s->state->state, "created");
   ASSERT_TRUE(eng->advance_to(h.local("2026-03-02 10:00")).get().ok());
   auto history = store->read(id);
   ASSERT_TRUE(history);
@@ -113,7 +113,7 @@ TEST(EngineOnRocksdb, CaseActorsFailingUnderLoadAreRestartedAndNothingAnsweredIs
   for (int i = 0; i < 40; ++i) {
     auto c = eng->create_case("dispatch", report(i)).get();
     ASSERT_TRUE(c) << c.error().to_string();
-    ids.push_back(c->state.id);
+    ids.push_back(c->state->id);
   }
   const command sign{"sign", "duty_officer", "pwd-parks-lights-do-1", {}};
   std::vector<std::future<expected<case_view>>> signs;
@@ -132,7 +132,7 @@ TEST(EngineOnRocksdb, CaseActorsFailingUnderLoadAreRestartedAndNothingAnsweredIs
     if (r) {
       ++answered;
       EXPECT_TRUE(recorded) << ids[i] << ": answered, so recorded";
-      EXPECT_EQ(r->state.state, "signed");
+      EXPECT_EQ(r->state->state, "signed");
     } else {
       EXPECT_EQ(r.error().code(), errc::unavailable) << r.error().to_string();
     }
@@ -152,8 +152,8 @@ TEST(EngineOnRocksdb, CaseActorsFailingUnderLoadAreRestartedAndNothingAnsweredIs
     (void)eng->issue(ids[i], sign).get();   // refused when the first sign was recorded, answered otherwise
     auto now = eng->get_case(ids[i]).get();
     ASSERT_TRUE(now) << now.error().to_string();
-    EXPECT_EQ(now->state.state, "signed") << ids[i];
-    EXPECT_EQ(now->state.seq, store->read(ids[i])->size()) << ids[i] << ": the restarted actor is the store's";
+    EXPECT_EQ(now->state->state, "signed") << ids[i];
+    EXPECT_EQ(now->state->seq, store->read(ids[i])->size()) << ids[i] << ": the restarted actor is the store's";
     EXPECT_EQ(timer_names(*now), timer_names(*untouched)) << ids[i];
   }
   auto report = store->verify();
@@ -200,7 +200,7 @@ TEST(EngineOnRocksdb, R6_12_ARepeatReportRightAfterAnOpenJoinsTheOpenCaseWhileTh
     for (auto& f : futures) {
       auto r = f.get();
       ASSERT_TRUE(r) << r.error().to_string();
-      ids.push_back(r->state.id);
+      ids.push_back(r->state->id);
     }
     first = ids.front();
     last = *std::max_element(ids.begin(), ids.end());
@@ -217,14 +217,14 @@ TEST(EngineOnRocksdb, R6_12_ARepeatReportRightAfterAnOpenJoinsTheOpenCaseWhileTh
   auto r = joined.get();
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_TRUE(r->merged) << "R6.12: the report at " << at_last->address << " joins " << last;
-  EXPECT_EQ(r->state.id, last);
+  EXPECT_EQ(r->state->id, last);
   auto g = read.get();
   ASSERT_TRUE(g) << g.error().to_string();
-  EXPECT_EQ(g->state.state, "created");
+  EXPECT_EQ(g->state->state, "created");
   auto f = fresh.get();
   ASSERT_TRUE(f) << f.error().to_string();
   EXPECT_FALSE(f->merged) << "a new place opens a new case";
-  EXPECT_GT(f->state.id, last) << "case numbers resume after the stored ones";
+  EXPECT_GT(f->state->id, last) << "case numbers resume after the stored ones";
 }
 
 }  // namespace

@@ -345,7 +345,7 @@ TEST_F(DiskFull, TheEngineRefusesCommandsWhileFullAndResumesAfterHealing) {
   };
   auto created = wait(eng.create_case("dispatch", {"create", "call_taker", "t1", streetlight_report()}));
   ASSERT_TRUE(created) << created.error().to_string();
-  const auto id = created->state.id;
+  const auto id = created->state->id;
   const auto before = eng.history(id);
   ASSERT_TRUE(before);
 
@@ -355,8 +355,8 @@ TEST_F(DiskFull, TheEngineRefusesCommandsWhileFullAndResumesAfterHealing) {
   EXPECT_EQ(refused.error().code(), errc::storage) << refused.error().to_string();
   auto unchanged = wait(eng.get_case(id));
   ASSERT_TRUE(unchanged);
-  EXPECT_EQ(unchanged->state.state, "created");
-  EXPECT_EQ(unchanged->state.seq, before->size());
+  EXPECT_EQ(unchanged->state->state, "created");
+  EXPECT_EQ(unchanged->state->seq, before->size());
   EXPECT_EQ(eng.history(id)->size(), before->size());
 
   EXPECT_EQ(eng.health().store_errors_total, 1u);
@@ -365,8 +365,8 @@ TEST_F(DiskFull, TheEngineRefusesCommandsWhileFullAndResumesAfterHealing) {
   fe.fs->heal();
   auto signed_ = wait(eng.issue(id, {"sign", "duty_officer", "t1", {}}));
   ASSERT_TRUE(signed_) << signed_.error().to_string();
-  EXPECT_EQ(signed_->state.state, "signed");
-  EXPECT_EQ(eng.history(id)->size(), signed_->state.seq);
+  EXPECT_EQ(signed_->state->state, "signed");
+  EXPECT_EQ(eng.history(id)->size(), signed_->state->seq);
   EXPECT_EQ(eng.health().storage.resumes_total, 1u);
 }
 
@@ -383,7 +383,7 @@ TEST_F(DiskFull, AReminderOfAPassivatedCaseDueWhileFullIsRecordedOnceAfterHealin
   };
   auto created = wait(eng.create_case("dispatch", {"create", "call_taker", "t1", streetlight_report()}));
   ASSERT_TRUE(created) << created.error().to_string();
-  const auto id = created->state.id;
+  const auto id = created->state->id;
   eng.advance_time(std::chrono::minutes(2));
   ASSERT_EQ(eng.active_case_actors(), 0u) << "passivated";
   auto renotified = [&] {
@@ -404,7 +404,7 @@ TEST_F(DiskFull, AReminderOfAPassivatedCaseDueWhileFullIsRecordedOnceAfterHealin
   EXPECT_EQ(eng.active_case_actors(), 0u) << "fired without activating the case";
   auto signed_ = wait(eng.issue(id, {"sign", "duty_officer", "t1", {}}));
   ASSERT_TRUE(signed_) << signed_.error().to_string();
-  EXPECT_EQ(signed_->state.state, "signed");
+  EXPECT_EQ(signed_->state->state, "signed");
   eng.advance_time(std::chrono::seconds(5));
   EXPECT_EQ(renotified(), 1) << "no retry left behind";
 }
@@ -434,7 +434,7 @@ TEST_F(DiskFull, UnrecordedCreatesLeaveNoCaseAndUnrecordedLinkedCasesAreNotLinke
   EXPECT_EQ(ghost.error().code(), errc::not_found) << ghost.error().to_string();
   auto c = wait(eng.create_case("dispatch", {"create", "call_taker", "t1", input}));
   ASSERT_TRUE(c) << c.error().to_string();
-  const auto id = c->state.id;
+  const auto id = c->state->id;
   for (const char* step : {"sign", "assign", "release"}) {
     boost::json::object in;
     if (std::string(step) == "assign") in["handler"] = "pwd-parks-lights-h-1";
@@ -463,8 +463,8 @@ TEST_F(DiskFull, UnrecordedCreatesLeaveNoCaseAndUnrecordedLinkedCasesAreNotLinke
   ASSERT_EQ(history->back().type, event_type::linked) << boost::json::serialize(history->back().data);
   auto petition = wait(eng.get_case(std::string(history->back().data.at("case").as_string())));
   ASSERT_TRUE(petition) << petition.error().to_string();
-  EXPECT_EQ(petition->state.workflow, "petition");
-  EXPECT_EQ(petition->state.agency, "dot");
+  EXPECT_EQ(petition->state->workflow, "petition");
+  EXPECT_EQ(petition->state->agency, "dot");
 }
 
 }  // namespace

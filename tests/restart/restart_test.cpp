@@ -68,7 +68,7 @@ std::vector<std::string> create_cases(engine& eng, int n, int window = 2000, boo
     for (auto& f : futures) {
       auto r = f.get();
       EXPECT_TRUE(r) << r.error().to_string();
-      if (r) ids.push_back(r->state.id);
+      if (r) ids.push_back(r->state->id);
     }
   }
   return ids;
@@ -109,7 +109,7 @@ TEST(RestartAtScale, HundredThousandOpenCasesAcceptCommandsAtOnceAndFireDueRemin
   const bool recounting_then = eng->health().recovering;
   ASSERT_TRUE(fresh) << fresh.error().to_string();
   ASSERT_TRUE(old) << old.error().to_string();
-  EXPECT_EQ(old->state.state, "signed") << "the old case loaded from its snapshot";
+  EXPECT_EQ(old->state->state, "signed") << "the old case loaded from its snapshot";
   std::chrono::duration<double> store_open = opened_at - store_opened_at;
   std::cout << "[ restart  ] RocksDB open " << store_open.count() << " s, engine open to first two answers "
             << first_answers.count() << " s\n";
@@ -142,7 +142,7 @@ TEST(RestartAtScale, HundredThousandOpenCasesAcceptCommandsAtOnceAndFireDueRemin
       << "oldest first";
   EXPECT_GE(min_late_ms, 20 * 60 * 1000) << "recorded as late: due 09:10 at the latest, fired at 09:30";
   EXPECT_EQ(per_case.count(ids[n / 2]), 0u) << "the case signed after the restart waits for nothing at 09:10";
-  EXPECT_EQ(per_case.count(fresh->state.id), 0u);
+  EXPECT_EQ(per_case.count(fresh->state->id), 0u);
 }
 
 TEST(RestartAtScale, InRealTimeDueRemindersFireOnceOldestFirstAtABoundedRateR6_3) {
@@ -222,7 +222,7 @@ TEST(RestartAtScale, CommandsOnCasesWhoseRemindersFireInBulkMeanwhileAreRecorded
     for (auto& f : signs) {
       auto r = f.get();
       ASSERT_TRUE(r) << r.error().to_string();
-      EXPECT_EQ(r->state.state, "signed");
+      EXPECT_EQ(r->state->state, "signed");
       expected_timers += r->timers.size();
     }
     // Settled: every reminder fired or found stale, and every case's timers back in the index.

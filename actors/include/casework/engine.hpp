@@ -65,9 +65,12 @@ struct engine_options {
   routing_options routing;                         // repeat-report radius (R6.12)
 };
 
-// A case as the engine shows it.
+// A case as the engine shows it. `state` is never null in an answer: the case as the request left it, shared
+// with the case's actor instead of copied (a case's state is ~100 allocations of fields, deadlines and entries).
+// It is immutable and stays valid for as long as the caller holds it; a later request that finds it still held
+// changes a copy (docs/design.md, "Answers share the case's state").
 struct case_view {
-  case_state state;
+  std::shared_ptr<const case_state> state;
   std::vector<pending_timer> timers;   // what the case waits for now
   event_batch recorded;                // the events the call recorded (empty for reads), shared with the log
   bool merged = false;                 // create_case: the report joined an open case (R6.12)

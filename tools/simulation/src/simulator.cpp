@@ -15,7 +15,9 @@ enum class act { look, sign, assign, report, p_assign, p_reply, cb_check_line, c
 
 struct tracked {
   std::string id;
-  case_state last;
+  // What the next command reads of the case's last answer (its state is not kept: the case's actor would copy
+  // the state it shares with a held answer before its next change; case_view::state).
+  std::string agency, handler;
   sim_rng rng{0};
   bool slow = false;
   std::optional<instant> resolved;   // replay: report at this instant
@@ -63,7 +65,7 @@ struct simulator::impl {
   // `position`: the arrival's in the workload. The case's random choices are seeded by it, not by how many
   // cases came before: a report that joins an open case in one run and opens a new one in another (R6.12, a
   // same-instant race) changes that one case, not the choices of every case after it.
-  void adopt(case_state s, const arrival& a, std::size_t position) {
+  void adopt(const case_state& s, const arrival& a, std::size_t position) {
     tracked c;
     c.id = s.id;
     c.rng = sim_rng(o.seed * 1000003 + position);
@@ -86,20 +88,16 @@ struct simulator::impl {
       c.check_line = text_field(s, "route") == "busy";
       c.late_call = r.chance(c.slow ? 0.3 : 0.15);
     }
-    c.last = std::move(s);   // the answer's own state: moved, not copied
     auto id = c.id;
     cases[id] = std::move(c);
-    plan(cases[id]);
+    plan(cases[id], s);
   }
 
-  // Schedules the next thing someone does to the case, as the state in its last answer suggests.
-  void plan(tracked& c) {
-    const auto& s = c.last;
-    if (s.terminal) {   // nobody acts on it again: its state would only weigh on the run's memory
-      c.last = case_state{};
-      c.last.terminal = true;
-      return;
-    }
+  // Schedules the next thing someone does to the case, as `s`, the state in its last answer, suggests.
+  void plan(tracked& c, const case_state& s) {
+    if (s.terminal) return;   // nobody acts on it again
+    c.agency = s.agency;
+    c.handler = text_field(s, "handler");
     auto& r = c.rng;
     auto deadline_of = [&](const char* name) {
       auto it = s.deadlines.find(name);
@@ -145,13 +143,9 @@ struct simulator::impl {
   }
 
   command make_command(tracked& c, act a) {
-    const auto& s = c.last;
     auto& r = c.rng;
-    const std::string& ag = s.agency;
-    auto handler = [&] {
-      auto h = text_field(s, "handler");
-      return h.empty() ? person(r, ag, "handler") : h;
-    };
+    const std::string& ag = c.agency;
+    auto handler = [&] { return c.handler.empty() ? person(r, ag, "handler") : c.handler; };
     switch (a) {
       case act::look: return {};
       case act::sign: return {"sign", "duty_officer", person(r, ag, "duty_officer"), {}};
@@ -166,7 +160,7 @@ struct simulator::impl {
         return {"assign", "intake_clerk", person(r, ag, "intake_clerk"), {{"handler", person(r, ag, "handler")}}};
       case act::p_reply:
         return {"reply", "handler", handler(),
-                {{"document_number", "DOC-" + s.id}, {"reply_date", format_day(rules->calendar.day_of(now))},
+                {{"document_number", "DOC-" + c.id}, {"reply_date", format_day(rules->calendar.day_of(now))},
                  {"grade", "A"}, {"text", "the matter was handled"}, {"approved_by", person(r, ag, "supervisor")}}};
       case act::cb_check_line:
         c.line_checked = true;
@@ -240,7 +234,7 @@ struct simulator::impl {
       ++counts.merged;
       return;
     }
-    adopt(std::move(r->state), a, position);
+    adopt(*r->state, a, position);
   }
 
   void answered(const std::string& id, expected<case_view> r) {
@@ -255,8 +249,7 @@ struct simulator::impl {
       }
       return fail(id + ": " + r.error().to_string());
     }
-    c.last = std::move(r->state);   // the answer is this step's own: moved, not copied (~3% of a month)
-    plan(c);
+    plan(c, *r->state);   // then the answer goes: the case's actor changes its state in place next time
   }
 
   instant round_up(instant t) const {
