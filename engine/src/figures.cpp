@@ -18,9 +18,25 @@ constexpr const char* kClosed = "closed";
 constexpr const char* kReleased = "released";
 constexpr const char* kOverdue = "overdue";
 
-std::string text(const boost::json::object& o, std::string_view key) {
+std::string_view text(const boost::json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+using pair_view = std::pair<std::string_view, std::string_view>;
+using triple_view = std::tuple<std::string_view, std::string_view, std::string_view>;
+
+agency_figures::pair_key owned(const pair_view& k) { return {std::string(k.first), std::string(k.second)}; }
+agency_figures::triple_key owned(const triple_view& k) {
+  return {std::string(std::get<0>(k)), std::string(std::get<1>(k)), std::string(std::get<2>(k))};
+}
+
+// m[key] for a key of views: found without building the key's strings, which are built only for a new entry.
+template <class Map, class View>
+typename Map::mapped_type& slot(Map& m, const View& key) {
+  auto it = m.find(key);
+  if (it == m.end()) it = m.emplace(owned(key), typename Map::mapped_type{}).first;
+  return it->second;
 }
 
 double seconds(duration d) {
@@ -131,8 +147,8 @@ bool figures_aggregator::counts_alike(const case_state& a, const case_state& b) 
 
 void figures_aggregator::count_open(const case_state& s, int sign) {
   if (s.id.empty() || s.terminal || s.agency != f_.agency) return;
-  f_.open_by_state[{s.workflow, s.state}] += sign;
-  f_.open_by_item[{s.workflow, s.item}] += sign;
+  slot(f_.open_by_state, pair_view(s.workflow, s.state)) += sign;
+  slot(f_.open_by_item, pair_view(s.workflow, s.item)) += sign;
   if (s.state == kOverdue) f_.overdue_by_stage[s.stage] += sign;
   if (sign > 0) {
     open_created_.insert(s.created_at);
@@ -161,7 +177,7 @@ void figures_aggregator::observe(const case_state& before, const case_state& aft
   bool in_stage_two = was_entered(kStageTwo) && !was_entered(kClosed) && !was_entered(kReleased);
   instant stage_two_from = in_stage_two ? before.entered.at(kStageTwo) : instant{};
 
-  std::string holder = before.agency;  // the agency holding the case at each event
+  std::string_view holder = before.agency;  // the agency holding the case at each event
   for (const auto& e : batch) {
     if (e.is(event_type::created)) {
       holder = text(e.data, "agency");
@@ -179,12 +195,12 @@ void figures_aggregator::observe(const case_state& before, const case_state& aft
       if (!channels || !channels->is_array()) continue;
       auto kind = text(e.data, "kind");
       for (const auto& c : channels->get_array())
-        if (c.is_string()) ++f_.notifications_total[{kind, std::string(c.get_string())}];
+        if (c.is_string()) ++slot(f_.notifications_total, pair_view(kind, c.get_string()));
       continue;
     }
     if (!e.is(event_type::state_changed)) continue;
     auto to = text(e.data, "to");
-    if (mine) ++f_.transitions_total[{workflow, text(e.data, "from"), to}];
+    if (mine) ++slot(f_.transitions_total, triple_view(workflow, text(e.data, "from"), to));
     if (!dispatch) continue;
     if (to == kSigned && mine) f_.signature_latency.observe(seconds(e.at - after.created_at));
     if (to == kStageTwo || to == kClosed || to == kReleased) {
@@ -211,9 +227,9 @@ void figures_aggregator::observe(const case_state& before, const case_state& aft
     if (def) {
       for (const auto& [name, verdict] : compliance(*def, after, after.closed_at)) {
         if (verdict == "met")
-          ++f_.compliance_at_close[{workflow, after.item, name}].met;
+          ++slot(f_.compliance_at_close, triple_view(workflow, after.item, name)).met;
         else if (verdict == "missed")
-          ++f_.compliance_at_close[{workflow, after.item, name}].missed;
+          ++slot(f_.compliance_at_close, triple_view(workflow, after.item, name)).missed;
       }
     }
   }

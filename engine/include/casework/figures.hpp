@@ -23,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -64,6 +65,27 @@ struct compliance_count {
   }
 };
 
+// The order of the figures' keys: string pairs and triples compared element by element, as std::less would,
+// and transparently, so that a key of string_views finds its entry without building the key's strings
+// (figures_aggregator::observe; docs/performance.md 44.).
+struct figure_key_less {
+  using is_transparent = void;
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return views(a) < views(b);
+  }
+
+ private:
+  template <class A, class B>
+  static std::tuple<std::string_view, std::string_view> views(const std::pair<A, B>& p) {
+    return {p.first, p.second};
+  }
+  template <class A, class B, class C>
+  static std::tuple<std::string_view, std::string_view, std::string_view> views(const std::tuple<A, B, C>& t) {
+    return {std::get<0>(t), std::get<1>(t), std::get<2>(t)};
+  }
+};
+
 // The figures of ONE agency.
 struct agency_figures {
   using pair_key = std::pair<std::string, std::string>;
@@ -75,9 +97,9 @@ struct agency_figures {
   // negative value instead of wrapping; an entry that falls back to 0 is kept (a gauge goes to 0, it does not
   // vanish) and operator== treats a 0 entry as absent.
   // (workflow, state)
-  std::map<pair_key, std::int64_t> open_by_state;
+  std::map<pair_key, std::int64_t, figure_key_less> open_by_state;
   // (workflow, item); item empty for workflows without items
-  std::map<pair_key, std::int64_t> open_by_item;
+  std::map<pair_key, std::int64_t, figure_key_less> open_by_item;
   // Open cases in state "overdue", by the stage they remember (0 for workflows without stages).
   std::map<int, std::int64_t> overdue_by_stage;
   // created_at of the agency's oldest open case; nullopt when it has none. (The aggregator keeps every open
@@ -91,13 +113,13 @@ struct agency_figures {
   // workflow -> cases closed (counted for the agency at closing)
   std::map<std::string, std::uint64_t> closed_total;
   // (workflow, from, to); from "" is the initial entry
-  std::map<triple_key, std::uint64_t> transitions_total;
+  std::map<triple_key, std::uint64_t, figure_key_less> transitions_total;
   // (kind, channel): one per channel of each notification
-  std::map<pair_key, std::uint64_t> notifications_total;
+  std::map<pair_key, std::uint64_t, figure_key_less> notifications_total;
   // Deadline compliance at closing (casework::compliance at closed_at), by (workflow, item, deadline). A
   // deadline neither met nor passed when the case closed (e.g. "sign" of a dispatch case released before
   // signature) is moot and not counted. Timer lateness is not a figure of the agency and is not here.
-  std::map<triple_key, compliance_count> compliance_at_close;
+  std::map<triple_key, compliance_count, figure_key_less> compliance_at_close;
 
   // Dispatch histograms, in seconds.
   histogram signature_latency;  // created_at -> entering "signed" (R6.3)
