@@ -343,7 +343,9 @@ caf::result<caf::message> on_create(case_self self, bool merged) {
   return rp;
 }
 
-caf::result<caf::message> on_command(case_self self, const std::string& asked, const command& cmd) {
+// `cmd` is the message's own when no one else holds the message (dispatch): its input is moved into the
+// `command` event instead of copied.
+caf::result<caf::message> on_command(case_self self, const std::string& asked, command&& cmd) {
   ++self->state.handled;
   touch(self);
   auto& s = self->state;
@@ -354,10 +356,11 @@ caf::result<caf::message> on_command(case_self self, const std::string& asked, c
   auto since = steady::now();
   case_state after;
   auto ctx = s.rt->ctx(*cal);
+  const bool merged = cmd.name == "add-report";
   if (auto work = working_copy(self)) {   // packed: decides on a copy unpacked from it
-    auto events = decide(*s.def, ctx, std::move(*work), cmd, s.rt->clk->now(), &after);
+    auto events = decide(*s.def, ctx, std::move(*work), std::move(cmd), s.rt->clk->now(), &after);
     if (!events) answer(self, rp, case_result{std::move(events).error()}, since);
-    else record(self, std::move(*events), rp, since, cmd.name == "add-report", &after);
+    else record(self, std::move(*events), rp, since, merged, &after);
     settle(self);
     return rp;
   }
@@ -372,12 +375,13 @@ caf::result<caf::message> on_command(case_self self, const std::string& asked, c
   }
   auto& own_state = own(self);
   auto before = figures_view(own_state);
-  auto events = decide_admitted(*s.def, ctx, **admitted, std::move(own_state), cmd, s.rt->clk->now(), &after);
+  auto events =
+      decide_admitted(*s.def, ctx, **admitted, std::move(own_state), std::move(cmd), s.rt->clk->now(), &after);
   if (!events) {
     restore(self);
     answer(self, rp, case_result{std::move(events).error()}, since);
   } else {
-    record(self, std::move(*events), rp, since, cmd.name == "add-report", &after, std::move(before));
+    record(self, std::move(*events), rp, since, merged, &after, std::move(before));
   }
   settle(self);
   return rp;
@@ -484,9 +488,13 @@ void on_idle_check(case_self self) {   // passivate_after without a request sinc
 // the behaviour all case actors share matches nothing: no per-actor allocation. Most frequent first.
 caf::result<caf::message> dispatch(caf::scheduled_actor* p, caf::message_view& x) {
   auto self = static_cast<case_self>(p);
-  const auto& xs = x.content();
-  if (xs.match_elements<command_atom, std::string, command>())
-    return on_command(self, xs.get_as<std::string>(1), xs.get_as<command>(2));
+  auto& xs = x.content();
+  if (xs.match_elements<command_atom, std::string, command>()) {
+    // A message no one else holds (the registry's delegation builds a fresh one) gives its command up; a shared
+    // one is copied.
+    if (!xs.shared()) return on_command(self, xs.get_as<std::string>(1), std::move(xs.get_mutable_as<command>(2)));
+    return on_command(self, xs.get_as<std::string>(1), command(xs.get_as<command>(2)));
+  }
   if (xs.match_elements<fire_atom, fire_request>()) return on_fire(self, xs.get_as<fire_request>(1));
   if (xs.match_elements<get_atom, std::string>()) return on_get(self, xs.get_as<std::string>(1));
   if (xs.match_elements<create_atom, bool>()) return on_create(self, xs.get_as<bool>(1));

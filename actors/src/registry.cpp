@@ -190,7 +190,8 @@ expected<std::pair<std::string, caf::actor>> open_case(registry_self self, const
   if (auto* item = cmd.input.if_contains("item"); item && item->is_string()) req.item = item->get_string();
   req.cmd = std::move(cmd);
   case_state folded;
-  auto events = decide_create(*def, st.rt->ctx(*cal), req, now, &folded);
+  // Moves the input into the create's `command` event; the rest of req (its id) stays (interpreter.hpp).
+  auto events = decide_create(*def, st.rt->ctx(*cal), std::move(req), now, &folded);
   if (!events) return std::move(events).error();
   (void)st.ids.observe(req.id);
   auto a = spawn_case(self, req.id, std::move(*events), std::move(folded));

@@ -18,7 +18,9 @@
 //       refusal
 //  (10) decide and fire_timer on a state moved in (the case actor's working copy), and in their two steps
 //       (admit then decide_admitted, fireable then fire_fireable: the case actor on its own parsed state), give
-//       what they give on a state they copy: the same events, or the same error, and the same `after`
+//       what they give on a state they copy: the same events, or the same error, and the same `after`; so do
+//       decide_create and decide_admitted given their command to consume (its input moved into the event, and
+//       left empty)
 //
 // Commands are issued 0 to 120 minutes apart: two commands at the same instant that notify the same kind
 // (two petition forwards) must still get distinct notification keys (invariant 5).
@@ -123,6 +125,14 @@ class property_run {
     case_state after;
     auto r = decide_create(def_, ctx_, req, now_, &after);
     ASSERT_TRUE(r) << where() << r.error().to_string();
+    {   // (10)
+      create_request given = req;
+      case_state given_after;
+      auto m = decide_create(def_, ctx_, std::move(given), now_, &given_after);
+      same_outcome(r, m, after, given_after, "decide_create, its input moved");
+      EXPECT_TRUE(given.cmd.input.empty()) << where() << "decide_create copied the input it was given";
+      EXPECT_EQ(given.id, req.id) << where() << "decide_create consumed more than the input";
+    }
     accept(*r);
     EXPECT_TRUE(after == s_) << where() << "decide_create's state is not its events folded";  // (9)
   }
@@ -223,6 +233,14 @@ class property_run {
       expected<std::vector<event>> two = admitted ? decide_admitted(def_, ctx_, **admitted, case_state(s_), cmd, now_, &two_after)
                                                   : expected<std::vector<event>>(std::move(admitted).error());
       same_outcome(r, two, after, two_after, "admit + decide_admitted");
+      if (admitted) {
+        command given = cmd;
+        case_state given_after;
+        auto m = decide_admitted(def_, ctx_, **admitted, case_state(s_), std::move(given), now_, &given_after);
+        same_outcome(r, m, after, given_after, "admit + decide_admitted, the input moved");
+        EXPECT_TRUE(given.input.empty()) << where() << "decide_admitted copied the input it was given";
+        EXPECT_EQ(given.name, c.name) << where() << "decide_admitted consumed more than the input";
+      }
     }
     if (!r) {
       EXPECT_TRUE(s_ == before) << where() << "a refused command changed the state";  // (3)

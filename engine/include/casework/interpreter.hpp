@@ -2,7 +2,9 @@
 // time) -> events or a precise error; nothing here reads a clock, a file or a socket.
 //
 //   decide_create   request + time           -> the new case's first events
-//   decide          state + command + time   -> events (or an error naming the field, state or rule)
+//   decide          state + command + time   -> events (or an error naming the field, state or rule); each
+//                   decision has an overload taking its command (request) by rvalue, which moves the input
+//                   into the `command` event instead of copying it
 //   admit, decide_admitted   decide in two steps, on the caller's own state (no copy of it)
 //   pending_timers  state                    -> the timers the case is waiting for, each with its due instant
 //   fire_timer      state + timer + due      -> events
@@ -42,6 +44,11 @@ struct create_request {
 [[nodiscard]] expected<std::vector<event>> decide_create(const definition& def, const context& ctx,
                                                          const create_request& req, instant now,
                                                          case_state* after = nullptr);
+// The same, moving req.cmd.input into the `command` event instead of copying it: the input is consumed (left
+// empty), whatever the outcome; the rest of `req` is left as it was.
+[[nodiscard]] expected<std::vector<event>> decide_create(const definition& def, const context& ctx,
+                                                         create_request&& req, instant now,
+                                                         case_state* after = nullptr);
 
 // `after`, when given, receives the state the events fold `s` to (the interpreter folds them as it decides:
 // the caller need not copy `s` and apply them again). Left as it was on an error.
@@ -52,6 +59,10 @@ struct create_request {
 // actor unpacks one from its packed fields): `s` is consumed, whatever the outcome.
 [[nodiscard]] expected<std::vector<event>> decide(const definition& def, const context& ctx, case_state&& s,
                                                   const command& cmd, instant now, case_state* after = nullptr);
+// The same, moving cmd.input into the `command` event instead of copying it: the input is consumed (left empty)
+// once the command is admitted, whatever the outcome; the command's other members are left as they were.
+[[nodiscard]] expected<std::vector<event>> decide(const definition& def, const context& ctx, case_state&& s,
+                                                  command&& cmd, instant now, case_state* after = nullptr);
 
 // decide in its two steps, for a caller that keeps no other copy of the case (the case actor while its state is
 // parsed: a copy would cost about what the decision does). admit reads the case without changing it: the command
@@ -64,6 +75,10 @@ struct create_request {
                                                            const command_def& c, case_state&& s,
                                                            const command& cmd, instant now,
                                                            case_state* after = nullptr);
+// The same, moving cmd.input into the `command` event (consumed, left empty, whatever the outcome).
+[[nodiscard]] expected<std::vector<event>> decide_admitted(const definition& def, const context& ctx,
+                                                           const command_def& c, case_state&& s, command&& cmd,
+                                                           instant now, case_state* after = nullptr);
 
 struct pending_timer {
   std::string name;
