@@ -180,6 +180,19 @@ std::string normalize_address(std::string_view text) {
   out.reserve(text.size());
   bool space = false;   // whitespace seen since the last kept character
   for (std::size_t i = 0; i < text.size();) {
+    // ASCII, most of any address, without decoding: what the general path below does for it (fold changes only
+    // A-Z there). A report's address is normalised several times (routing, repeats, the place index).
+    if (const auto b = static_cast<unsigned char>(text[i]); b < 0x80) {
+      ++i;
+      if (is_space(b)) {
+        space = true;
+        continue;
+      }
+      if (space && !out.empty()) out += ' ';
+      space = false;
+      out += static_cast<char>(b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b);
+      continue;
+    }
     char32_t cp = 0;
     const std::size_t len = decode(text, i, cp);
     const char32_t folded = len ? fold(cp) : 0;
