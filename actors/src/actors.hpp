@@ -51,10 +51,10 @@ expected<staged> stage(const runtime_context& rt, const definition* def, case_st
 // The same for a state the interpreter already folded the events into (decide's and fire_timer's `after`).
 staged stage_folded(const runtime_context& rt, const definition& def, case_state after);
 
-// A copy of the case's state as the supervisors' figures read it (figures_aggregator::observe): without its
-// fields, which no figure reads, and without its deadlines unless the case is closed (its compliance at closing
-// reads them). `s` is left as it was.
-case_state figures_view(case_state& s);
+// A copy of what the supervisors' figures read of the case's state (figures_aggregator::observe lists it): not
+// its fields, fired timers or links, nor its deadlines and first entries unless the case is closed (its
+// compliance at closing reads them).
+case_state figures_view(const case_state& s);
 
 // What every recorded batch tells the rest of the runtime, sent by `self` (a case actor or a fire worker): the
 // notifier its new notification records, the supervisor(s) of the case's agency before and after, the

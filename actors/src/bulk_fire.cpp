@@ -39,13 +39,25 @@ staged stage_folded(const runtime_context& rt, const definition& def, case_state
   return staged{std::move(after), std::move(derived)};
 }
 
-case_state figures_view(case_state& s) {
-  boost::json::object fields = std::move(s.fields);
-  flat_map<std::string, deadline> deadlines;
-  if (!s.terminal) deadlines = std::move(s.deadlines);
-  case_state out = s;
-  s.fields = std::move(fields);
-  if (!s.terminal) s.deadlines = std::move(deadlines);
+case_state figures_view(const case_state& s) {
+  case_state out;
+  out.id = s.id;
+  out.workflow = s.workflow;
+  out.definition_version = s.definition_version;
+  out.stage = s.stage;
+  out.state = s.state;
+  out.agency = s.agency;
+  out.item = s.item;
+  out.created_at = s.created_at;
+  out.updated_at = s.updated_at;
+  out.seq = s.seq;
+  out.entered = s.entered;
+  out.terminal = s.terminal;
+  if (s.terminal) {   // compliance at closing
+    out.deadlines = s.deadlines;
+    out.first_entered = s.first_entered;
+    out.closed_at = s.closed_at;
+  }
   return out;
 }
 

@@ -165,8 +165,7 @@ shared_batch after_recorded(case_self self, event_batch events, staged& next, st
     b->before = std::move(*before);
     replace(self, std::move(next.after));
   } else if (st.s) {
-    b->before = std::move(own(self));
-    b->before.fields = {};
+    b->before = figures_view(*st.s);
     replace(self, std::move(next.after));
   } else {   // parked (working_copy): the old state but its fields, from the packed head
     b->before.id = st.id;

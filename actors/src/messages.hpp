@@ -33,8 +33,8 @@ struct fire_request {
 // What a supervisor's figures read of a recorded change: the case before and after it, without the case's
 // `fields` from a case actor (no figure reads them; the recount on open sends whole states), and the events.
 struct recorded_batch {
-  case_state before;    // the case before and after the batch, as the figures read them: without fields, and
-  case_state after;     // without deadlines but a closed case's (figures_view, actors.hpp)
+  case_state before;    // the case before and after the batch, as the figures read them: at least what
+  case_state after;     // figures_aggregator::observe reads (figures_view, actors.hpp)
   event_batch events;   // the very batch the log recorded and the answer carries
 };
 // A case's recorded batch as its supervisor(s) receive it: built once and shared (a case that changes agency

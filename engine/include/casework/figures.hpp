@@ -150,7 +150,10 @@ class figures_aggregator {
 
   // `before`: the case before the batch (case_state{} for a new case); `after`: the case after folding
   // `batch`. Feed every batch of a case in order; batches of cases that never concern this agency may be
-  // skipped (they change nothing).
+  // skipped (they change nothing). Of either state it reads only the id, workflow, definition_version, state,
+  // stage, agency, item, created_at and terminal, of `before` its `entered`, and of a closed `after` its
+  // deadlines, first_entered and closed_at (compliance): a caller may pass states with only those (the case
+  // actors' figures_view).
   void observe(const case_state& before, const case_state& after, const std::vector<event>& batch);
 
   const agency_figures& figures() const { return f_; }
