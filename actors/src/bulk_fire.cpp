@@ -74,8 +74,10 @@ void tell_supervisor(caf::event_based_actor* self, const actor_refs& refs, const
 void announce_recorded(caf::event_based_actor* self, runtime_context& rt, const actor_refs& refs,
                        const shared_batch& batch) {
   const auto& id = batch->after.id;
-  auto fresh = notifications_of(id, batch->events);
-  if (!fresh.empty()) self->send(refs.notifier, id, std::move(fresh));
+  if (rt.delivering.load(std::memory_order_acquire)) {   // else the notifier would drop them
+    auto fresh = notifications_of(id, batch->events);
+    if (!fresh.empty()) self->send(refs.notifier, id, std::move(fresh));
+  }
   tell_supervisor(self, refs, batch->after.agency, batch);
   if (!batch->before.agency.empty() && batch->before.agency != batch->after.agency)
     tell_supervisor(self, refs, batch->before.agency, batch);

@@ -254,6 +254,7 @@ void engine::unsubscribe(std::uint64_t id) { impl_->rt->bus.remove(id); }
 
 void engine::on_notification(std::function<void(const notification_record&)> fn) {
   std::lock_guard<std::mutex> lock(impl_->rt->delivery_mu);
+  impl_->rt->delivering.store(static_cast<bool>(fn), std::memory_order_release);
   impl_->rt->delivery = std::move(fn);
 }
 

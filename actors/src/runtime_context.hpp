@@ -94,6 +94,9 @@ struct runtime_context {
   figures_board figures;
   std::mutex delivery_mu;
   std::function<void(const notification_record&)> delivery;   // set by engine::on_notification
+  // Whether `delivery` is set, read without the lock: without a delivery function no case actor builds its
+  // batches' records for the notifier (they stay in the log's outbox for pull readers either way).
+  std::atomic<bool> delivering{false};
   std::atomic<std::size_t> active_actors{0};
   std::atomic<std::size_t> packed_actors{0};   // case actors whose state is packed (case_actor.cpp, park)
   std::atomic<std::size_t> restarts{0};

@@ -30,6 +30,29 @@ TEST_F(RuntimeTimers, R6_3_RenotifiesAt10MinutesAndNotBefore) {
   EXPECT_EQ(notes("sign-reminder").size(), 1u) << "once only";
 }
 
+// The delivery function (engine::on_notification) is handed each record once, at its instant, and the record is
+// marked sent; records raised while no function is set stay unsent in the outbox for pull readers (the case
+// actors then build no records for the notifier at all).
+TEST_F(RuntimeTimers, R6_3_RecordsArePushedOnceToTheDeliveryFunctionAndStayUnsentWithoutOne) {
+  std::vector<std::string> pushed;
+  eng->on_notification([&](const notification_record& r) {
+    pushed.push_back(r.kind + "@" + format_utc(r.due) + " at " + format_utc(eng->now()));
+  });
+  auto c = create("dispatch", kStreetlight);
+  advance_to("2026-03-02 12:00");
+  const std::vector<std::string> expected{"established@2026-03-02T01:00:00Z at 2026-03-02T01:00:00Z",
+                                          "sign-reminder@2026-03-02T01:10:00Z at 2026-03-02T01:10:00Z"};
+  EXPECT_EQ(pushed, expected);
+  eng->on_notification(nullptr);
+  ok(c.state->id, "sign", "duty_officer");
+  ok(c.state->id, "assign", "duty_officer", R"({"handler": "pwd-parks-lights-h-1"})");
+  advance_to("2026-03-03 12:00");   // past the stage-one limit: overdue, escalated (R6.4, R6.5)
+  EXPECT_EQ(pushed, expected) << "nothing pushed without a delivery function";
+  auto outbox = eng->notifications(0, 1000);
+  ASSERT_GT(outbox.size(), 2u) << "records raised after the function was cleared";
+  for (const auto& r : outbox) EXPECT_EQ(r.sent_at.has_value(), r.position < 2) << r.kind << " at " << r.position;
+}
+
 TEST_F(RuntimeTimers, R6_5_EscalatesAtTheStageOneLimitPlusOneHour) {
   auto id = working_streetlight();
   advance_to("2026-03-03 09:59");

@@ -134,7 +134,8 @@ class engine {
   std::uint64_t subscribe(std::function<void(const std::string& case_id, const event&)> fn);
   void unsubscribe(std::uint64_t id);
   // Delivery: the notifier calls `fn` once per notification record (never twice for one key) and marks it
-  // sent. Without a delivery function records stay unsent in the outbox for pull readers.
+  // sent. Without a delivery function records stay unsent in the outbox for pull readers; so do those of
+  // batches recorded before `fn` was set (set it before the first command for every record to be pushed).
   void on_notification(std::function<void(const notification_record&)> fn);
 
   // The outbox, from a position (notification_record::position) on.
