@@ -85,11 +85,12 @@ status builder::notify(const action& a, instant due, const std::string& cause) {
   // The key makes a notification idempotent: a timer's reminder is keyed by its due instant (a timer fires
   // at most once per due instant, so a replay or restart produces the same key); one caused by a command or a
   // state entry also carries its event's sequence number, since two commands may share an instant.
-  std::string key = s_.id + ":" + n.kind + ":" + format_utc(due);
+  const std::string due_text = format_utc(due);
+  std::string key = s_.id + ":" + n.kind + ":" + due_text;
   if (cause.rfind("timer:", 0) != 0) key += ":" + std::to_string(s_.seq + 1);
   emit(event_type::notification,
        json::object{{"key", key}, {"kind", n.kind}, {"channels", std::move(channels)},
-                    {"recipients", std::move(recipients)}, {"due", format_utc(due)}},
+                    {"recipients", std::move(recipients)}, {"due", due_text}},
        a.rule);
   return {};
 }

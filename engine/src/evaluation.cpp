@@ -5,18 +5,19 @@
 namespace casework::detail {
 namespace json = boost::json;
 
-std::optional<instant> resolve_anchor(const std::string& a, const env& e) {
+std::optional<instant> resolve_anchor(const std::string& anchor, const env& e) {
+  const std::string_view a = anchor;   // the names after the prefixes are looked up as views, not copies
   if (a == "created") return e.s.created_at == instant{} ? std::nullopt : std::optional<instant>(e.s.created_at);
   if (a == "now") return e.now;
-  if (a.rfind("entered:", 0) == 0) {
+  if (a.substr(0, 8) == "entered:") {
     auto it = e.s.entered.find(a.substr(8));
     return it == e.s.entered.end() ? std::nullopt : std::optional<instant>(it->second);
   }
-  if (a.rfind("deadline:", 0) == 0) {
+  if (a.substr(0, 9) == "deadline:") {
     auto it = e.s.deadlines.find(a.substr(9));
     return it == e.s.deadlines.end() ? std::nullopt : std::optional<instant>(it->second.at);
   }
-  if (a.rfind("field:", 0) == 0) {
+  if (a.substr(0, 6) == "field:") {
     auto* v = find_path(e.s.fields, a.substr(6));
     if (!v || !v->is_string()) return std::nullopt;
     std::string_view text = v->get_string();
