@@ -25,12 +25,15 @@ case_entry entry_of(const case_state& s) {
     auto it = s.deadlines.find(stage_limit);
     if (it != s.deadlines.end()) out.limit = it->second.at;
   }
-  if (auto* a = find_path(s.fields, "location.address"); a && a->is_string()) out.address = a->get_string();
-  auto* lat = find_path(s.fields, "location.lat");
-  auto* lng = find_path(s.fields, "location.lng");
-  if (lat && lng && lat->is_number() && lng->is_number())
-    out.where = geo_point{lat->to_number<double>(), lng->to_number<double>()};
-  if (auto* f = find_path(s.fields, "finding"); f && f->is_string()) out.finding = f->get_string();
+  if (auto* loc = s.fields.if_contains("location"); loc && loc->is_object()) {   // location.address, .lat, .lng
+    const auto& l = loc->get_object();
+    if (auto* a = l.if_contains("address"); a && a->is_string()) out.address = a->get_string();
+    auto* lat = l.if_contains("lat");
+    auto* lng = l.if_contains("lng");
+    if (lat && lng && lat->is_number() && lng->is_number())
+      out.where = geo_point{lat->to_number<double>(), lng->to_number<double>()};
+  }
+  if (auto* f = s.fields.if_contains("finding"); f && f->is_string()) out.finding = f->get_string();
   return out;
 }
 
@@ -103,24 +106,29 @@ std::string text(const boost::json::object& o, const char* key) {
 }
 }  // namespace
 
+namespace {
+// The record of one notification event.
+notification_record notification_of(const std::string& case_id, const event& e) {
+  notification_record r;
+  r.key = text(e.data, "key");
+  r.case_id = case_id;
+  r.kind = text(e.data, "kind");
+  if (auto* ch = e.data.if_contains("channels"); ch && ch->is_array())
+    for (const auto& c : ch->get_array())
+      if (c.is_string()) r.channels.emplace_back(c.get_string());
+  if (auto* rc = e.data.if_contains("recipients"); rc && rc->is_array()) r.recipients = rc->get_array();
+  auto due = parse_instant(text(e.data, "due"));
+  r.due = due ? *due : e.at;
+  r.recorded_at = e.at;
+  r.rule = e.rule;
+  return r;
+}
+}  // namespace
+
 std::vector<notification_record> notifications_of(const std::string& case_id, const std::vector<event>& events) {
   std::vector<notification_record> out;
-  for (const auto& e : events) {
-    if (!e.is(event_type::notification)) continue;
-    notification_record r;
-    r.key = text(e.data, "key");
-    r.case_id = case_id;
-    r.kind = text(e.data, "kind");
-    if (auto* ch = e.data.if_contains("channels"); ch && ch->is_array())
-      for (const auto& c : ch->get_array())
-        if (c.is_string()) r.channels.emplace_back(c.get_string());
-    if (auto* rc = e.data.if_contains("recipients"); rc && rc->is_array()) r.recipients = rc->get_array();
-    auto due = parse_instant(text(e.data, "due"));
-    r.due = due ? *due : e.at;
-    r.recorded_at = e.at;
-    r.rule = e.rule;
-    out.push_back(std::move(r));
-  }
+  for (const auto& e : events)
+    if (e.is(event_type::notification)) out.push_back(notification_of(case_id, e));
   return out;
 }
 
@@ -181,8 +189,6 @@ memory_event_log::stored_case* memory_event_log::find_case(std::string_view id) 
 }
 
 status memory_event_log::append_group(const std::vector<case_events>& batches) {
-  std::vector<std::vector<notification_record>> outbox(batches.size());   // read from the batches before the lock
-  for (std::size_t k = 0; k < batches.size(); ++k) outbox[k] = notifications_of(batches[k].case_id, batches[k].events);
   std::lock_guard<std::mutex> lock(mu_);
   // Every batch must follow its case's tail before anything changes. A case may appear twice in a group: its
   // later batch follows the staged tail (kept only for groups of several batches; the runtime's in-place
@@ -233,14 +239,16 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
         findings_[{to_unix_ms(b.derived->entry.closed_at), b.case_id}] = b.derived->entry;
       c.derived = b.derived;
     }
-    for (auto& r : outbox[k]) {
-      if (outbox_keys_.count(r.key)) {
+    // The outbox keeps where each record's event is (in the batch the history shares); the record is read
+    // out of it when asked for (notifications), most of a long run's records never are.
+    for (std::size_t i = 0; i < b.events.size(); ++i) {
+      const event& e = b.events[i];
+      if (!e.is(event_type::notification)) continue;
+      if (!outbox_keys_.emplace(text(e.data, "key"), outbox_.size()).second) {
         ++duplicates_;
         continue;
       }
-      r.position = outbox_.size();
-      outbox_keys_.emplace(r.key, outbox_.size());
-      outbox_.push_back(std::move(r));
+      outbox_.push_back(outbox_entry{b.case_id, b.events, i, std::nullopt});
     }
   }
   return {};
@@ -378,7 +386,12 @@ std::vector<stored_timer> memory_event_log::timers(std::size_t limit, const std:
 std::vector<notification_record> memory_event_log::notifications(std::uint64_t position, std::size_t limit) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<notification_record> out;
-  for (auto i = position; i < outbox_.size() && out.size() < limit; ++i) out.push_back(outbox_[i]);
+  for (auto i = position; i < outbox_.size() && out.size() < limit; ++i) {
+    const outbox_entry& o = outbox_[i];
+    out.push_back(notification_of(o.case_id, o.batch[o.index]));
+    out.back().position = i;
+    out.back().sent_at = o.sent_at;
+  }
   return out;
 }
 

@@ -119,6 +119,8 @@ TEST(MemoryEventLog, OutboxRecordsEachNotificationKeyOnceInOrder) {
   EXPECT_EQ(records[0].position, 0u);
   EXPECT_EQ(records[0].rule, "R6.3");
   EXPECT_FALSE(records[0].sent_at);
+  // The outbox reads its records out of the events it shares with the history: what notifications_of reads.
+  EXPECT_EQ(to_json(records[0]), to_json(notifications_of("20260302000001", {note})[0]));
   ASSERT_TRUE(log.mark_sent(records[0].key, at("2026-03-02T01:10:01Z")).ok());
   EXPECT_TRUE(log.notifications(0, 10)[0].sent_at);
   EXPECT_EQ(log.mark_sent("no-such-key", at("2026-03-02T01:10:01Z")).error().code(), errc::not_found);

@@ -223,7 +223,13 @@ class memory_event_log final : public event_log {
   std::unordered_map<std::string_view, case_map::iterator> by_id_;   // keys view cases_' own (stable) keys
   std::map<timer_key, std::string> timers_;   // -> rule
   std::map<std::pair<std::int64_t, std::string>, case_entry> findings_;   // (closed ms, id)
-  std::vector<notification_record> outbox_;
+  struct outbox_entry {   // a record, as the event it is read from (notifications_of)
+    std::string case_id;
+    event_batch batch;      // shared with the case's history
+    std::size_t index = 0;  // the notification event's place in it
+    std::optional<instant> sent_at;
+  };
+  std::vector<outbox_entry> outbox_;
   std::unordered_map<std::string, std::size_t> outbox_keys_;
   std::unordered_map<std::string, std::string> meta_;
   std::size_t events_ = 0;
