@@ -104,9 +104,7 @@ std::string text(const boost::json::object& o, const char* key) {
   auto* v = o.if_contains(key);
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
-}  // namespace
 
-namespace {
 // The record of one notification event.
 notification_record notification_of(const std::string& case_id, const event& e) {
   notification_record r;
