@@ -222,17 +222,9 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
     c.batches.push_back(b.events);
     events_ += b.events.size();
     if (b.derived) {
-      // The case's pending timers replace its previous ones; those in both stay (a handful per case).
-      static const std::vector<pending_timer> none;
-      const auto& was = c.derived ? c.derived->timers : none;
-      const auto& now = b.derived->timers;
-      auto same = [](const pending_timer& x, const pending_timer& y) { return x == y && x.rule == y.rule; };
-      for (const auto& t : was)
-        if (std::none_of(now.begin(), now.end(), [&](const pending_timer& n) { return same(n, t); }))
-          timers_.erase(timer_key{to_unix_ms(t.due), b.case_id, t.name});
-      for (const auto& t : now)
-        if (std::none_of(was.begin(), was.end(), [&](const pending_timer& w) { return same(w, t); }))
-          timers_[timer_key{to_unix_ms(t.due), b.case_id, t.name}] = t.rule;
+      // The case's pending timers are its derived values' (they replace its previous ones): timers() orders
+      // them when asked.
+      if (!b.derived->timers.empty() || (c.derived && !c.derived->timers.empty())) ++timers_changed_;
       if (b.derived->entry.has_finding() && !(c.derived && c.derived->entry.has_finding()))
         findings_[{to_unix_ms(b.derived->entry.closed_at), b.case_id}] = b.derived->entry;
       c.derived = b.derived;
@@ -371,14 +363,30 @@ std::vector<case_entry> memory_event_log::findings() const {
 
 std::vector<stored_timer> memory_event_log::timers(std::size_t limit, const std::optional<stored_timer>& after) const {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<stored_timer> out;
-  auto it = after ? timers_.upper_bound(timer_key{to_unix_ms(after->timer.due), after->case_id, after->timer.name})
-                  : timers_.begin();
-  for (; it != timers_.end() && out.size() < limit; ++it) {
-    const auto& [due_ms, id, name] = it->first;
-    out.push_back(stored_timer{id, pending_timer{name, from_unix_ms(due_ms), it->second}});
+  // (due, case, timer) order, taken again when a case's timers changed since it was last taken: an append
+  // keeps no order of every pending timer (it was most of a long simulation's appends), timers() pays for one
+  // when it is asked (after an open: a page at a time).
+  auto before = [](const stored_timer& a, const stored_timer& b) {
+    if (a.timer.due != b.timer.due) return a.timer.due < b.timer.due;
+    if (int c = a.case_id.compare(b.case_id); c != 0) return c < 0;
+    return a.timer.name < b.timer.name;
+  };
+  if (!timer_order_ || timers_ordered_ != timers_changed_) {
+    std::vector<stored_timer> all;
+    for (const auto& [id, c] : cases_)
+      if (c.derived)
+        for (const auto& t : c.derived->timers) all.push_back(stored_timer{id, t});
+    std::sort(all.begin(), all.end(), before);
+    all.erase(std::unique(all.begin(), all.end(),
+                          [&](const stored_timer& a, const stored_timer& b) { return !before(a, b) && !before(b, a); }),
+              all.end());
+    timer_order_ = std::move(all);
+    timers_ordered_ = timers_changed_;
   }
-  return out;
+  auto it = after ? std::upper_bound(timer_order_->begin(), timer_order_->end(), *after, before)
+                  : timer_order_->begin();
+  const auto n = std::min<std::size_t>(limit, static_cast<std::size_t>(timer_order_->end() - it));
+  return std::vector<stored_timer>(it, it + static_cast<std::ptrdiff_t>(n));
 }
 
 std::vector<notification_record> memory_event_log::notifications(std::uint64_t position, std::size_t limit) const {

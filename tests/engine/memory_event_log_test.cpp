@@ -99,6 +99,39 @@ TEST(MemoryEventLog, TimersComeBackInDueOrderAndReplaceTheCasesPreviousOnes) {
   EXPECT_EQ(all[1].timer.name, "stage-one-overdue");
 }
 
+// The order is taken again when a case's timers change between two pages; ties on the due instant go by case
+// id, then timer name.
+TEST(MemoryEventLog, TimersPagedWhileCasesChangeFollowTheChangesInDueCaseAndNameOrder) {
+  memory_event_log log;
+  auto a = created("20260302000001");
+  auto b = created("20260302000002");
+  auto c = created("20260302000003");
+  const auto ten = at("2026-03-02T01:10:00Z");
+  ASSERT_TRUE(log.append_group({case_events{"20260302000002", b,
+                                            derived_of(b, {{"sign-renotify", ten, "R6.3"},
+                                                           {"established-check", ten, "R6.3"}})},
+                                case_events{"20260302000001", a, derived_of(a, {{"sign-renotify", ten, "R6.3"}})},
+                                case_events{"20260302000003", c,
+                                            derived_of(c, {{"stage-one-overdue", at("2026-03-03T01:00:00Z"), "R6.4"}})}})
+                  .ok());
+  auto first = log.timers(2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].case_id + " " + first[0].timer.name, "20260302000001 sign-renotify");
+  EXPECT_EQ(first[1].case_id + " " + first[1].timer.name, "20260302000002 established-check");
+  // Case 3 is signed meanwhile: its overdue timer moves before the rest of the pages.
+  auto signed_ = make(3, event_type::state_changed, {{"from", "created"}, {"to", "signed"}, {"stage", 1}, {"cause", "sign"}});
+  c.push_back(signed_);
+  ASSERT_TRUE(log.append_group({case_events{"20260302000003", {signed_},
+                                            derived_of(c, {{"stage-one-overdue", at("2026-03-02T02:00:00Z"), "R6.4"}})}})
+                  .ok());
+  auto rest = log.timers(10, first.back());
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].case_id + " " + rest[0].timer.name, "20260302000002 sign-renotify");
+  EXPECT_EQ(rest[1].case_id + " " + format_utc(rest[1].timer.due), "20260302000003 2026-03-02T02:00:00Z");
+  EXPECT_EQ(rest[1].timer.rule, "R6.4");
+  EXPECT_EQ(log.timers(10).size(), 4u);
+}
+
 TEST(MemoryEventLog, OutboxRecordsEachNotificationKeyOnceInOrder) {
   memory_event_log log;
   auto h = created("20260302000001");

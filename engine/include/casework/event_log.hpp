@@ -193,6 +193,8 @@ class memory_event_log final : public event_log {
   expected<case_entry> entry(const std::string& case_id) const override;
   std::vector<case_entry> open_at_places(std::size_t limit, const std::string& after = {}) const override;
   std::vector<case_entry> findings() const override;
+  // Orders every case's pending timers when a case's timers changed since the last call (n log n for n
+  // timers): appends keep no order, and a pass of pages over a log no one appends to sorts once.
   std::vector<stored_timer> timers(std::size_t limit, const std::optional<stored_timer>& after = {}) const override;
   std::vector<notification_record> notifications(std::uint64_t position, std::size_t limit) const override;
   std::uint64_t notification_count() const override;
@@ -211,7 +213,6 @@ class memory_event_log final : public event_log {
     std::vector<event_batch> batches;   // the history, as appended (the runtime's batches, shared)
     std::shared_ptr<const case_derived> derived;
   };
-  using timer_key = std::tuple<std::int64_t, std::string, std::string>;   // (due ms, case, timer)
 
   using case_map = std::map<std::string, stored_case>;   // ordered: listings, pages and id prefixes
   // The case with id `id`, or null: by hash (`by_id_`), not by the map's string comparisons, which grow with
@@ -221,7 +222,11 @@ class memory_event_log final : public event_log {
   mutable std::mutex mu_;
   case_map cases_;
   std::unordered_map<std::string_view, case_map::iterator> by_id_;   // keys view cases_' own (stable) keys
-  std::map<timer_key, std::string> timers_;   // -> rule
+  // Every pending timer in (due, case, timer) order, as timers() last took it; taken again once a case's
+  // timers changed (timers_changed_ counts those appends).
+  mutable std::optional<std::vector<stored_timer>> timer_order_;
+  mutable std::uint64_t timers_ordered_ = 0;
+  std::uint64_t timers_changed_ = 0;
   std::map<std::pair<std::int64_t, std::string>, case_entry> findings_;   // (closed ms, id)
   struct outbox_entry {   // a record, as the event it is read from (notifications_of)
     std::string case_id;
