@@ -364,8 +364,8 @@ std::vector<case_entry> memory_event_log::findings() const {
 std::vector<stored_timer> memory_event_log::timers(std::size_t limit, const std::optional<stored_timer>& after) const {
   std::lock_guard<std::mutex> lock(mu_);
   // (due, case, timer) order, taken again when a case's timers changed since it was last taken: an append
-  // keeps no order of every pending timer (it was most of a long simulation's appends), timers() pays for one
-  // when it is asked (after an open: a page at a time).
+  // keeps no order of every pending timer (performance.md 45.); timers() pays for one when it is asked (after
+  // an open, a page at a time).
   auto before = [](const stored_timer& a, const stored_timer& b) {
     if (a.timer.due != b.timer.due) return a.timer.due < b.timer.due;
     if (int c = a.case_id.compare(b.case_id); c != 0) return c < 0;
