@@ -111,6 +111,28 @@ TEST_F(CliSimulate, Nyc311ReplaysTheRowsWhoseComplaintTypeIsAnItem) {
   EXPECT_GT(num(j.at("total").as_object().at("cases")), 500u);
 }
 
+// The report names the allocator it ran on, so runs compared across commits say what they ran on. On jemalloc,
+// the program asks for transparent huge pages (docs/performance.md 46.), and MALLOC_CONF still overrides it.
+TEST_F(CliSimulate, TheReportNamesTheAllocatorAndItsHugePageMode) {
+  const std::vector<std::string> args{"simulate", "--months", "1", "--from", "2026-03", "--per-month", "100",
+                                      "--tail", "P1D", "--json", path("small.json"), "--definitions",
+                                      CASEWORK_WORKFLOWS_DIR};
+  auto r = run_cli(args, dir_.str());
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  const auto a = report(path("small.json")).at("allocator").as_object();
+  EXPECT_EQ(a.at("name").as_string(), CASEWORK_CLI_ALLOCATOR);
+  if (std::string(CASEWORK_CLI_ALLOCATOR) != "jemalloc") {
+    EXPECT_THAT(r.out, HasSubstr("\nallocator: system\n"));
+    return;
+  }
+  EXPECT_NE(a.at("version").as_string(), "");
+  EXPECT_EQ(a.at("thp").as_string(), "always");
+  EXPECT_THAT(r.out, HasSubstr("\nallocator: jemalloc (transparent huge pages: always)\n"));
+  auto off = run_cli(args, dir_.str(), {"MALLOC_CONF=thp:default"});
+  ASSERT_EQ(off.code, 0) << off.err << off.out;
+  EXPECT_EQ(report(path("small.json")).at("allocator").as_object().at("thp").as_string(), "default");
+}
+
 TEST_F(CliSimulate, AnUnknownWorkloadIsAUsageError) {
   auto r = run_cli({"simulate", "--workload", "chicago"}, dir_.str());
   EXPECT_EQ(r.code, 2);

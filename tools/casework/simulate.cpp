@@ -12,6 +12,7 @@
 #include "casework/simulation/simulator.hpp"
 #include "casework/simulation/tally.hpp"
 #include "casework/simulation/year.hpp"
+#include "allocator.hpp"
 #include "cli.hpp"
 #include "commands.hpp"
 #include "output.hpp"
@@ -256,6 +257,9 @@ int run_simulate(int argc, char** argv) {
   if (interrupted()) std::cout << "INTERRUPTED at " << format_utc((*eng)->now()) << ": the report covers the run so far\n";
   std::cout << "clock: " << clock << "; slow agencies:";
   for (const auto& ag : so.slow_agencies) std::cout << " " << ag;
+  const auto alloc = running_allocator();
+  std::cout << "\nallocator: " << alloc.name;
+  if (!alloc.thp.empty()) std::cout << " (transparent huge pages: " << alloc.thp << ")";
   std::cout << "\n\n";
   sim::print(std::cout, tally);
   std::cout << "\nsimulated " << format_utc(start) << " .. " << format_utc(end) << " (" << fixed(simulated_days, 1)
@@ -281,6 +285,7 @@ int run_simulate(int argc, char** argv) {
     j["commands"] = c.commands;
     j["refused"] = c.refused;
     j["failed"] = c.failed;
+    j["allocator"] = {{"name", alloc.name}, {"version", alloc.version}, {"thp", alloc.thp}};
     std::ofstream out(*path);
     out << boost::json::serialize(j) << "\n";
     if (!out) return fail(s.command, "cannot write " + *path);
