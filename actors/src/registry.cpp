@@ -144,10 +144,8 @@ caf::response_promise forward(registry_self self, const std::string& id, Ts... x
 void index_place(registry_state& st, const case_entry& now) {
   if (!now.at_place()) {
     st.places.remove(now.id);
-  } else if (st.places.contains(now.id)) {
-    (void)st.places.update_limit(now.id, *now.limit);
   } else {
-    (void)st.places.add(now.id, now.item, now.address, now.where, *now.limit);
+    (void)st.places.put(now.id, now.item, now.address, now.where, *now.limit);
   }
 }
 

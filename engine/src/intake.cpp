@@ -241,12 +241,17 @@ std::uint64_t place_index::cell_of(geo_point p) const {
 
 status place_index::add(std::string_view case_id, std::string_view item, std::string_view address,
                         std::optional<geo_point> where, instant limit) {
+  std::string id(case_id);
+  if (cases_.count(id)) return error(errc::already_exists, "case " + id + " is already indexed", "case_id");
+  return insert(std::move(id), item, address, where, limit);
+}
+
+status place_index::insert(std::string id, std::string_view item, std::string_view address,
+                           std::optional<geo_point> where, instant limit) {
   if (where && !valid_point(*where)) {
     return error(errc::invalid_argument, "latitude must be in -90..90 and longitude in -180..180", "where");
   }
-  std::string id(case_id);
-  if (cases_.count(id)) return error(errc::already_exists, "case " + id + " is already indexed", "case_id");
-  open_case c{{}, std::string(item), where, 0};
+  open_case c{{}, std::string(item), where, 0, limit};
   if (std::string normalised = normalize_address(address); !normalised.empty()) {
     c.place = place_key(item, normalised);
     by_place_[c.place].push_back({id, limit, {}});
@@ -256,6 +261,15 @@ status place_index::add(std::string_view case_id, std::string_view item, std::st
     grids_[c.item][c.cell].push_back({id, limit, *where});
   }
   cases_.emplace(std::move(id), std::move(c));
+  return {};
+}
+
+status place_index::put(std::string_view case_id, std::string_view item, std::string_view address,
+                        std::optional<geo_point> where, instant limit) {
+  std::string id(case_id);
+  auto it = cases_.find(id);
+  if (it == cases_.end()) return insert(std::move(id), item, address, where, limit);
+  if (it->second.limit != limit) move_limit(it->second, it->first, limit);
   return {};
 }
 
@@ -277,12 +291,16 @@ status place_index::update_limit(std::string_view case_id, instant limit) {
   if (it == cases_.end()) {
     return error(errc::not_found, "case " + std::string(case_id) + " is not indexed", "case_id");
   }
-  const open_case& c = it->second;
-  if (auto* s = c.place.empty() ? nullptr : find_slot(by_place_, c.place, it->first)) s->limit = limit;
-  if (auto g = grids_.find(c.item); c.where && g != grids_.end()) {
-    if (auto* s = find_slot(g->second, c.cell, it->first)) s->limit = limit;
-  }
+  move_limit(it->second, it->first, limit);
   return {};
+}
+
+void place_index::move_limit(open_case& c, const std::string& id, instant limit) {
+  c.limit = limit;
+  if (auto* s = c.place.empty() ? nullptr : find_slot(by_place_, c.place, id)) s->limit = limit;
+  if (auto g = grids_.find(c.item); c.where && g != grids_.end()) {
+    if (auto* s = find_slot(g->second, c.cell, id)) s->limit = limit;
+  }
 }
 
 bool place_index::contains(std::string_view case_id) const { return cases_.count(std::string(case_id)) > 0; }
@@ -355,15 +373,23 @@ std::optional<std::string> place_index::find_duplicate(std::string_view item, st
 
 // ---- Restrictions (R6.13) ----
 
+std::string place_restrictions::key_of(std::string_view place, std::string_view item) {
+  std::string key = std::to_string(item.size());
+  key += ':';
+  key += item;
+  key += normalize_address(place);
+  return key;
+}
+
 const place_restrictions::state* place_restrictions::find(std::string_view place,
                                                          std::string_view item) const {
-  auto it = states_.find({normalize_address(place), std::string(item)});
+  auto it = states_.find(key_of(place, item));
   return it == states_.end() ? nullptr : &it->second;
 }
 
 void place_restrictions::record_finding(std::string_view place, std::string_view item,
                                         std::string_view finding) {
-  std::pair<std::string, std::string> key{normalize_address(place), std::string(item)};
+  std::string key = key_of(place, item);
   if (finding == finding_no_violation) {
     ++states_[std::move(key)].no_violation;
     return;
@@ -392,12 +418,12 @@ status place_restrictions::restrict(std::string_view place, std::string_view ite
                                 " at this place, has " + std::to_string(count);
     return error(errc::rule_violation, message, "place", "R6.13");
   }
-  states_[{normalize_address(place), std::string(item)}].restricted = true;
+  states_[key_of(place, item)].restricted = true;
   return {};
 }
 
 void place_restrictions::restore(std::string_view place, std::string_view item) {
-  states_[{normalize_address(place), std::string(item)}].restricted = true;
+  states_[key_of(place, item)].restricted = true;
 }
 
 bool place_restrictions::is_restricted(std::string_view place, std::string_view item) const {
@@ -406,7 +432,7 @@ bool place_restrictions::is_restricted(std::string_view place, std::string_view 
 }
 
 status place_restrictions::lift(std::string_view place, std::string_view item) {
-  auto it = states_.find({normalize_address(place), std::string(item)});
+  auto it = states_.find(key_of(place, item));
   if (it == states_.end() || !it->second.restricted) {
     return error(errc::not_found, "no restriction for item " + std::string(item) + " at this place", "place");
   }

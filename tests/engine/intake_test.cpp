@@ -131,6 +131,27 @@ TEST(Intake, R6_12_RepeatAfterLimitOpensNewCase) {
   EXPECT_EQ("2025110200003", idx.find_duplicate("road-pothole", "", here, t0 + hours(5), 10));
 }
 
+// put: what the registry does after every batch of a case at a place. It adds a case, then moves only its limit
+// (by address and by coordinates alike); the place a case was added with stays.
+TEST(Intake, R6_12_PutAddsACaseThenMovesItsLimitOnly) {
+  place_index idx;
+  const geo_point here = taipei_city_hall();
+  ASSERT_TRUE(idx.put("2025110200001", "road-pothole", "市府路1號", here, t0 + hours(4)));
+  ASSERT_TRUE(idx.put("2025110200001", "road-pothole", "市府路1號", here, t0 + hours(4)));   // unchanged
+  EXPECT_EQ(1u, idx.size());
+  EXPECT_EQ(std::nullopt, idx.find_duplicate("road-pothole", "市府路1號", std::nullopt, t0 + hours(5), -1));
+  EXPECT_EQ(std::nullopt, idx.find_duplicate("road-pothole", "", here, t0 + hours(5), 10));
+  ASSERT_TRUE(idx.put("2025110200001", "road-pothole", "市府路2號", north_of(here, 500), t0 + hours(48)));
+  EXPECT_EQ("2025110200001", idx.find_duplicate("road-pothole", "市府路1號", std::nullopt, t0 + hours(5), -1));
+  EXPECT_EQ("2025110200001", idx.find_duplicate("road-pothole", "", here, t0 + hours(5), 10));
+  EXPECT_EQ(std::nullopt, idx.find_duplicate("road-pothole", "市府路2號", std::nullopt, t0 + hours(5), -1));
+  EXPECT_EQ(std::nullopt, idx.find_duplicate("road-pothole", "", north_of(here, 500), t0 + hours(5), 10));
+  auto bad = idx.put("2025110200002", "road-pothole", "b", geo_point{91, 0}, t0);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ("where", bad.error().field());
+  EXPECT_EQ(1u, idx.size());
+}
+
 TEST(Intake, R6_12_RepeatWithinRadiusJoinsCase) {
   place_index idx;
   const geo_point here = taipei_city_hall();

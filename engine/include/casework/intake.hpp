@@ -91,6 +91,11 @@ class place_index {
   bool remove(std::string_view case_id);
   // Moves a case's limit (e.g. on entering stage two). Errors: not_found.
   status update_limit(std::string_view case_id, instant limit);
+  // Adds an open case, or moves the limit of one already held (its item and place stay as added): what the
+  // registry does after each batch of a case at a place. One lookup, and none of the buckets is touched when
+  // the limit is the one held. Errors: as add's, for a case not held yet.
+  status put(std::string_view case_id, std::string_view item, std::string_view address,
+             std::optional<geo_point> where, instant limit);
 
   // An open case of `item` at the same normalised address, or within `radius_m` metres of `where`, whose
   // limit is still ahead (now < limit). When several match: the earliest limit, then the smallest id.
@@ -108,6 +113,7 @@ class place_index {
     std::string item;
     std::optional<geo_point> where;
     std::uint64_t cell = 0;           // grid cell of `where`
+    instant limit{};                  // as its slots hold it
   };
   struct slot {                       // one case in a bucket
     std::string id;
@@ -118,6 +124,9 @@ class place_index {
   using grid = std::unordered_map<std::uint64_t, slots>;   // cell -> cases
 
   std::uint64_t cell_of(geo_point p) const;
+  status insert(std::string id, std::string_view item, std::string_view address, std::optional<geo_point> where,
+                instant limit);
+  void move_limit(open_case& c, const std::string& id, instant limit);
   void scan_radius(const grid& cells, geo_point p, double radius_m, std::vector<const slot*>& out) const;
 
   double cell_deg_;
@@ -156,8 +165,12 @@ class place_restrictions {
     bool restricted = false;
   };
   const state* find(std::string_view place, std::string_view item) const;
+  // The key of (place, item): the item's length, ':', the item, then the normalised place. Hashed, not ordered:
+  // nothing lists the restrictions, and an ordered map compared long shared address prefixes on every report
+  // and every closing (docs/performance.md 46.).
+  static std::string key_of(std::string_view place, std::string_view item);
 
-  std::map<std::pair<std::string, std::string>, state> states_;   // (normalised place, item)
+  std::unordered_map<std::string, state> states_;
 };
 
 }  // namespace casework
