@@ -191,7 +191,8 @@ void recorded(caf::event_based_actor* self, runtime_context& rt, const actor_ref
     b->events = std::move(fc.events);
     shared_batch batch = std::move(b);
     announce_recorded(self, rt, refs, batch);
-    job.result.summaries.emplace_back(fc.derived->entry, batch->before.terminal);
+    if (entry_may_change(batch->events))   // as a case actor (after_recorded)
+      job.result.summaries.emplace_back(fc.derived->entry, batch->before.terminal);
     job.timers.emplace_back(batch->after.id, std::move(fc.timers));
   }
   finish(self, rt, refs, job);

@@ -182,7 +182,8 @@ shared_batch after_recorded(case_self self, event_batch events, staged& next, st
   shared_batch batch = std::move(b);
   if (created) adopt(self, st.s->agency);
   announce_recorded(self, *st.rt, *st.refs, batch);
-  self->send(st.refs->registry, summary_atom::value, next.derived->entry, batch->before.terminal);
+  if (entry_may_change(batch->events))   // a reminder changes nothing the registry keeps (R6.12, R6.13)
+    self->send(st.refs->registry, summary_atom::value, next.derived->entry, batch->before.terminal);
   self->send(st.refs->timers, timers_atom::value, st.id, next.derived->timers);
   return batch;
 }

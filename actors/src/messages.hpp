@@ -50,7 +50,8 @@ struct bulk_fire {
 // fires to try again (a storage error).
 struct bulk_fire_result {
   std::vector<std::string> cases;
-  std::vector<std::pair<case_entry, bool>> summaries;   // the entry after the batch, and whether it was terminal
+  std::vector<std::pair<case_entry, bool>> summaries;   // the entry after a batch that may change it
+                                                        // (entry_may_change), and whether it was terminal
   std::vector<fire_request> retry;
 };
 // A case's pending timers, as the timer service's index takes them.

@@ -37,6 +37,12 @@ case_entry entry_of(const case_state& s) {
   return out;
 }
 
+bool entry_may_change(const std::vector<event>& events) {
+  for (const auto& e : events)
+    if (!e.is(event_type::timer_fired) && !e.is(event_type::notification)) return true;
+  return false;
+}
+
 boost::json::object to_json(const case_entry& e) {
   boost::json::object o{{"id", e.id},           {"workflow", e.workflow},
                         {"agency", e.agency},   {"item", e.item},
@@ -100,10 +106,12 @@ case_derived derive(const case_state& s, std::vector<pending_timer> timers, bool
 }
 
 namespace {
-std::string text(const boost::json::object& o, const char* key) {
+std::string_view view(const boost::json::object& o, const char* key) {
   auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
 }
+
+std::string text(const boost::json::object& o, const char* key) { return std::string(view(o, key)); }
 
 // The record of one notification event.
 notification_record notification_of(const std::string& case_id, const event& e) {
@@ -234,10 +242,12 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
     for (std::size_t i = 0; i < b.events.size(); ++i) {
       const event& e = b.events[i];
       if (!e.is(event_type::notification)) continue;
-      if (!outbox_keys_.emplace(text(e.data, "key"), outbox_.size()).second) {
+      const std::string_view key = view(e.data, "key");
+      if (find_outbox(key) != outbox_.size()) {
         ++duplicates_;
         continue;
       }
+      outbox_keys_.emplace(std::hash<std::string_view>{}(key), outbox_.size());
       outbox_.push_back(outbox_entry{b.case_id, b.events, i, std::nullopt});
     }
   }
@@ -408,10 +418,19 @@ std::uint64_t memory_event_log::notification_count() const {
 
 status memory_event_log::mark_sent(const std::string& key, instant at) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = outbox_keys_.find(key);
-  if (it == outbox_keys_.end()) return error(errc::not_found, "no such notification", key);
-  outbox_[it->second].sent_at = at;
+  const std::size_t i = find_outbox(key);
+  if (i == outbox_.size()) return error(errc::not_found, "no such notification", key);
+  outbox_[i].sent_at = at;
   return {};
+}
+
+std::size_t memory_event_log::find_outbox(std::string_view key) const {
+  auto [first, last] = outbox_keys_.equal_range(std::hash<std::string_view>{}(key));
+  for (auto it = first; it != last; ++it) {
+    const outbox_entry& o = outbox_[it->second];
+    if (view(o.batch[o.index].data, "key") == key) return it->second;
+  }
+  return outbox_.size();
 }
 
 status memory_event_log::put_meta(const std::string& key, const std::string& value) {

@@ -157,6 +157,16 @@ TEST(MemoryEventLog, OutboxRecordsEachNotificationKeyOnceInOrder) {
   ASSERT_TRUE(log.mark_sent(records[0].key, at("2026-03-02T01:10:01Z")).ok());
   EXPECT_TRUE(log.notifications(0, 10)[0].sent_at);
   EXPECT_EQ(log.mark_sent("no-such-key", at("2026-03-02T01:10:01Z")).error().code(), errc::not_found);
+  // Another key is another record, marked on its own (the index holds keys' hashes; the keys are the events').
+  auto other = note;
+  other.seq = 5;
+  other.data["key"] = "20260302000001:sign-reminder:2026-03-02T01:20:00Z";
+  ASSERT_TRUE(log.append("20260302000001", {other}).ok());
+  ASSERT_EQ(log.notification_count(), 2u);
+  EXPECT_FALSE(log.notifications(1, 1)[0].sent_at);
+  ASSERT_TRUE(log.mark_sent("20260302000001:sign-reminder:2026-03-02T01:20:00Z", at("2026-03-02T01:20:01Z")).ok());
+  EXPECT_EQ(log.notifications(1, 1)[0].sent_at, at("2026-03-02T01:20:01Z"));
+  EXPECT_EQ(log.notifications(0, 1)[0].sent_at, at("2026-03-02T01:10:01Z"));
   // The JSON form round-trips.
   auto back = notification_from_json(to_json(log.notifications(0, 1)[0]));
   ASSERT_TRUE(back) << back.error().to_string();

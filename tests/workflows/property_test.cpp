@@ -21,6 +21,8 @@
 //       what they give on a state they copy: the same events, or the same error, and the same `after`; so do
 //       decide_create and decide_admitted given their command to consume (its input moved into the event, and
 //       left empty)
+//  (11) a timer's batch for which entry_may_change is false leaves entry_of (what the registry keeps of a case
+//       for R6.12 and R6.13) as it was
 //
 // Commands are issued 0 to 120 minutes apart: two commands at the same instant that notify the same kind
 // (two petition forwards) must still get distinct notification keys (invariant 5).
@@ -29,6 +31,8 @@
 #include <set>
 
 #include <gtest/gtest.h>
+
+#include "casework/event_log.hpp"
 
 #include "rules_harness.hpp"
 
@@ -282,6 +286,9 @@ class property_run {
       case_state folded = s_;
       for (const auto& e : *fired) ASSERT_TRUE(apply(folded, e).ok()) << where();
       EXPECT_TRUE(after == folded) << where() << "fire_timer's state is not its events folded";
+      if (!entry_may_change(*fired)) {   // (11)
+        EXPECT_EQ(to_json(entry_of(s_)), to_json(entry_of(folded))) << where() << "the entry changed";
+      }
     }
     auto r = fire_due_timers(def_, ctx_, s_, until);
     ASSERT_TRUE(r) << where() << r.error().to_string();

@@ -60,6 +60,10 @@ struct case_entry {
 };
 
 case_entry entry_of(const case_state& s);
+// Whether folding `events` can change what entry_of reads. False only when each event is a timer's firing or a
+// notification, whose fold leaves the state, stage, deadlines, agency, item and fields alone (most of a long
+// run's batches: reminders). The runtime tells the registry a case's entry after a batch that may change it.
+bool entry_may_change(const std::vector<event>& events);
 boost::json::object to_json(const case_entry& e);
 expected<case_entry> entry_from_json(const boost::json::value& v);
 
@@ -235,7 +239,10 @@ class memory_event_log final : public event_log {
     std::optional<instant> sent_at;
   };
   std::vector<outbox_entry> outbox_;
-  std::unordered_map<std::string, std::size_t> outbox_keys_;
+  // A record's place in outbox_ by its key's hash; the key itself is read from the event (find_outbox), so the
+  // index holds no copy of it.
+  std::unordered_multimap<std::size_t, std::size_t> outbox_keys_;
+  std::size_t find_outbox(std::string_view key) const;   // outbox_.size() when no record has that key
   std::unordered_map<std::string, std::string> meta_;
   std::size_t events_ = 0;
   std::size_t duplicates_ = 0;
