@@ -65,7 +65,9 @@ options:
   --csv FILE            nyc311: the sample (default: the copy in tools/simulation/data)
   --definitions DIR     a workflows root (holding definitions/, taipei/, nyc/, calendars/)
 
-Progress goes to stderr when it is a terminal (nothing when piped).
+Progress goes to stderr when it is a terminal (nothing when piped). The report names the allocator: built with
+jemalloc (the default), the casework program asks it for transparent huge pages, which a year's 4 GB in memory
+needs to avoid a million page faults; MALLOC_CONF=thp:default in the environment turns them off.
 exit codes: 0 done, 1 some commands failed unexpectedly (see the report), 2 usage or I/O error
 )";
 
