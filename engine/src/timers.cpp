@@ -49,9 +49,11 @@ expected<const timer_def*> fireable(const definition& def, const context& ctx, c
                                     const std::string& timer, instant due, instant now) {
   const timer_def* t = def.find_timer(timer);
   if (!t) return error(errc::not_found, "'" + timer + "' is not a timer of " + def.name, "timer");
-  auto pending = pending_timers(def, ctx, s);
-  auto it = std::find(pending.begin(), pending.end(), pending_timer{timer, due, {}});
-  if (it == pending.end())
+  // What pending_timers would say of this timer alone (names are unique in a definition, so it lists a timer
+  // at most once): the other timers' due instants are not worked out.
+  detail::env e{def, ctx, s, s.updated_at};
+  const bool pending = !s.terminal && !s.state.empty() && active(*t, e) && next_due(*t, e) == due;
+  if (!pending)
     return error(errc::failed_precondition, "timer '" + timer + "' is not pending for " + format_utc(due), "timer");
   if (due > now)
     return error(errc::failed_precondition, "timer '" + timer + "' is not due before " + format_utc(due), "timer");
