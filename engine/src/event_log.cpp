@@ -190,8 +190,8 @@ status memory_event_log::append(const std::string& case_id, const std::vector<ev
 }
 
 memory_event_log::stored_case* memory_event_log::find_case(std::string_view id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &it->second->second;
+  const auto* it = by_id_.find(by_id_.hash_of(id), [&](case_map::iterator c) { return c->first == id; });
+  return it ? &(*it)->second : nullptr;
 }
 
 status memory_event_log::append_group(const std::vector<case_events>& batches) {
@@ -223,7 +223,7 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
     if (b.events.empty()) continue;
     if (!found[k]) {   // a new case (or one this group already added)
       auto it = cases_.try_emplace(b.case_id).first;
-      by_id_.emplace(it->first, it);
+      by_id_.insert(by_id_.hash_of(it->first), it);
       found[k] = &it->second;
     }
     auto& c = *found[k];
@@ -247,7 +247,7 @@ status memory_event_log::append_group(const std::vector<case_events>& batches) {
         ++duplicates_;
         continue;
       }
-      outbox_keys_.emplace(std::hash<std::string_view>{}(key), outbox_.size());
+      outbox_keys_.insert(outbox_keys_.hash_of(key), outbox_.size());
       outbox_.push_back(outbox_entry{b.case_id, b.events, i, std::nullopt});
     }
   }
@@ -425,12 +425,11 @@ status memory_event_log::mark_sent(const std::string& key, instant at) {
 }
 
 std::size_t memory_event_log::find_outbox(std::string_view key) const {
-  auto [first, last] = outbox_keys_.equal_range(std::hash<std::string_view>{}(key));
-  for (auto it = first; it != last; ++it) {
-    const outbox_entry& o = outbox_[it->second];
-    if (view(o.batch[o.index].data, "key") == key) return it->second;
-  }
-  return outbox_.size();
+  const std::size_t* i = outbox_keys_.find(outbox_keys_.hash_of(key), [&](std::size_t at) {
+    const outbox_entry& o = outbox_[at];
+    return view(o.batch[o.index].data, "key") == key;
+  });
+  return i ? *i : outbox_.size();
 }
 
 status memory_event_log::put_meta(const std::string& key, const std::string& value) {

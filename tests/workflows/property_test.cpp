@@ -240,8 +240,8 @@ class property_run {
       if (admitted) {
         command given = cmd;
         case_state given_after;
-        auto m = decide_admitted(def_, ctx_, **admitted, case_state(s_), std::move(given), now_, &given_after);
-        same_outcome(r, m, after, given_after, "admit + decide_admitted, the input moved");
+        auto given_m = decide_admitted(def_, ctx_, **admitted, case_state(s_), std::move(given), now_, &given_after);
+        same_outcome(r, given_m, after, given_after, "admit + decide_admitted, the input moved");
         EXPECT_TRUE(given.input.empty()) << where() << "decide_admitted copied the input it was given";
         EXPECT_EQ(given.name, c.name) << where() << "decide_admitted consumed more than the input";
       }

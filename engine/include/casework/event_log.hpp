@@ -31,6 +31,7 @@
 #include <boost/json.hpp>
 
 #include "casework/case.hpp"
+#include "casework/hash_index.hpp"
 #include "casework/health.hpp"
 #include "casework/intake.hpp"
 #include "casework/interpreter.hpp"
@@ -225,7 +226,7 @@ class memory_event_log final : public event_log {
 
   mutable std::mutex mu_;
   case_map cases_;
-  std::unordered_map<std::string_view, case_map::iterator> by_id_;   // keys view cases_' own (stable) keys
+  hash_index<case_map::iterator> by_id_;   // by the id's hash; find_case checks the iterator's key
   // Every pending timer in (due, case, timer) order, as timers() last took it; taken again once a case's
   // timers changed (timers_changed_ counts those appends).
   mutable std::optional<std::vector<stored_timer>> timer_order_;
@@ -241,7 +242,7 @@ class memory_event_log final : public event_log {
   std::vector<outbox_entry> outbox_;
   // A record's place in outbox_ by its key's hash; the key itself is read from the event (find_outbox), so the
   // index holds no copy of it.
-  std::unordered_multimap<std::size_t, std::size_t> outbox_keys_;
+  hash_index<std::size_t> outbox_keys_;
   std::size_t find_outbox(std::string_view key) const;   // outbox_.size() when no record has that key
   std::unordered_map<std::string, std::string> meta_;
   std::size_t events_ = 0;
