@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 #include <optional>
+#include <unordered_map>
 
 namespace casework::simulation {
 
@@ -48,7 +49,10 @@ struct simulator::impl {
   engine& eng;
   simulator_options o;
   simulator_counts counts;
-  std::map<std::string, tracked> cases;
+  // Looked up twice per request (its agenda entry, its answer): hashed, since case ids share long prefixes that
+  // an ordered map compared down a tree of 170,000 cases (docs/performance.md 47.). Nothing iterates it but
+  // case_ids(), which sorts.
+  std::unordered_map<std::string, tracked> cases;
   std::multimap<instant, std::pair<std::string, act>> agenda;
   instant now{};
 
@@ -89,8 +93,8 @@ struct simulator::impl {
       c.late_call = r.chance(c.slow ? 0.3 : 0.15);
     }
     auto id = c.id;
-    cases[id] = std::move(c);
-    plan(cases[id], s);
+    auto& kept = cases[id] = std::move(c);
+    plan(kept, s);
   }
 
   // Schedules the next thing someone does to the case, as `s`, the state in its last answer, suggests.
@@ -269,6 +273,7 @@ const simulator_counts& simulator::counts() const { return impl_->counts; }
 std::vector<std::string> simulator::case_ids() const {
   std::vector<std::string> out;
   for (const auto& kv : impl_->cases) out.push_back(kv.first);
+  std::sort(out.begin(), out.end());
   return out;
 }
 

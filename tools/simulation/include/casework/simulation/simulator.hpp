@@ -54,7 +54,7 @@ class simulator {
   // `end`, open cases stay open. Errors: the engine's, from advance_to.
   status run(const std::vector<arrival>& arrivals, instant start, instant end);
   const simulator_counts& counts() const;
-  // The ids of the cases created through arrivals (merged repeats excluded).
+  // The ids of the cases created through arrivals (merged repeats excluded), in id order.
   std::vector<std::string> case_ids() const;
 
   // `share` of the directory's dispatch agencies, picked with `seed` (at least one when share > 0).
