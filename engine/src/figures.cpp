@@ -145,11 +145,12 @@ bool figures_aggregator::counts_alike(const case_state& a, const case_state& b) 
          a.state == b.state && a.item == b.item && a.stage == b.stage && a.created_at == b.created_at;
 }
 
-void figures_aggregator::count_open(const case_state& s, int sign) {
-  if (s.id.empty() || s.terminal || s.agency != f_.agency) return;
+void figures_aggregator::count_open(const case_state& s, int sign, bool instants) {
+  if (!open_here(s)) return;
   slot(f_.open_by_state, pair_view(s.workflow, s.state)) += sign;
   slot(f_.open_by_item, pair_view(s.workflow, s.item)) += sign;
   if (s.state == kOverdue) f_.overdue_by_stage[s.stage] += sign;
+  if (!instants) return;
   if (sign > 0) {
     open_created_.insert(s.created_at);
   } else if (auto it = open_created_.find(s.created_at); it != open_created_.end()) {
@@ -164,8 +165,11 @@ void figures_aggregator::observe(const case_state& before, const case_state& aft
   // the case on that side, which covers new cases, closings and agency changes alike. A batch that changes
   // nothing the gauges read (a reminder, a note) would take out and put back the same counts: skipped.
   if (!counts_alike(before, after)) {
-    count_open(before, -1);
-    count_open(after, +1);
+    // A case open here on both sides, created at the same instant, would leave open_created_ and come back as
+    // it was (two tree updates per state change of an open case): only its counts move.
+    const bool stays = open_here(before) && open_here(after) && before.created_at == after.created_at;
+    count_open(before, -1, !stays);
+    count_open(after, +1, !stays);
   }
 
   const std::string& workflow = after.workflow;

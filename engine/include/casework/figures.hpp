@@ -159,7 +159,9 @@ class figures_aggregator {
   const agency_figures& figures() const { return f_; }
 
  private:
-  void count_open(const case_state& s, int sign);
+  // `instants` false: the case's created_at stays in open_created_ (it is open here before and after).
+  void count_open(const case_state& s, int sign, bool instants = true);
+  bool open_here(const case_state& s) const { return !s.id.empty() && !s.terminal && s.agency == f_.agency; }
   static bool counts_alike(const case_state& a, const case_state& b);
 
   agency_figures f_;
