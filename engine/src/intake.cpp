@@ -39,6 +39,13 @@ error bad_id(std::string_view id, const std::string& what) {
 
 bool valid_point(geo_point p) { return p.lat >= -90 && p.lat <= 90 && p.lng >= -180 && p.lng <= 180; }
 
+status check_where(const std::optional<geo_point>& where) {
+  if (where && !valid_point(*where)) {
+    return error(errc::invalid_argument, "latitude must be in -90..90 and longitude in -180..180", "where");
+  }
+  return {};
+}
+
 std::string place_key(std::string_view item, const std::string& normalised) {
   std::string key(item);
   key += '\0';
@@ -241,6 +248,7 @@ std::uint64_t place_index::cell_of(geo_point p) const {
 
 status place_index::add(std::string_view case_id, std::string_view item, std::string_view address,
                         std::optional<geo_point> where, instant limit) {
+  if (auto st = check_where(where); !st) return st;   // before the id, as always
   std::string id(case_id);
   if (cases_.count(id)) return error(errc::already_exists, "case " + id + " is already indexed", "case_id");
   return insert(std::move(id), item, address, where, limit);
@@ -248,9 +256,7 @@ status place_index::add(std::string_view case_id, std::string_view item, std::st
 
 status place_index::insert(std::string id, std::string_view item, std::string_view address,
                            std::optional<geo_point> where, instant limit) {
-  if (where && !valid_point(*where)) {
-    return error(errc::invalid_argument, "latitude must be in -90..90 and longitude in -180..180", "where");
-  }
+  if (auto st = check_where(where); !st) return st;
   open_case c{{}, std::string(item), where, 0, limit};
   if (std::string normalised = normalize_address(address); !normalised.empty()) {
     c.place = place_key(item, normalised);

@@ -195,6 +195,9 @@ TEST(Intake, PlaceIndexRejectsDuplicateIdsAndBadCoordinates) {
   EXPECT_EQ(errc::invalid_argument, bad.error().code());
   EXPECT_EQ("where", bad.error().field());
   EXPECT_EQ(1u, idx.size());
+  auto both = idx.add("2025110200001", "road-pothole", "b", geo_point{0, 181}, t0);   // the coordinates first
+  ASSERT_FALSE(both);
+  EXPECT_EQ(errc::invalid_argument, both.error().code());
 }
 
 TEST(Intake, R6_12_RadiusSearchCrossesTheAntimeridianAndPoles) {
