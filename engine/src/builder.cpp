@@ -63,6 +63,7 @@ status builder::notify(const action& a, instant due, const std::string& cause) {
   const auto& n = a.notify;
   std::string agency = n.agency.empty() ? s_.agency : n.agency;
   json::array recipients;
+  recipients.reserve(n.roles.size());
   for (const auto& role : n.roles) {
     if (role == "citizen") {
       recipients.push_back(json::object{{"role", role}});
@@ -81,13 +82,16 @@ status builder::notify(const action& a, instant due, const std::string& cause) {
       recipients.push_back(json::object{{"role", role}, {"agency", agency}, {"person", p->id}});
   }
   json::array channels;
-  for (const auto& c : n.channels) channels.push_back(json::string(c));
+  channels.reserve(n.channels.size());
+  for (const auto& c : n.channels) channels.emplace_back(c);
   // The key makes a notification idempotent: a timer's reminder is keyed by its due instant (a timer fires
   // at most once per due instant, so a replay or restart produces the same key); one caused by a command or a
   // state entry also carries its event's sequence number, since two commands may share an instant.
   const std::string due_text = format_utc(due);
-  std::string key = s_.id + ":" + n.kind + ":" + due_text;
-  if (cause.rfind("timer:", 0) != 0) key += ":" + std::to_string(s_.seq + 1);
+  std::string key;
+  key.reserve(s_.id.size() + n.kind.size() + due_text.size() + 24);
+  key.append(s_.id).append(1, ':').append(n.kind).append(1, ':').append(due_text);
+  if (cause.rfind("timer:", 0) != 0) key.append(1, ':').append(std::to_string(s_.seq + 1));
   emit(event_type::notification,
        json::object{{"key", key}, {"kind", n.kind}, {"channels", std::move(channels)},
                     {"recipients", std::move(recipients)}, {"due", due_text}},

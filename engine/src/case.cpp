@@ -243,8 +243,10 @@ void deep_merge(json::object& into, const json::object& from) {
     auto* existing = into.if_contains(kv.key());
     if (existing && existing->is_object() && kv.value().is_object()) {
       deep_merge(existing->get_object(), kv.value().get_object());
+    } else if (existing) {
+      *existing = kv.value();
     } else {
-      into[kv.key()] = kv.value();
+      into.emplace(kv.key(), kv.value());   // found missing already: no second lookup, as operator[] would make
     }
   }
 }
