@@ -112,16 +112,17 @@ std::uint32_t timer_index::acquire(const std::string& case_id) {
   return handle;
 }
 
+// Every timer of every set() is interned: looked up by hashes, without building a key string.
 std::uint32_t timer_index::intern_kind(const pending_timer& t) {
-  std::string key = t.name;
-  key.push_back('\0');
-  key += t.rule;
-  const auto [it, inserted] = kind_ids_.try_emplace(std::move(key), 0);
-  if (inserted) {
-    it->second = static_cast<std::uint32_t>(kinds_.size());
-    kinds_.push_back({t.name, t.rule});
-  }
-  return it->second;
+  const std::uint64_t h = kind_ids_.hash_of(t.name) * 0x100000001B3ull ^ kind_ids_.hash_of(t.rule);
+  if (const std::uint32_t* k = kind_ids_.find(h, [&](std::uint32_t id) {
+        return kinds_[id].name == t.name && kinds_[id].rule == t.rule;
+      }))
+    return *k;
+  const auto id = static_cast<std::uint32_t>(kinds_.size());
+  kinds_.push_back({t.name, t.rule});
+  kind_ids_.insert(h, id);
+  return id;
 }
 
 void timer_index::release_if_unused(std::uint32_t handle) {

@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "casework/hash_index.hpp"
 #include "casework/interpreter.hpp"
 #include "casework/time.hpp"
 
@@ -109,7 +110,7 @@ class timer_index {
   std::unordered_map<std::string, std::uint32_t> handles_;
   std::vector<case_slot> slots_;
   std::vector<std::uint32_t> free_handles_;
-  std::unordered_map<std::string, std::uint32_t> kind_ids_;  // name + '\0' + rule
+  hash_index<std::uint32_t> kind_ids_;   // by the hash of (name, rule); intern_kind compares kinds_' own
   std::vector<kind_info> kinds_;
   std::vector<entry> heap_;
   std::size_t live_ = 0;
