@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <stdexcept>
 #include <tuple>
 
 #include <boost/json.hpp>
@@ -90,25 +91,31 @@ struct engine::impl {
   std::vector<caf::actor> gateways;
   std::atomic<std::size_t> next_gateway{0};
 
-  // A future's promise that is always kept: by the answer, else (the engine stopped with the request in
+  // A request's answer, always given exactly once: by the answer, else (the engine stopped with the request in
   // flight, and the gateway dropped it) by an `unavailable` error when the last handler holding it is gone.
-  template <class T>
+  // `Sink` takes it: a promise (the std::future calls) or the caller's callback.
+  template <class T, class Sink>
   struct answer_slot {
-    std::promise<T> promise;
+    explicit answer_slot(Sink s) : sink(std::move(s)) {}
+    Sink sink;
     bool kept = false;
-    void keep(T v) {
+    void keep(T v) noexcept {   // a callback that throws ends the program, as a std::thread's function would
       if (kept) return;
       kept = true;
-      promise.set_value(std::move(v));
+      sink(std::move(v));
     }
     ~answer_slot() { keep(T{error(errc::unavailable, "the engine stopped before answering", "engine")}); }
   };
 
-  // Sends a request from a gateway actor and fulfils a future with the answer.
-  template <class T, class... Ts>
-  std::future<T> ask(const caf::actor& dest, Ts... xs) {
-    auto slot = std::make_shared<answer_slot<T>>();
-    auto f = slot->promise.get_future();
+  template <class T>
+  struct promise_sink {
+    std::promise<T> promise;
+    void operator()(T v) { promise.set_value(std::move(v)); }
+  };
+
+  // Sends a request from a gateway actor; `slot` (a shared answer_slot) takes the answer.
+  template <class T, class Slot, class... Ts>
+  void send_request(std::shared_ptr<Slot> slot, const caf::actor& dest, Ts... xs) {
     const auto& gateway = gateways[next_gateway.fetch_add(1, std::memory_order_relaxed) % gateways.size()];
     // The arguments are moved into the request (a gateway runs each request_fn once).
     auto args = std::make_tuple(std::move(xs)...);
@@ -119,7 +126,23 @@ struct engine::impl {
                   slot->keep(T{error(errc::unavailable, "no answer: " + self->system().render(e), "engine")});
                 });
     }});
+  }
+
+  // Asks and fulfils a future with the answer.
+  template <class T, class... Ts>
+  std::future<T> ask(const caf::actor& dest, Ts... xs) {
+    auto slot = std::make_shared<answer_slot<T, promise_sink<T>>>(promise_sink<T>{});
+    auto f = slot->sink.promise.get_future();
+    send_request<T>(std::move(slot), dest, std::move(xs)...);
     return f;
+  }
+
+  // Asks and calls `done` with the answer: no promise, no shared state, no wake-up of a waiting thread.
+  template <class T, class... Ts>
+  void ask_then(std::function<void(T)> done, const caf::actor& dest, Ts... xs) {
+    if (!done) throw std::invalid_argument("casework::engine: a callback is required (done)");
+    auto slot = std::make_shared<answer_slot<T, std::function<void(T)>>>(std::move(done));
+    send_request<T>(std::move(slot), dest, std::move(xs)...);
   }
 };
 
@@ -188,6 +211,18 @@ std::future<expected<case_view>> engine::get_case(const std::string& case_id) {
   return impl_->ask<case_result>(impl_->refs->registry, get_atom::value, case_id);
 }
 
+void engine::create_case(const std::string& workflow, command cmd, case_callback done) {
+  impl_->ask_then<case_result>(std::move(done), impl_->refs->registry, create_atom::value, workflow, std::move(cmd));
+}
+
+void engine::issue(const std::string& case_id, command cmd, case_callback done) {
+  impl_->ask_then<case_result>(std::move(done), impl_->refs->registry, command_atom::value, case_id, std::move(cmd));
+}
+
+void engine::get_case(const std::string& case_id, case_callback done) {
+  impl_->ask_then<case_result>(std::move(done), impl_->refs->registry, get_atom::value, case_id);
+}
+
 // Listings read the log's directory (written with each batch), not the actors.
 std::future<expected<std::vector<case_listing>>> engine::list_cases(case_query q) {
   entry_query eq{q.agency, q.workflow, q.overdue_only ? std::string("overdue") : q.state, q.item, q.after,
@@ -204,6 +239,10 @@ std::future<expected<std::vector<case_listing>>> engine::list_cases(case_query q
 
 expected<std::vector<event>> engine::history(const std::string& case_id) const {
   return impl_->rt->log->read(case_id);
+}
+
+expected<std::vector<event_batch>> engine::history_batches(const std::string& case_id) const {
+  return impl_->rt->log->read_batches(case_id);
 }
 
 std::future<status> engine::add_closure(closure c) {

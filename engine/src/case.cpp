@@ -125,6 +125,14 @@ expected<case_state> fold(const std::vector<event>& history) {
   return s;
 }
 
+expected<case_state> fold(const std::vector<event_batch>& history) {
+  case_state s;
+  for (const auto& b : history)
+    for (const auto& e : b)
+      if (auto st = apply(s, e); !st) return st.error();
+  return s;
+}
+
 bool operator==(const case_state& a, const case_state& b) {
   return a.id == b.id && a.workflow == b.workflow && a.definition_version == b.definition_version &&
          a.state == b.state && a.stage == b.stage && a.agency == b.agency && a.item == b.item &&

@@ -185,6 +185,14 @@ std::vector<event> history_of(const std::vector<event_batch>& batches) {
 }
 }  // namespace
 
+expected<std::vector<event_batch>> event_log::read_batches(const std::string& case_id) const {
+  auto h = read(case_id);
+  if (!h) return h.error();
+  std::vector<event_batch> out;
+  out.emplace_back(std::move(*h));
+  return out;
+}
+
 status memory_event_log::append(const std::string& case_id, const std::vector<event>& events) {
   return append_group({case_events{case_id, events, nullptr}});
 }
@@ -263,6 +271,13 @@ expected<std::vector<event>> memory_event_log::read(const std::string& case_id) 
     batches = c->batches;
   }
   return history_of(batches);
+}
+
+expected<std::vector<event_batch>> memory_event_log::read_batches(const std::string& case_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const stored_case* c = find_case(case_id);
+  if (!c) return error(errc::not_found, "no such case", case_id);
+  return c->batches;
 }
 
 expected<case_state> memory_event_log::load(const std::string& case_id) const {

@@ -488,4 +488,43 @@ TEST_F(RuntimeLifecycle, AnAnswerHeldAcrossLaterCommandsAndTimersKeepsTheStateIt
   EXPECT_EQ(*reported.state, state(id));
 }
 
+// The callback calls answer as the future calls do, each callback exactly once, inside run_pending() in
+// deterministic mode, in the order the answers come (not the order asked): a create, a sign (R6.3) and a look
+// at the case; a command on no case is refused (not_found). An empty callback is refused at once.
+TEST_F(RuntimeLifecycle, CallbackCallsAnswerLikeFuturesOnceEachInsideRunPendingR6_3) {
+  std::map<std::string, std::vector<expected<case_view>>> got;
+  auto keep = [&](const char* tag) { return [&got, tag](expected<case_view> r) { got[tag].push_back(std::move(r)); }; };
+  eng->create_case("dispatch", command{"create", "call_taker", "t1", boost::json::parse(kStreetlight).as_object()},
+                   keep("create"));
+  EXPECT_TRUE(got.empty()) << "nothing runs before run_pending()";
+  eng->run_pending();
+  ASSERT_EQ(got["create"].size(), 1u);
+  auto& created = got["create"][0];
+  ASSERT_TRUE(created) << created.error().to_string();
+  const std::string id = created->state->id;
+  EXPECT_EQ(created->state->state, "created");
+  EXPECT_FALSE(created->recorded.empty());
+  eng->issue(id, command{"sign", "duty_officer", "t1", {}}, keep("sign"));
+  eng->get_case(id, keep("look"));   // asked after the sign, of the same case: answered with the signed case
+  eng->issue("2026030299999", command{"sign", "duty_officer", "t1", {}}, keep("missing"));
+  eng->run_pending();
+  for (const char* tag : {"sign", "look", "missing"}) ASSERT_EQ(got[tag].size(), 1u) << tag;
+  auto& signed_ = got["sign"][0];
+  ASSERT_TRUE(signed_) << signed_.error().to_string();
+  EXPECT_EQ(signed_->state->state, "signed");
+  EXPECT_EQ(signed_->recorded.size() + created->recorded.size(), eng->history(id)->size());
+  auto& look = got["look"][0];
+  ASSERT_TRUE(look) << look.error().to_string();
+  EXPECT_EQ(*look->state, *signed_->state);
+  EXPECT_EQ(*look->state, state(id));
+  EXPECT_TRUE(look->recorded.empty()) << "a look records nothing";
+  ASSERT_FALSE(got["missing"][0]);
+  EXPECT_EQ(got["missing"][0].error().code(), errc::not_found);
+  eng->run_pending();
+  std::size_t calls = 0;
+  for (const auto& [tag, answers] : got) calls += answers.size();
+  EXPECT_EQ(calls, 4u) << "no callback twice";
+  EXPECT_THROW(eng->get_case(id, engine::case_callback{}), std::invalid_argument);
+}
+
 }  // namespace casework

@@ -47,6 +47,26 @@ TEST(MemoryEventLog, LoadsFromTheSnapshotPlusTheEventsAfterIt) {
   EXPECT_FALSE(log.contains("nope"));
 }
 
+// read_batches gives the batches as appended, sharing their events with the log (no copy), and folds to what
+// read() folds to.
+TEST(MemoryEventLog, ReadsBatchesSharedWithTheLogThatFoldLikeTheHistory) {
+  memory_event_log log;
+  auto h = created("20260302000001");
+  event_batch first(h);
+  ASSERT_TRUE(log.append_group({case_events{"20260302000001", first, nullptr}}).ok());
+  auto more = make(3, event_type::fields_set, {{"fields", boost::json::object{{"note", "x"}}}});
+  ASSERT_TRUE(log.append("20260302000001", {more}).ok());
+  auto batches = log.read_batches("20260302000001");
+  ASSERT_TRUE(batches) << batches.error().to_string();
+  ASSERT_EQ(batches->size(), 2u);
+  EXPECT_EQ(&(*batches)[0].events(), &first.events()) << "shared, not copied";
+  EXPECT_EQ((*batches)[1].events(), std::vector<event>{more});
+  auto whole = log.read("20260302000001");
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(*fold(*batches), *fold(*whole));
+  EXPECT_EQ(log.read_batches("nope").error().code(), errc::not_found);
+}
+
 // The runtime leaves the snapshot out for the memory log (keeps_snapshots() is false): load folds the events.
 TEST(MemoryEventLog, LoadsByFoldingTheEventsWhenBatchesCarryNoSnapshot) {
   memory_event_log log;

@@ -2,6 +2,7 @@
 // load, and a restart on the same data directory that finds every case and its timers again.
 #include <algorithm>
 #include <filesystem>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -181,6 +182,34 @@ TEST(EngineOnRocksdb, RequestsInFlightWhenTheEngineStopsAreAnsweredWithTheCaseOr
     else ADD_FAILURE() << r.error().to_string();
   }
   EXPECT_EQ(answered + unavailable, futures.size());
+}
+
+// The same for callbacks, on the real clock's threads: each is called exactly once, with the case or with
+// `unavailable`, by the time the engine's destructor returns.
+TEST(EngineOnRocksdb, CallbacksInFlightWhenTheEngineStopsAreEachCalledOnceWithTheCaseOrUnavailable) {
+  temp_dir d;
+  testing::harness h;
+  constexpr int requests = 300;
+  std::mutex mu;
+  std::vector<int> calls(requests, 0);
+  std::size_t answered = 0, unavailable = 0;
+  std::vector<std::string> other;
+  {
+    auto store = open_store(d.path());
+    auto eng = open_engine(store, h.local("2026-03-02 09:00"));
+    for (int i = 0; i < requests; ++i)
+      eng->create_case("dispatch", report(i), [&, i](expected<case_view> r) {
+        std::lock_guard<std::mutex> lock(mu);
+        ++calls[i];
+        if (r) ++answered;
+        else if (r.error().code() == errc::unavailable) ++unavailable;
+        else other.push_back(r.error().to_string());
+      });
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), 1), requests) << "every callback exactly once";
+  EXPECT_EQ(answered + unavailable, static_cast<std::size_t>(requests));
+  EXPECT_TRUE(other.empty()) << other.front();
 }
 
 // R6.12 after a restart: the registry reads the open cases at places a page at a time while it takes other

@@ -54,6 +54,11 @@ TEST(RocksdbStore, AppendsAndReadsHistoriesInOrder) {
   EXPECT_EQ(*h, evs(1, 5));
   EXPECT_EQ(store->case_ids(), (std::vector<std::string>{"2026030200001", "UN2026030200001"}));
   EXPECT_EQ(store->read("2026030200002").error().code(), errc::not_found);
+  auto batches = store->read_batches("2026030200001");   // the default: the history as one batch
+  ASSERT_TRUE(batches);
+  ASSERT_EQ(batches->size(), 1u);
+  EXPECT_EQ((*batches)[0].events(), evs(1, 5));
+  EXPECT_EQ(store->read_batches("2026030200002").error().code(), errc::not_found);
 }
 
 TEST(RocksdbStore, RefusesAGapInACaseSequence) {

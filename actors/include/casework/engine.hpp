@@ -12,8 +12,9 @@
 //
 // A command's answer means its events are recorded. An errc::storage answer means "in doubt", not "refused":
 // the write failed, but its bytes may still be found when the store reopens, so re-read the case before
-// repeating the command. Calls return std::future (or a value for reads that need no actor). In deterministic mode (tests) nothing
-// runs until run_pending() is called, so futures must be read after it.
+// repeating the command. Calls return std::future (or a value for reads that need no actor); create_case,
+// issue and get_case also take a callback instead. In deterministic mode (tests) nothing runs until
+// run_pending() is called, so futures must be read after it (and callbacks are called inside it).
 #pragma once
 
 #include <functional>
@@ -112,8 +113,22 @@ class engine {
   std::future<expected<case_view>> create_case(const std::string& workflow, command cmd);
   std::future<expected<case_view>> issue(const std::string& case_id, command cmd);
   std::future<expected<case_view>> get_case(const std::string& case_id);
+  // The same three calls with a callback instead of a future, for callers that keep many requests in flight
+  // (an asynchronous server, `casework simulate`): `done` is called exactly once with the answer (or
+  // errc::unavailable if the engine stops first) on one of the engine's threads (in deterministic mode,
+  // inside run_pending() or advance_time()), without a promise or a waiting thread to wake. It may make
+  // further callback calls; it must not wait for a future of this engine (its thread may be the one that
+  // would answer) and must not throw (an exception from it ends the program, as from a std::thread's
+  // function). An empty `done` is refused with std::invalid_argument.
+  using case_callback = std::function<void(expected<case_view>)>;
+  void create_case(const std::string& workflow, command cmd, case_callback done);
+  void issue(const std::string& case_id, command cmd, case_callback done);
+  void get_case(const std::string& case_id, case_callback done);
   std::future<expected<std::vector<case_listing>>> list_cases(case_query q);
   expected<std::vector<event>> history(const std::string& case_id) const;
+  // The same history as its recorded batches, shared with the log instead of copied where the log keeps them
+  // (the memory log); fold() takes either.
+  expected<std::vector<event_batch>> history_batches(const std::string& case_id) const;
 
   // Adds a closure day (a typhoon day): a new calendar version; open cases' deadlines move (R5.5).
   std::future<status> add_closure(closure c);

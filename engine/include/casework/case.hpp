@@ -117,6 +117,8 @@ struct case_state {
 status apply(case_state& s, const event& e);
 // Folds a whole history into a fresh state.
 expected<case_state> fold(const std::vector<event>& history);
+// The same for a history as its recorded batches (event_log::read_batches).
+expected<case_state> fold(const std::vector<event_batch>& history);
 
 // A command: a request for change by an actor.
 struct command {

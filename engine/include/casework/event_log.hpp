@@ -142,6 +142,9 @@ class event_log {
 
   // The case's whole history, in order. not_found for an unknown case.
   virtual expected<std::vector<event>> read(const std::string& case_id) const = 0;
+  // The same history as the batches it was recorded in, shared with the log where it keeps them (the memory
+  // log: no event is copied); by default read() as one batch.
+  virtual expected<std::vector<event_batch>> read_batches(const std::string& case_id) const;
   // The case's state: its latest snapshot with the events recorded after it folded in (the whole history
   // folded when it has no snapshot). not_found for an unknown case.
   virtual expected<case_state> load(const std::string& case_id) const = 0;
@@ -189,6 +192,7 @@ class memory_event_log final : public event_log {
   status append(const std::string& case_id, const std::vector<event>& events) override;
   status append_group(const std::vector<case_events>& batches) override;
   expected<std::vector<event>> read(const std::string& case_id) const override;
+  expected<std::vector<event_batch>> read_batches(const std::string& case_id) const override;
   expected<case_state> load(const std::string& case_id) const override;
   bool contains(const std::string& case_id) const override;
   std::vector<std::string> case_ids() const override;
