@@ -1,8 +1,11 @@
 #include "casework/simulation/simulator.hpp"
 
 #include <algorithm>
-#include <future>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
+#include <queue>
 #include <unordered_map>
 
 namespace casework::simulation {
@@ -49,11 +52,21 @@ struct simulator::impl {
   engine& eng;
   simulator_options o;
   simulator_counts counts;
-  // Looked up twice per request (its agenda entry, its answer): hashed, since case ids share long prefixes that
-  // an ordered map compared down a tree of 170,000 cases (docs/performance.md 47.). Nothing iterates it but
-  // case_ids(), which sorts.
+  // Looked up once per case (adopt): the agenda and the requests in flight hold pointers to its values, which a
+  // node map keeps in place. Nothing iterates it but case_ids(), which sorts.
   std::unordered_map<std::string, tracked> cases;
-  std::multimap<instant, std::pair<std::string, act>> agenda;
+  // What someone does next, earliest first; of two at one instant, the one planned first (a binary heap: the
+  // year keeps ~100,000 entries in it, and a tree's node per entry cost more than the heap's moves).
+  struct planned {
+    instant at;
+    std::uint64_t order;   // planning order, for ties
+    tracked* c;
+    act what;
+    bool operator>(const planned& o) const { return at != o.at ? at > o.at : order > o.order; }
+  };
+  std::priority_queue<planned, std::vector<planned>, std::greater<planned>> agenda;
+  std::uint64_t planned_count = 0;
+  void schedule(instant at, tracked& c, act what) { agenda.push(planned{at, planned_count++, &c, what}); }
   instant now{};
 
   impl(std::shared_ptr<const bundle> r, engine& e, simulator_options opts)
@@ -143,7 +156,7 @@ struct simulator::impl {
         then(now + r.between(10min, 2h), act::cb_call_back);
       }
     }
-    if (next) agenda.emplace(std::max(next->first, now + 1ms), std::make_pair(c.id, next->second));
+    if (next) schedule(std::max(next->first, now + 1ms), c, next->second);
   }
 
   command make_command(tracked& c, act a) {
@@ -181,12 +194,27 @@ struct simulator::impl {
     if (counts.failed++ == 0) counts.first_failure = what;
   }
 
+  // A request of the step in flight; the engine's callback fills `answer`.
   struct flight {
-    std::string case_id;
-    const arrival* report = nullptr;
+    tracked* c = nullptr;              // a command or a look
+    const arrival* report = nullptr;   // a create
     std::size_t position = 0;          // the report's in the workload
     act what = act::look;
-    std::future<expected<case_view>> answer;
+    std::optional<expected<case_view>> answer;
+  };
+
+  // Counts the step's answers. In deterministic mode the callbacks run inside run_pending() on this thread;
+  // otherwise on the engine's threads, and the step waits for the last.
+  struct answers {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t given = 0;
+    void give(flight& f, expected<case_view> r) {
+      std::lock_guard<std::mutex> lock(mu);
+      f.answer = std::move(r);
+      ++given;
+      cv.notify_one();
+    }
   };
 
   status step(instant t, const std::vector<arrival>& arrivals, std::size_t& next_arrival) {
@@ -198,35 +226,42 @@ struct simulator::impl {
     }
     now = t;
     ++counts.steps;
-    std::vector<flight> flights;
+    std::deque<flight> flights;   // stable addresses: the callbacks hold them
+    answers got;
+    auto callback = [&](flight& f) { return [&got, &f](expected<case_view> r) { got.give(f, std::move(r)); }; };
     for (; next_arrival < arrivals.size() && arrivals[next_arrival].at <= t; ++next_arrival) {
       const auto& a = arrivals[next_arrival];
-      flight f;
+      auto& f = flights.emplace_back();
       f.report = &a;
       f.position = next_arrival;
-      f.answer = eng.create_case(a.workflow, {"create", "call_taker", "cc-ct-1", a.input()});
-      flights.push_back(std::move(f));
+      eng.create_case(a.workflow, {"create", "call_taker", "cc-ct-1", a.input()}, callback(f));
     }
-    while (!agenda.empty() && agenda.begin()->first <= t) {
-      auto [id, a] = agenda.begin()->second;
-      agenda.erase(agenda.begin());
-      auto& c = cases.at(id);
-      flight f;
-      f.case_id = id;
+    while (!agenda.empty() && agenda.top().at <= t) {
+      auto [at, order, c, a] = agenda.top();
+      agenda.pop();
+      auto& f = flights.emplace_back();
+      f.c = c;
       f.what = a;
       if (a == act::look) {
-        f.answer = eng.get_case(id);
+        eng.get_case(c->id, callback(f));
       } else {
-        f.answer = eng.issue(id, make_command(c, a));
+        eng.issue(c->id, make_command(*c, a), callback(f));
         ++counts.commands;
       }
-      flights.push_back(std::move(f));
     }
-    if (o.deterministic) eng.run_pending();   // the answers are ready only once the actors have run
+    if (o.deterministic) {
+      eng.run_pending();   // the answers come as the actors run
+      if (got.given != flights.size())
+        return error(errc::internal,
+                     std::to_string(flights.size() - got.given) + " requests left unanswered by the engine's run",
+                     "simulate");
+    } else {
+      std::unique_lock<std::mutex> lock(got.mu);
+      got.cv.wait(lock, [&] { return got.given == flights.size(); });
+    }
     for (auto& f : flights) {
-      auto r = f.answer.get();
-      if (f.report) took(*f.report, f.position, std::move(r));
-      else answered(f.case_id, std::move(r));
+      if (f.report) took(*f.report, f.position, std::move(*f.answer));
+      else answered(*f.c, std::move(*f.answer));
     }
     return {};
   }
@@ -241,17 +276,16 @@ struct simulator::impl {
     adopt(*r->state, a, position);
   }
 
-  void answered(const std::string& id, expected<case_view> r) {
-    auto& c = cases.at(id);
+  void answered(tracked& c, expected<case_view> r) {
     if (!r) {
       auto code = r.error().code();
       // The case moved on (a timer made it overdue): a refusal is an answer. Look again and re-plan.
       if (code == errc::failed_precondition || code == errc::rule_violation) {
         ++counts.refused;
-        if (++c.refusals <= 5) agenda.emplace(now + 1min, std::make_pair(id, act::look));
+        if (++c.refusals <= 5) schedule(now + 1min, c, act::look);
         return;
       }
-      return fail(id + ": " + r.error().to_string());
+      return fail(c.id + ": " + r.error().to_string());
     }
     plan(c, *r->state);   // then the answer goes: the case's actor changes its state in place next time
   }
@@ -285,7 +319,7 @@ status simulator::run(const std::vector<arrival>& arrivals, instant start, insta
     if (s.o.stop && s.o.stop()) break;
     instant t = s.now + s.o.max_step;
     if (next_arrival < arrivals.size()) t = std::min(t, arrivals[next_arrival].at);
-    if (!s.agenda.empty()) t = std::min(t, s.agenda.begin()->first);
+    if (!s.agenda.empty()) t = std::min(t, s.agenda.top().at);
     t = std::min(std::max(s.round_up(t), s.now + std::chrono::milliseconds(1)), end);
     if (auto st = s.step(t, arrivals, next_arrival); !st.ok()) return st;
     if (s.o.progress && s.counts.steps % s.o.progress_every == 0) s.o.progress(s.now, next_arrival, arrivals.size());

@@ -47,7 +47,7 @@ void tally_range(const engine& eng, const bundle& rules, const std::string* firs
                  run_tally& out) {
   for (const auto* it = first; it != last; ++it) {
     const auto& id = *it;
-    auto h = eng.history(id);
+    auto h = eng.history_batches(id);   // shared with the memory log, not copied
     auto s = h ? fold(*h) : expected<case_state>(h.error());
     if (!s) {
       ++out.unreadable;
@@ -57,9 +57,11 @@ void tally_range(const engine& eng, const bundle& rules, const std::string* firs
     one.cases = 1;
     one.closed = s->terminal ? 1 : 0;
     one.overdue = s->first_entered.count("overdue") ? 1 : 0;
-    one.events = h->size();
-    for (const auto& e : *h)
-      if (e.type == event_type::notification && e.actor.rfind("timer:", 0) == 0) ++one.reminders;
+    for (const auto& b : *h) {
+      one.events += b.size();
+      for (const auto& e : b)
+        if (e.is(event_type::notification) && e.actor.rfind("timer:", 0) == 0) ++one.reminders;
+    }
     if (auto def = rules.definitions.find(s->workflow, s->definition_version))
       for (const auto& [name, verdict] : compliance(*def, *s, at)) {
         auto& d = one.deadlines[name];
