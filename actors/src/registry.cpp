@@ -67,8 +67,8 @@ void sweep(registry_self self, bool next_chunk) {
   send_parks(self);
 }
 
-caf::actor spawn_case(registry_self self, const std::string& id, std::vector<event> initial = {},
-                      case_state folded = {}) {
+registry_state::active_case& spawn_entry(registry_self self, const std::string& id, std::vector<event> initial = {},
+                                         case_state folded = {}) {
   auto& st = self->state;
   // Not linked: a link is an entry on both actors' lists, which CAF scans linearly to remove, so a case actor
   // ending while tens of thousands are active cost O(active) (quadratic for a backlog). The registry stops its
@@ -77,22 +77,41 @@ caf::actor spawn_case(registry_self self, const std::string& id, std::vector<eve
                        std::move(folded));
   // Not listed for the sweep: a case loaded from the log packs itself at once, and a new case is listed by the
   // create handed to it (count_delegated).
-  st.active[id] = {a, 0, 0};
+  auto& c = st.active[id] = {a, 0, 0};
   set_active_count(self);
-  return a;   // the case actor has its supervisor adopt it once it knows its agency
+  return c;   // the case actor has its supervisor adopt it once it knows its agency
 }
 
-// The actor of `id`, activated from the log (its snapshot) when it is not running; nullptr for an unknown case.
-caf::actor find_or_activate(registry_self self, const std::string& id) {
+caf::actor spawn_case(registry_self self, const std::string& id, std::vector<event> initial = {},
+                      case_state folded = {}) {
+  return spawn_entry(self, id, std::move(initial), std::move(folded)).actor;
+}
+
+// The active entry of `id`, its actor activated from the log (its snapshot) when it is not running; nullptr
+// for an unknown case. The entry stays in place until the actor ends (a node map).
+registry_state::active_case* activate(registry_self self, const std::string& id) {
   auto& st = self->state;
-  if (auto it = st.active.find(id); it != st.active.end()) return it->second.actor;
+  if (auto it = st.active.find(id); it != st.active.end()) return &it->second;
   if (!st.rt->log->contains(id)) return nullptr;
-  return spawn_case(self, id, {});
+  return &spawn_entry(self, id, {});
+}
+
+// The actor of `id` (activate).
+caf::actor find_or_activate(registry_self self, const std::string& id) {
+  auto* c = activate(self, id);
+  return c ? c->actor : nullptr;
+}
+
+// True when `id` is leased to a fire worker (none is, most of the time: no lookup then).
+bool is_leased(registry_self self, const std::string& id) {
+  const auto& leased = self->state.leased;
+  return !leased.empty() && leased.count(id) > 0;
 }
 
 // True when `id` is leased to a fire worker; `then` runs once the lease ends, after what waited before it.
 template <class F>
 bool wait_for_lease(registry_self self, const std::string& id, F then) {
+  if (self->state.leased.empty()) return false;
   auto it = self->state.leased.find(id);
   if (it == self->state.leased.end()) return false;
   it->second.emplace_back(std::move(then));
@@ -110,28 +129,29 @@ void release(registry_self self, const std::string& id) {
 
 // Counts a request handed to the active actor of `id` (the passivation handshake compares the count with the
 // requests the actor handled).
+void count_delegated(registry_self self, registry_state::active_case& c) {
+  ++c.delegated;
+  to_park(self, c);
+}
+
 void count_delegated(registry_self self, const std::string& id) {
   auto& st = self->state;
-  if (auto it = st.active.find(id); it != st.active.end()) {
-    ++it->second.delegated;
-    to_park(self, it->second);
-  }
+  if (auto it = st.active.find(id); it != st.active.end()) count_delegated(self, it->second);
 }
 
 // Hands the request `rp` answers to the actor of `id`.
 // The request's arguments are moved into the delegated message; copied only when they must wait for a lease.
 template <class... Ts>
 void forward_into(registry_self self, caf::response_promise& rp, const std::string& id, Ts&&... xs) {
-  if (self->state.leased.count(id) &&
-      wait_for_lease(self, id, [=]() mutable { forward_into(self, rp, id, xs...); }))
+  if (is_leased(self, id) && wait_for_lease(self, id, [=]() mutable { forward_into(self, rp, id, xs...); }))
     return;
-  auto a = find_or_activate(self, id);
-  if (!a) {
+  auto* c = activate(self, id);
+  if (!c) {
     rp.deliver(case_result{error(errc::not_found, "no such case", "case " + id)});
     return;
   }
-  count_delegated(self, id);
-  rp.delegate(a, std::forward<Ts>(xs)...);
+  count_delegated(self, *c);
+  rp.delegate(c->actor, std::forward<Ts>(xs)...);
 }
 
 template <class... Ts>
@@ -254,9 +274,9 @@ std::optional<geo_point> point_of(const boost::json::object& input) {
 // may have been closed or released in the meantime: then the report opens a new case instead.
 void join(registry_self self, caf::response_promise rp, const std::string& workflow, const std::string& id,
           command cmd) {
-  auto a = find_or_activate(self, id);
-  count_delegated(self, id);
-  self->request(a, caf::infinite, command_atom::value, id, as_repeat(cmd))
+  auto* c = activate(self, id);   // found by find_or_activate in route(), just before
+  count_delegated(self, *c);
+  self->request(c->actor, caf::infinite, command_atom::value, id, as_repeat(cmd))
       .then(
           [=](case_result& joined) mutable {
             if (joined || joined.error().code() != errc::failed_precondition) {
@@ -321,10 +341,10 @@ caf::response_promise create(registry_self self, const std::string& workflow, co
 void tell_link(registry_self self, const std::string& origin, const std::string& relation, const std::string& linked,
                const std::string& failure) {
   if (wait_for_lease(self, origin, [=] { tell_link(self, origin, relation, linked, failure); })) return;
-  auto a = find_or_activate(self, origin);
-  if (!a) return;
-  count_delegated(self, origin);
-  self->request(a, caf::infinite, link_atom::value, origin, relation, linked, failure)
+  auto* c = activate(self, origin);
+  if (!c) return;
+  count_delegated(self, *c);
+  self->request(c->actor, caf::infinite, link_atom::value, origin, relation, linked, failure)
       .then([=](case_result& r) {
         if (!r && r.error().code() == errc::storage)
           self->delayed_send(self, std::chrono::seconds(1), link_atom::value, origin, relation, linked, failure);
@@ -390,10 +410,10 @@ void page_done(const std::shared_ptr<fire_page_job>& job) {
 // Fires `f` on the case's actor; job->pending counts it already.
 void fire_held(registry_self self, const std::shared_ptr<fire_page_job>& job, const fire_request& f) {
   if (wait_for_lease(self, f.case_id, [=] { fire_held(self, job, f); })) return;
-  auto a = find_or_activate(self, f.case_id);
-  if (!a) return page_done(job);
-  count_delegated(self, f.case_id);
-  self->request(a, caf::infinite, fire_atom::value, f)
+  auto* c = activate(self, f.case_id);
+  if (!c) return page_done(job);
+  count_delegated(self, *c);
+  self->request(c->actor, caf::infinite, fire_atom::value, f)
       .then(
           [=](case_result& r) {
             if (!r && r.error().code() == errc::storage) job->retry.push_back(f);
@@ -434,7 +454,7 @@ caf::response_promise fire_page(registry_self self, std::vector<fire_request> fi
   std::unordered_map<std::string, std::size_t> group_of;
   std::vector<std::vector<fire_request>> groups;   // inactive cases, each its fires in due order
   for (auto& f : fires) {
-    if (st.leased.count(f.case_id) || st.active.count(f.case_id) || st.refs->fire_workers.empty()) {
+    if (is_leased(self, f.case_id) || st.active.count(f.case_id) || st.refs->fire_workers.empty()) {
       fire_one(self, job, f);
       continue;
     }
@@ -556,9 +576,9 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
           for (const auto& e : page) {
             if (e.terminal) continue;
             if (wait_for_lease(self, e.id, [self, id = e.id] { self->send(self, recompute_atom::value, id); })) continue;
-            if (auto a = find_or_activate(self, e.id)) {
-              count_delegated(self, e.id);
-              self->send(a, recompute_atom::value, e.id);
+            if (auto* open = activate(self, e.id)) {
+              count_delegated(self, *open);
+              self->send(open->actor, recompute_atom::value, e.id);
             }
           }
           q.after = page.back().id;
