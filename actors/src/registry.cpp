@@ -407,10 +407,12 @@ void page_done(const std::shared_ptr<fire_page_job>& job) {
   if (--job->pending == 0) job->rp.deliver(std::move(job->retry));
 }
 
-// Fires `f` on the case's actor; job->pending counts it already.
-void fire_held(registry_self self, const std::shared_ptr<fire_page_job>& job, const fire_request& f) {
-  if (wait_for_lease(self, f.case_id, [=] { fire_held(self, job, f); })) return;
-  auto* c = activate(self, f.case_id);
+// Fires `f` on the case's actor (`found`, its active entry when the caller has it); job->pending counts it
+// already.
+void fire_held(registry_self self, const std::shared_ptr<fire_page_job>& job, const fire_request& f,
+               registry_state::active_case* found = nullptr) {
+  if (!found && wait_for_lease(self, f.case_id, [=] { fire_held(self, job, f); })) return;
+  auto* c = found ? found : activate(self, f.case_id);
   if (!c) return page_done(job);
   count_delegated(self, *c);
   self->request(c->actor, caf::infinite, fire_atom::value, f)
@@ -422,9 +424,10 @@ void fire_held(registry_self self, const std::shared_ptr<fire_page_job>& job, co
           [=](caf::error&) { page_done(job); });
 }
 
-void fire_one(registry_self self, const std::shared_ptr<fire_page_job>& job, const fire_request& f) {
+void fire_one(registry_self self, const std::shared_ptr<fire_page_job>& job, const fire_request& f,
+              registry_state::active_case* found = nullptr) {
   ++job->pending;
-  fire_held(self, job, f);
+  fire_held(self, job, f, found);
 }
 
 void fire_in_bulk(registry_self self, const std::shared_ptr<fire_page_job>& job,
@@ -454,7 +457,15 @@ caf::response_promise fire_page(registry_self self, std::vector<fire_request> fi
   std::unordered_map<std::string, std::size_t> group_of;
   std::vector<std::vector<fire_request>> groups;   // inactive cases, each its fires in due order
   for (auto& f : fires) {
-    if (is_leased(self, f.case_id) || st.active.count(f.case_id) || st.refs->fire_workers.empty()) {
+    if (is_leased(self, f.case_id)) {   // it fires once the lease ends
+      fire_one(self, job, f);
+      continue;
+    }
+    if (auto it = st.active.find(f.case_id); it != st.active.end()) {   // a case active and not leased
+      fire_one(self, job, f, &it->second);
+      continue;
+    }
+    if (st.refs->fire_workers.empty()) {
       fire_one(self, job, f);
       continue;
     }
