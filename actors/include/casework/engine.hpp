@@ -115,8 +115,9 @@ class engine {
   std::future<expected<case_view>> get_case(const std::string& case_id);
   // The same three calls with a callback instead of a future, for callers that keep many requests in flight
   // (an asynchronous server, `casework simulate`): `done` is called exactly once with the answer (or
-  // errc::unavailable if the engine stops first) on one of the engine's threads (in deterministic mode,
-  // inside run_pending() or advance_time()), without a promise or a waiting thread to wake. It may make
+  // errc::unavailable if the engine stops first) on one of the engine's threads (in deterministic mode, inside
+  // the call that runs the actors: run_pending(), advance_time(), figures()), without a promise or a waiting
+  // thread to wake. Answers come in the order they are ready, not the order asked. It may make
   // further callback calls; it must not wait for a future of this engine (its thread may be the one that
   // would answer) and must not throw (an exception from it ends the program, as from a std::thread's
   // function). An empty `done` is refused with std::invalid_argument.

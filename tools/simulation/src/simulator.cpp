@@ -203,18 +203,14 @@ struct simulator::impl {
     std::optional<expected<case_view>> answer;
   };
 
-  // Counts the step's answers. In deterministic mode the callbacks run inside run_pending() on this thread;
-  // otherwise on the engine's threads, and the step waits for the last.
-  struct answers {
+  // The step's requests and the count of their answers, shared with the callbacks: an answer that came after
+  // the step gave up on it (the engine stopping) still finds them. In deterministic mode the callbacks run
+  // inside run_pending() on this thread; otherwise on the engine's threads, and the step waits for the last.
+  struct in_flight {
     std::mutex mu;
     std::condition_variable cv;
+    std::deque<flight> flights;   // stable addresses: the callbacks hold them
     std::size_t given = 0;
-    void give(flight& f, expected<case_view> r) {
-      std::lock_guard<std::mutex> lock(mu);
-      f.answer = std::move(r);
-      ++given;
-      cv.notify_one();
-    }
   };
 
   status step(instant t, const std::vector<arrival>& arrivals, std::size_t& next_arrival) {
@@ -226,9 +222,16 @@ struct simulator::impl {
     }
     now = t;
     ++counts.steps;
-    std::deque<flight> flights;   // stable addresses: the callbacks hold them
-    answers got;
-    auto callback = [&](flight& f) { return [&got, &f](expected<case_view> r) { got.give(f, std::move(r)); }; };
+    auto batch = std::make_shared<in_flight>();
+    auto& flights = batch->flights;
+    auto callback = [&batch](flight& f) {
+      return [batch, &f](expected<case_view> r) {
+        std::lock_guard<std::mutex> lock(batch->mu);
+        f.answer = std::move(r);
+        ++batch->given;
+        batch->cv.notify_one();
+      };
+    };
     for (; next_arrival < arrivals.size() && arrivals[next_arrival].at <= t; ++next_arrival) {
       const auto& a = arrivals[next_arrival];
       auto& f = flights.emplace_back();
@@ -251,13 +254,13 @@ struct simulator::impl {
     }
     if (o.deterministic) {
       eng.run_pending();   // the answers come as the actors run
-      if (got.given != flights.size())
+      if (batch->given != flights.size())
         return error(errc::internal,
-                     std::to_string(flights.size() - got.given) + " requests left unanswered by the engine's run",
+                     std::to_string(flights.size() - batch->given) + " requests left unanswered by the engine's run",
                      "simulate");
     } else {
-      std::unique_lock<std::mutex> lock(got.mu);
-      got.cv.wait(lock, [&] { return got.given == flights.size(); });
+      std::unique_lock<std::mutex> lock(batch->mu);
+      batch->cv.wait(lock, [&] { return batch->given == flights.size(); });
     }
     for (auto& f : flights) {
       if (f.report) took(*f.report, f.position, std::move(*f.answer));
