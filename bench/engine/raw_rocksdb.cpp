@@ -96,7 +96,10 @@ scan_result scan_events(const std::string& path, bool hash) {
   auto o = open_store(path);
   scan_result out;
   stopwatch watch;
-  std::unique_ptr<rocksdb::Iterator> it(o->db->NewIterator(rocksdb::ReadOptions(), o->events));
+  rocksdb::ReadOptions ro;   // read as verify reads (persistence/src/store_verify.cpp): no cache fill, 2 MiB read-ahead
+  ro.fill_cache = false;
+  ro.readahead_size = std::size_t{2} << 20;
+  std::unique_ptr<rocksdb::Iterator> it(o->db->NewIterator(ro, o->events));
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   unsigned char sink = 0;
