@@ -74,7 +74,7 @@ std::optional<principal> api::authenticate(const request& req, const std::string
   return std::nullopt;
 }
 
-response api::handle(const request& req) {
+std::optional<response> api::handle(const request& req, const reply_later& later) {
   try {
     if (req.target().size() > opt_.limits.target_bytes)
       return problem(
@@ -87,14 +87,30 @@ response api::handle(const request& req) {
       if (kv.second.size() > opt_.limits.string_bytes || kv.first.size() > 64)
         return problem(req, http::status::bad_request, "invalid_argument", "query parameter too long",
                        kv.first);
-    return route(req, *t);
+    return route(req, *t, later);
   } catch (const std::exception& e) {
     log_.write("error", "unexpected exception", {{"what", e.what()}});
     return problem(req, http::status::internal_server_error, "internal", "unexpected error");
   }
 }
 
-response api::route(const request& req, const target& t) {
+void api::create_then(const request& req, const std::string& workflow, command cmd, const reply_later& later,
+                      std::function<response(const request& head, expected<case_view> created)> finish) {
+  auto head = std::make_shared<request>();
+  head->base() = req.base();   // version, keep-alive and target: what the answer reads of the request
+  eng_.create_case(workflow, std::move(cmd), [this, head, later, finish](expected<case_view> created) {
+    later.post([this, head, later, finish, created = std::move(created)]() mutable {
+      try {
+        later.send(finish(*head, std::move(created)));
+      } catch (const std::exception& e) {
+        log_.write("error", "unexpected exception", {{"what", e.what()}});
+        later.send(problem(*head, http::status::internal_server_error, "internal", "unexpected error"));
+      }
+    });
+  });
+}
+
+std::optional<response> api::route(const request& req, const target& t, const reply_later& later) {
   const auto parts = split_path(t.path);
   const bool get = req.method() == http::verb::get, post = req.method() == http::verb::post;
   if (t.path == "/healthz") {
@@ -102,7 +118,7 @@ response api::route(const request& req, const target& t) {
     return json_answer(req, http::status::ok, json::object{{"status", "ok"}});
   }
   if (t.path == "/readyz") return get ? readyz(req) : not_allowed(req, "GET");
-  if (parts.size() >= 2 && parts[0] == "open311" && parts[1] == "v2") return open311(req, t);
+  if (parts.size() >= 2 && parts[0] == "open311" && parts[1] == "v2") return open311(req, t, later);
   if (parts.empty() || parts[0] != "v1")
     return problem(req, http::status::not_found, "not_found", "no such resource", "path");
 
@@ -115,7 +131,7 @@ response api::route(const request& req, const target& t) {
   }
   const auto n = parts.size();
   if (n == 2 && parts[1] == "cases") {
-    if (post) return create_case(req, *p);
+    if (post) return create_case(req, *p, later);
     if (get) return list_cases(req, *p, t);
     return not_allowed(req, "GET, POST");
   }

@@ -2,13 +2,15 @@
 //
 // api::handle() turns one parsed request into one response and never throws. It authenticates, checks the
 // role and the agency scope, bounds and parses the input, calls the engine and shapes the answer; every
-// decision about a case is the engine's.
+// decision about a case is the engine's. The creates (POST /v1/cases, Open311's POST requests) ask the engine
+// with a callback and answer later through `reply_later`: no HTTP thread waits for the engine's answer.
 #pragma once
 
 #include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -26,22 +28,37 @@ namespace casework::server_detail {
 
 class webhook_sender;
 
+// How a route answers after the engine does: `post` runs a job where the session runs (its strand), and
+// `send`, called there, writes the response. Both may be called from any thread; each at most once per
+// request.
+struct reply_later {
+  std::function<void(std::function<void()>)> post;
+  std::function<void(response)> send;
+};
+
 class api {
  public:
   api(const server_options& options, engine& eng, rocksdb_store& store, token_table tokens, server_log& log,
       webhook_sender* webhooks);
   ~api();
 
-  response handle(const request& req);
+  // The response, or nullopt when the route answers through `later` (the creates).
+  std::optional<response> handle(const request& req, const reply_later& later);
   void set_draining() { draining_ = true; }
 
  private:
-  response route(const request& req, const target& t);
+  std::optional<response> route(const request& req, const target& t, const reply_later& later);
+  // Asks the engine to create a case and answers through `later` with finish(head, answer), run where the
+  // session runs (it may write to the store: a personal read's record). `head`: the request without its body.
+  void create_then(const request& req, const std::string& workflow, command cmd, const reply_later& later,
+                   std::function<response(const request& head, expected<case_view> created)> finish);
   // The bearer token's principal (or, for Open311, the api_key parameter's). nullopt: answer 401.
   std::optional<principal> authenticate(const request& req, const std::string* api_key) const;
 
   // api_cases.cpp
-  response create_case(const request& req, const principal& p);
+  std::optional<response> create_case(const request& req, const principal& p, const reply_later& later);
+  response case_created(const request& req, const principal& p, const std::string& workflow,
+                        expected<case_view> created);
   response get_case(const request& req, const principal& p, const std::string& id);
   response case_command(const request& req, const principal& p, const std::string& id,
                         const std::string& cmd);
@@ -64,10 +81,11 @@ class api {
   std::string agency_of(const std::string& case_id);  // the case's agency (cached), empty when unknown
 
   // open311.cpp
-  response open311(const request& req, const target& t);
+  std::optional<response> open311(const request& req, const target& t, const reply_later& later);
   response open311_services(const request& req);
   response open311_service(const request& req, const std::string& code);
-  response open311_create(const request& req);
+  std::optional<response> open311_create(const request& req, const reply_later& later);
+  response open311_created(const request& req, const principal& p, expected<case_view> created);
   response open311_requests(const request& req, const target& t, const std::string* only_id);
   expected<boost::json::object> open311_request_json(const principal& p, const case_view& v);
 

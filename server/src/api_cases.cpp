@@ -105,7 +105,7 @@ expected<json::object> api::case_json(const principal& p, const case_view& v, co
   return o;
 }
 
-response api::create_case(const request& req, const principal& p) {
+std::optional<response> api::create_case(const request& req, const principal& p, const reply_later& later) {
   if (p.r != role::call_taker && p.r != role::supervisor)
     return forbidden(req, std::string("role ") + to_string(p.r) + " does not create cases");
   if (!is_json(req))
@@ -130,7 +130,15 @@ response api::create_case(const request& req, const principal& p) {
     return forbidden(req, "this token creates cases for its own agency only", "agency");
   const auto roles = access_policy::engine_roles(p);
   command cmd{"create", pick_role(roles, def->find_command("create")), p.actor_id(), std::move(*body)};
-  auto created = eng_.create_case(workflow, std::move(cmd)).get();
+  create_then(req, workflow, std::move(cmd), later, [this, p, workflow](const request& head, expected<case_view> created) {
+    return case_created(head, p, workflow, std::move(created));
+  });
+  return std::nullopt;
+}
+
+// The answer to POST /v1/cases, once the engine has answered.
+response api::case_created(const request& req, const principal& p, const std::string& workflow,
+                           expected<case_view> created) {
   if (!created) return problem(req, created.error());
   auto o = case_json(p, *created, "POST /v1/cases");
   if (!o) return problem(req, o.error());

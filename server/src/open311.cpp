@@ -47,7 +47,7 @@ const std::pair<const char*, const char*> form_fields[] = {{"service_code", "ite
                                                            {"account_id", ""}};
 }  // namespace
 
-response api::open311(const request& req, const target& t) {
+std::optional<response> api::open311(const request& req, const target& t, const reply_later& later) {
   const std::size_t plen = std::string_view(prefix).size();
   const std::string rest = t.path.size() < plen ? std::string() : t.path.substr(plen);
   const bool get = req.method() == http::verb::get, post = req.method() == http::verb::post;
@@ -59,7 +59,7 @@ response api::open311(const request& req, const target& t) {
     return open311_service(req, code);
   }
   if (rest == "requests.json") {
-    if (post) return open311_create(req);
+    if (post) return open311_create(req, later);
     if (get) return open311_requests(req, t, nullptr);
     return o311_error(req, http::status::method_not_allowed, "GET or POST");
   }
@@ -102,7 +102,7 @@ response api::open311_service(const request& req, const std::string& code) {
                      json::object{{"service_code", code}, {"attributes", std::move(attrs)}});
 }
 
-response api::open311_create(const request& req) {
+std::optional<response> api::open311_create(const request& req, const reply_later& later) {
   auto ct = req[http::field::content_type];
   if (std::string_view(ct.data(), ct.size()).substr(0, 33) != "application/x-www-form-urlencoded")
     return o311_error(req, http::status::unsupported_media_type,
@@ -149,7 +149,14 @@ response api::open311_create(const request& req) {
   if (!policy_.sees_agency(*p, it->agency))
     return o311_error(req, http::status::forbidden, "service_code: not a service of this key's agency");
   command cmd{"create", "call_taker", p->actor_id(), std::move(input)};
-  auto created = eng_.create_case("dispatch", std::move(cmd)).get();
+  create_then(req, "dispatch", std::move(cmd), later, [this, who = *p](const request& head, expected<case_view> created) {
+    return open311_created(head, who, std::move(created));
+  });
+  return std::nullopt;
+}
+
+// The answer to an Open311 POST requests.json, once the engine has answered.
+response api::open311_created(const request& req, const principal& p, expected<case_view> created) {
   if (!created) {
     // Open311 names first_name/last_name for the reporter's name.
     auto e = created.error();
@@ -159,7 +166,7 @@ response api::open311_create(const request& req) {
   json::object r{{"service_request_id", created->state->id}};
   if (created->merged) r["service_notice"] = "merged into an open request at the same place (R6.12)";
   log_.write("info", "open311 request",
-             {{"case", created->state->id}, {"merged", created->merged}, {"token", p->id}});
+             {{"case", created->state->id}, {"merged", created->merged}, {"token", p.id}});
   return json_answer(req, created->merged ? http::status::ok : http::status::created, json::array{r});
 }
 

@@ -77,8 +77,16 @@ void session::on_read(beast::error_code ec) {
     return;
   }
   const auto started = std::chrono::steady_clock::now();
-  request req = parser_->release();
-  response res = host_.routes->handle(req);
+  auto req = std::make_shared<request>(parser_->release());
+  auto self = shared_from_this();
+  reply_later later{
+      [self](std::function<void()> job) { asio::post(self->stream_.get_executor(), std::move(job)); },
+      [self, req, started](response res) { self->respond(*req, started, std::move(res)); }};
+  if (auto res = host_.routes->handle(*req, later)) respond(*req, started, std::move(*res));
+  // else the route answers through `later`; the session stays busy (not closed as idle) until then
+}
+
+void session::respond(const request& req, std::chrono::steady_clock::time_point started, response res) {
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   const double ms = took.count() * 1000;
   if (host_.metrics)

@@ -1,8 +1,10 @@
-// One HTTP/1.1 connection: reads a request under the limits, has the api answer it, writes the answer, and
-// loops while the connection is kept alive. Every step runs on the connection's strand.
+// One HTTP/1.1 connection: reads a request under the limits, has the api answer it (at once, or later from
+// an engine callback posted back to the strand), writes the answer, and loops while the connection is kept
+// alive. Every step runs on the connection's strand.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -40,6 +42,8 @@ class session : public std::enable_shared_from_this<session> {
  private:
   void read();
   void on_read(boost::beast::error_code ec);
+  // Logs and counts the request, then writes its answer.
+  void respond(const request& req, std::chrono::steady_clock::time_point started, response res);
   void answer(response res);
   void on_write(bool keep_alive, boost::beast::error_code ec);
   void close();

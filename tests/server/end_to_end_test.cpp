@@ -1,8 +1,11 @@
 // The whole streetlight case through caseworkd over real sockets (issue 5, "Must show"): create, sign,
 // assign, the virtual clock past the stage-one limit (R6.4 overdue, R6.5 escalation), report both stages, the
 // citizen's result SMS (R6.8), and the full hash-chained history.
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -176,6 +179,43 @@ TEST(ServerEndToEnd, R5_5_ATyphoonClosureMovesAWorkingDayDeadlineAndCannotBeAdde
       s.call_json("POST", "/v1/calendar/closures", "admin", {{"day", "2026-03-03"}, {"reason", "again"}});
   EXPECT_EQ(twice.status, 409u) << twice.body;
   EXPECT_EQ(twice.json().at("code"), "already_exists");
+}
+
+// A create in flight holds no HTTP thread: the engine answers it through a callback. On a server with one I/O
+// thread, a create whose recording is held back (a subscription on the engine waits, on the case's actor, until
+// the test has its /healthz answer) does not keep /healthz from being answered meanwhile; then the create is
+// answered too, a valid report (R6.2: name and contact) recorded as a new case. Were the one thread waiting on
+// the create's answer, /healthz would wait for the subscription's 20-second limit.
+TEST(ServerEndToEnd, R6_2_ACreateInFlightHoldsNoHttpThread) {
+  running_server s([](server_options& o) { o.io_threads = 1; });
+  std::mutex mu;
+  std::condition_variable cv;
+  bool holding = false, healthz_answered = false, waited_out = false;
+  const auto sub = s.srv().core().subscribe([&](const std::string&, const event& e) {
+    if (e.type != event_type::created) return;
+    std::unique_lock<std::mutex> lock(mu);
+    holding = true;
+    cv.notify_all();
+    waited_out = !cv.wait_for(lock, std::chrono::seconds(20), [&] { return healthz_answered; });
+  });
+  http_answer created;
+  std::thread creator([&] { created = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report()); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return holding; })) << "the create never recorded";
+  }
+  auto health = s.call("GET", "/healthz", "");   // the create is held in the engine meanwhile
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    healthz_answered = true;
+  }
+  cv.notify_all();
+  creator.join();
+  s.srv().core().unsubscribe(sub);
+  EXPECT_EQ(health.status, 200u) << health.body;
+  EXPECT_FALSE(waited_out) << "/healthz was answered only after the create";
+  EXPECT_EQ(created.status, 201u) << created.body;
+  EXPECT_FALSE(created.json().at("id").as_string().empty());
 }
 
 }  // namespace casework::testing

@@ -53,7 +53,7 @@ struct server_options {
   clock_mode clock = clock_mode::real;    // real or virtual_time (deterministic is refused)
   instant start{};                        // virtual_time: the clock's start
   std::string hotline_agency = "call-centre";  // the agency whose tokens see every agency's cases
-  std::size_t io_threads = 32;                 // threads serving HTTP (a request blocks one until answered)
+  std::size_t io_threads = 32;                 // threads serving HTTP (a request other than a create blocks one until answered)
   server_limits limits;
   webhook_options webhook;
   // "ip:port" where GET /metrics serves Prometheus metrics (casework::metrics_exporter: the engine's figures
