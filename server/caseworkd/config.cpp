@@ -27,7 +27,7 @@ const char* usage() {
   --city taipei|nyc       which shipped deployment to load from it           default taipei
   --hotline-agency ID     the agency whose tokens see every agency's cases   default call-centre
   --io-threads N          HTTP threads (each waits for one engine answer;
-                          creates wait on none)                             default 32
+                          creates, commands, case reads on none)            default 32
   --webhook-url URL       POST every notification there (CloudEvents 1.0)    default none
   --webhook-attempts N    attempts before a dead letter                      default 10
   --webhook-backoff-ms N  first retry delay, doubled up to 60 s              default 1000

@@ -94,20 +94,26 @@ std::optional<response> api::handle(const request& req, const reply_later& later
   }
 }
 
-void api::create_then(const request& req, const std::string& workflow, command cmd, const reply_later& later,
-                      std::function<response(const request& head, expected<case_view> created)> finish) {
-  auto head = std::make_shared<request>();
-  head->base() = req.base();   // version, keep-alive and target: what the answer reads of the request
-  eng_.create_case(workflow, std::move(cmd), [this, head, later, finish](expected<case_view> created) {
-    later.post([this, head, later, finish, created = std::move(created)]() mutable {
+engine::case_callback api::on_strand(std::shared_ptr<const request> head, const reply_later& later, then_fn then) {
+  return [this, head, later, then](expected<case_view> answer) {
+    auto shared = std::make_shared<expected<case_view>>(std::move(answer));
+    later.post([this, head, later, then, shared] {
+      std::optional<response> res;
       try {
-        later.send(finish(*head, std::move(created)));
+        res = then(std::move(*shared));
       } catch (const std::exception& e) {
         log_.write("error", "unexpected exception", {{"what", e.what()}});
-        later.send(problem(*head, http::status::internal_server_error, "internal", "unexpected error"));
+        res = problem(*head, http::status::internal_server_error, "internal", "unexpected error");
       }
+      if (res) later.send(std::move(*res));
     });
-  });
+  };
+}
+
+std::shared_ptr<const request> header_of(const request& req) {
+  auto head = std::make_shared<request>();
+  head->base() = req.base();   // version, keep-alive and target: what an answer reads of its request
+  return head;
 }
 
 std::optional<response> api::route(const request& req, const target& t, const reply_later& later) {
@@ -138,13 +144,13 @@ std::optional<response> api::route(const request& req, const target& t, const re
   if (n >= 3 && parts[1] == "cases") {
     if (!plain_segment(parts[2]))
       return problem(req, http::status::bad_request, "invalid_argument", "not a case id", "id");
-    if (n == 3) return get ? get_case(req, *p, parts[2]) : not_allowed(req, "GET");
+    if (n == 3) return get ? get_case(req, *p, parts[2], later) : not_allowed(req, "GET");
     if (n == 4 && parts[3] == "history")
       return get ? case_history(req, *p, parts[2]) : not_allowed(req, "GET");
     if (n == 4) {
       if (!plain_segment(parts[3]))
         return problem(req, http::status::bad_request, "invalid_argument", "not a command name", "command");
-      return post ? case_command(req, *p, parts[2], parts[3]) : not_allowed(req, "POST");
+      return post ? case_command(req, *p, parts[2], parts[3], later) : not_allowed(req, "POST");
     }
   }
   if (n == 2 && parts[1] == "notifications") return get ? notifications(req, *p, t) : not_allowed(req, "GET");

@@ -2,8 +2,9 @@
 //
 // api::handle() turns one parsed request into one response and never throws. It authenticates, checks the
 // role and the agency scope, bounds and parses the input, calls the engine and shapes the answer; every
-// decision about a case is the engine's. The creates (POST /v1/cases, Open311's POST requests) ask the engine
-// with a callback and answer later through `reply_later`: no HTTP thread waits for the engine's answer.
+// decision about a case is the engine's. Creates, commands and case reads (POST /v1/cases, Open311's POST
+// requests, POST /v1/cases/{id}/{command}, GET /v1/cases/{id}) ask the engine with callbacks and answer later
+// through `reply_later`: no HTTP thread waits for the engine's answer.
 #pragma once
 
 #include <atomic>
@@ -48,10 +49,11 @@ class api {
 
  private:
   std::optional<response> route(const request& req, const target& t, const reply_later& later);
-  // Asks the engine to create a case and answers through `later` with finish(head, answer), run where the
-  // session runs (it may write to the store: a personal read's record). `head`: the request without its body.
-  void create_then(const request& req, const std::string& workflow, command cmd, const reply_later& later,
-                   std::function<response(const request& head, expected<case_view> created)> finish);
+  // A callback for the engine that runs `then` with its answer where the session runs (it may write: a
+  // personal read's record). What `then` returns is the response (an exception: a 500); nullopt when it has
+  // asked the engine again with another such callback. `head`: the request without its body.
+  using then_fn = std::function<std::optional<response>(expected<case_view>)>;
+  engine::case_callback on_strand(std::shared_ptr<const request> head, const reply_later& later, then_fn then);
   // The bearer token's principal (or, for Open311, the api_key parameter's). nullopt: answer 401.
   std::optional<principal> authenticate(const request& req, const std::string* api_key) const;
 
@@ -59,13 +61,17 @@ class api {
   std::optional<response> create_case(const request& req, const principal& p, const reply_later& later);
   response case_created(const request& req, const principal& p, const std::string& workflow,
                         expected<case_view> created);
-  response get_case(const request& req, const principal& p, const std::string& id);
-  response case_command(const request& req, const principal& p, const std::string& id,
-                        const std::string& cmd);
+  std::optional<response> get_case(const request& req, const principal& p, const std::string& id,
+                                   const reply_later& later);
+  std::optional<response> case_command(const request& req, const principal& p, const std::string& id,
+                                       const std::string& cmd, const reply_later& later);
+  response command_answered(const request& req, const principal& p, const std::string& id, const std::string& cmd,
+                            expected<case_view> done);
   response list_cases(const request& req, const principal& p, const target& t);
   response case_history(const request& req, const principal& p, const std::string& id);
   // The case if the principal may see it; not_found (as for a case that does not exist) otherwise.
   expected<case_view> visible_case(const principal& p, const std::string& id);
+  expected<case_view> visible(const principal& p, expected<case_view> v) const;   // the engine's answer, screened
   // The case as the API shows it: personal fields redacted unless the role needs them, and then the read is
   // recorded first (a failed record is a storage error: nothing personal is shown unrecorded).
   expected<boost::json::object> case_json(const principal& p, const case_view& v, const char* endpoint);
@@ -106,5 +112,8 @@ class api {
 
 // A path segment that can be a case id or a command name: 1..64 of [A-Za-z0-9_-].
 bool plain_segment(const std::string& s);
+
+// The request without its body, kept for an answer made later (version, keep-alive, target).
+std::shared_ptr<const request> header_of(const request& req);
 
 }  // namespace casework::server_detail

@@ -54,7 +54,10 @@ status api::record_personal_read(const principal& p, const std::string& case_id,
 }
 
 expected<case_view> api::visible_case(const principal& p, const std::string& id) {
-  auto v = eng_.get_case(id).get();
+  return visible(p, eng_.get_case(id).get());
+}
+
+expected<case_view> api::visible(const principal& p, expected<case_view> v) const {
   if (!v) {
     if (v.error().code() == errc::not_found) return error(errc::not_found, "no such case", "id");
     return std::move(v).error();
@@ -130,9 +133,11 @@ std::optional<response> api::create_case(const request& req, const principal& p,
     return forbidden(req, "this token creates cases for its own agency only", "agency");
   const auto roles = access_policy::engine_roles(p);
   command cmd{"create", pick_role(roles, def->find_command("create")), p.actor_id(), std::move(*body)};
-  create_then(req, workflow, std::move(cmd), later, [this, p, workflow](const request& head, expected<case_view> created) {
-    return case_created(head, p, workflow, std::move(created));
-  });
+  auto head = header_of(req);
+  eng_.create_case(workflow, std::move(cmd),
+                   on_strand(head, later, [this, head, p, workflow](expected<case_view> created) -> std::optional<response> {
+                     return case_created(*head, p, workflow, std::move(created));
+                   }));
   return std::nullopt;
 }
 
@@ -151,17 +156,24 @@ response api::case_created(const request& req, const principal& p, const std::st
   return res;
 }
 
-response api::get_case(const request& req, const principal& p, const std::string& id) {
+std::optional<response> api::get_case(const request& req, const principal& p, const std::string& id,
+                                      const reply_later& later) {
   if (!access_policy::reads_cases(p)) return forbidden(req, "this role reads cases through Open311 only");
-  auto v = visible_case(p, id);
-  if (!v) return problem(req, v.error());
-  auto o = case_json(p, *v, "GET /v1/cases/{id}");
-  if (!o) return problem(req, o.error());
-  return json_answer(req, http::status::ok, *o);
+  auto head = header_of(req);
+  eng_.get_case(id, on_strand(head, later, [this, head, p](expected<case_view> answer) -> std::optional<response> {
+    auto v = visible(p, std::move(answer));
+    if (!v) return problem(*head, v.error());
+    auto o = case_json(p, *v, "GET /v1/cases/{id}");
+    if (!o) return problem(*head, o.error());
+    return json_answer(*head, http::status::ok, *o);
+  }));
+  return std::nullopt;
 }
 
-response api::case_command(const request& req, const principal& p, const std::string& id,
-                           const std::string& name) {
+// Two round trips to the engine, each answered by callback: the case (is it visible, has its workflow the
+// command?), then the command.
+std::optional<response> api::case_command(const request& req, const principal& p, const std::string& id,
+                                          const std::string& name, const reply_later& later) {
   if (!access_policy::issues_commands(p))
     return forbidden(req, std::string("role ") + to_string(p.r) + " issues no case commands");
   if (name == "create") return problem(req, error(errc::invalid_argument, "use POST /v1/cases", "command"));
@@ -174,15 +186,30 @@ response api::case_command(const request& req, const principal& p, const std::st
     if (!body) return problem(req, body.error());
     input = std::move(*body);
   }
-  auto v = visible_case(p, id);
-  if (!v) return problem(req, v.error());
-  auto def = opt_.rules->definitions.find(v->state->workflow, v->state->definition_version);
-  const command_def* c = def ? def->find_command(name) : nullptr;
-  if (!c)
-    return problem(req,
-                   error(errc::not_found, "no such command in workflow " + v->state->workflow, "command"));
-  command cmd{name, pick_role(access_policy::engine_roles(p), c), p.actor_id(), std::move(input)};
-  auto done = eng_.issue(id, std::move(cmd)).get();
+  auto head = header_of(req);
+  auto in = std::make_shared<json::object>(std::move(input));
+  eng_.get_case(id, on_strand(head, later, [this, head, later, p, id, name, in](expected<case_view> answer)
+                                               -> std::optional<response> {
+    auto v = visible(p, std::move(answer));
+    if (!v) return problem(*head, v.error());
+    auto def = opt_.rules->definitions.find(v->state->workflow, v->state->definition_version);
+    const command_def* c = def ? def->find_command(name) : nullptr;
+    if (!c)
+      return problem(*head,
+                     error(errc::not_found, "no such command in workflow " + v->state->workflow, "command"));
+    command cmd{name, pick_role(access_policy::engine_roles(p), c), p.actor_id(), std::move(*in)};
+    eng_.issue(id, std::move(cmd), on_strand(head, later, [this, head, p, id, name](expected<case_view> done)
+                                                              -> std::optional<response> {
+      return command_answered(*head, p, id, name, std::move(done));
+    }));
+    return std::nullopt;
+  }));
+  return std::nullopt;
+}
+
+// The answer to a command, once the engine has answered.
+response api::command_answered(const request& req, const principal& p, const std::string& id,
+                               const std::string& name, expected<case_view> done) {
   if (!done) {
     log_.write("info", "command refused",
                {{"case", id},

@@ -149,9 +149,11 @@ std::optional<response> api::open311_create(const request& req, const reply_late
   if (!policy_.sees_agency(*p, it->agency))
     return o311_error(req, http::status::forbidden, "service_code: not a service of this key's agency");
   command cmd{"create", "call_taker", p->actor_id(), std::move(input)};
-  create_then(req, "dispatch", std::move(cmd), later, [this, who = *p](const request& head, expected<case_view> created) {
-    return open311_created(head, who, std::move(created));
-  });
+  auto head = header_of(req);
+  eng_.create_case("dispatch", std::move(cmd),
+                   on_strand(head, later, [this, head, who = *p](expected<case_view> created) -> std::optional<response> {
+                     return open311_created(*head, who, std::move(created));
+                   }));
   return std::nullopt;
 }
 

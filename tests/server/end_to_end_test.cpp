@@ -181,41 +181,76 @@ TEST(ServerEndToEnd, R5_5_ATyphoonClosureMovesAWorkingDayDeadlineAndCannotBeAdde
   EXPECT_EQ(twice.json().at("code"), "already_exists");
 }
 
-// A create in flight holds no HTTP thread: the engine answers it through a callback. On a server with one I/O
-// thread, a create whose recording is held back (a subscription on the engine waits, on the case's actor, until
-// the test has its /healthz answer) does not keep /healthz from being answered meanwhile; then the create is
-// answered too, a valid report (R6.2: name and contact) recorded as a new case. Were the one thread waiting on
-// the create's answer, /healthz would wait for the subscription's 20-second limit.
-TEST(ServerEndToEnd, R6_2_ACreateInFlightHoldsNoHttpThread) {
-  running_server s([](server_options& o) { o.io_threads = 1; });
+// A request held in the engine holds no HTTP thread: the engine answers through a callback. On a server with
+// one I/O thread, the request runs while a subscription on the engine waits (on the case's actor, at the
+// first event recorded after it was added) until the test has its /healthz answer; then the request is
+// answered. Were the one thread waiting on the engine's answer, /healthz would wait for the subscription's
+// 20-second limit. Returns the held request's answer; `waited_out` says whether the limit was reached.
+static http_answer held_in_engine(running_server& s, const std::function<http_answer()>& send, bool& waited_out,
+                                  http_answer& health) {
   std::mutex mu;
   std::condition_variable cv;
-  bool holding = false, healthz_answered = false, waited_out = false;
-  const auto sub = s.srv().core().subscribe([&](const std::string&, const event& e) {
-    if (e.type != event_type::created) return;
+  bool holding = false, healthz_answered = false;
+  waited_out = false;
+  const auto sub = s.srv().core().subscribe([&](const std::string&, const event&) {
     std::unique_lock<std::mutex> lock(mu);
+    if (holding) return;   // the batch's first event holds it
     holding = true;
     cv.notify_all();
     waited_out = !cv.wait_for(lock, std::chrono::seconds(20), [&] { return healthz_answered; });
   });
-  http_answer created;
-  std::thread creator([&] { created = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report()); });
+  http_answer answer;
+  std::thread requester([&] { answer = send(); });
   {
     std::unique_lock<std::mutex> lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return holding; })) << "the create never recorded";
+    EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return holding; })) << "nothing was recorded";
   }
-  auto health = s.call("GET", "/healthz", "");   // the create is held in the engine meanwhile
+  health = s.call("GET", "/healthz", "");   // the request is held in the engine meanwhile
   {
     std::lock_guard<std::mutex> lock(mu);
     healthz_answered = true;
   }
   cv.notify_all();
-  creator.join();
+  requester.join();
   s.srv().core().unsubscribe(sub);
+  return answer;
+}
+
+// A create (a valid report, R6.2: name and contact) held in the engine.
+TEST(ServerEndToEnd, R6_2_ACreateInFlightHoldsNoHttpThread) {
+  running_server s([](server_options& o) { o.io_threads = 1; });
+  bool waited_out = true;
+  http_answer health;
+  auto created = held_in_engine(
+      s, [&] { return s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report()); },
+      waited_out, health);
   EXPECT_EQ(health.status, 200u) << health.body;
   EXPECT_FALSE(waited_out) << "/healthz was answered only after the create";
   EXPECT_EQ(created.status, 201u) << created.body;
   EXPECT_FALSE(created.json().at("id").as_string().empty());
+}
+
+// A command (the duty officer's signature, R6.3) held in the engine; the case is read through the engine first,
+// by callback too. A read of the case after it is answered the same way.
+TEST(ServerEndToEnd, R6_3_ACommandInFlightHoldsNoHttpThread) {
+  running_server s([](server_options& o) { o.io_threads = 1; });
+  auto created = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report());
+  ASSERT_EQ(created.status, 201u) << created.body;
+  const std::string at = "/v1/cases/" + std::string(created.json().at("id").as_string());
+  bool waited_out = true;
+  http_answer health;
+  auto signed_ = held_in_engine(
+      s, [&] { return s.call("POST", at + "/sign", "duty-officer@pwd-parks-lights"); }, waited_out, health);
+  EXPECT_EQ(health.status, 200u) << health.body;
+  EXPECT_FALSE(waited_out) << "/healthz was answered only after the command";
+  ASSERT_EQ(signed_.status, 200u) << signed_.body;
+  EXPECT_EQ(signed_.json().at("state"), "signed");
+  EXPECT_FALSE(signed_.json().at("recorded").as_array().empty());
+  auto read = s.call("GET", at, "duty-officer@pwd-parks-lights");
+  ASSERT_EQ(read.status, 200u) << read.body;
+  EXPECT_EQ(read.json().at("state"), "signed");
+  EXPECT_EQ(s.call("GET", at + "x", "duty-officer@pwd-parks-lights").status, 404u);
+  EXPECT_EQ(s.call("POST", at + "/no-such-command", "duty-officer@pwd-parks-lights").status, 404u);
 }
 
 }  // namespace casework::testing

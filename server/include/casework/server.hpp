@@ -53,7 +53,9 @@ struct server_options {
   clock_mode clock = clock_mode::real;    // real or virtual_time (deterministic is refused)
   instant start{};                        // virtual_time: the clock's start
   std::string hotline_agency = "call-centre";  // the agency whose tokens see every agency's cases
-  std::size_t io_threads = 32;                 // threads serving HTTP (a request other than a create blocks one until answered)
+  // Threads serving HTTP. Creates, commands and case reads hold none while the engine works (callbacks); other
+  // requests that ask the engine block one until it answers.
+  std::size_t io_threads = 32;
   server_limits limits;
   webhook_options webhook;
   // "ip:port" where GET /metrics serves Prometheus metrics (casework::metrics_exporter: the engine's figures
