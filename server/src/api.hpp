@@ -43,7 +43,7 @@ class api {
       webhook_sender* webhooks);
   ~api();
 
-  // The response, or nullopt when the route answers through `later` (the creates).
+  // The response, or nullopt when the route answers through `later` (creates, commands, case reads).
   std::optional<response> handle(const request& req, const reply_later& later);
   void set_draining() { draining_ = true; }
 
