@@ -59,23 +59,32 @@ class api {
 
   // api_cases.cpp
   std::optional<response> create_case(const request& req, const principal& p, const reply_later& later);
-  response case_created(const request& req, const principal& p, const std::string& workflow,
-                        expected<case_view> created);
+  std::optional<response> case_created(std::shared_ptr<const request> head, const reply_later& later,
+                                       const principal& p, const std::string& workflow, expected<case_view> created);
   std::optional<response> get_case(const request& req, const principal& p, const std::string& id,
                                    const reply_later& later);
   std::optional<response> case_command(const request& req, const principal& p, const std::string& id,
                                        const std::string& cmd, const reply_later& later);
-  response command_answered(const request& req, const principal& p, const std::string& id, const std::string& cmd,
-                            expected<case_view> done);
+  std::optional<response> command_answered(std::shared_ptr<const request> head, const reply_later& later,
+                                           const principal& p, const std::string& id, const std::string& cmd,
+                                           expected<case_view> done);
   response list_cases(const request& req, const principal& p, const target& t);
   response case_history(const request& req, const principal& p, const std::string& id);
   // The case if the principal may see it; not_found (as for a case that does not exist) otherwise.
   expected<case_view> visible_case(const principal& p, const std::string& id);
   expected<case_view> visible(const principal& p, expected<case_view> v) const;   // the engine's answer, screened
   // The case as the API shows it: personal fields redacted unless the role needs them, and then the read is
-  // recorded first (a failed record is a storage error: nothing personal is shown unrecorded).
-  expected<boost::json::object> case_json(const principal& p, const case_view& v, const char* endpoint);
+  // recorded first (a failed record is a storage error: nothing personal is shown unrecorded). With `shown`
+  // (the routes that answer through `later`) it is not recorded here: *shown says whether the answer must wait
+  // for its record (send_recorded).
+  expected<boost::json::object> case_json(const principal& p, const case_view& v, const char* endpoint,
+                                          bool* shown = nullptr);
   status record_personal_read(const principal& p, const std::string& case_id, const char* endpoint);
+  // Sends `res`, which shows case_id's personal fields, once the read is recorded on disk; if the record fails
+  // the answer is the storage error's 503 instead. No HTTP thread waits for the disk. Returns nullopt.
+  std::optional<response> send_recorded(std::shared_ptr<const request> head, const reply_later& later,
+                                        const principal& p, const std::string& case_id, const char* endpoint,
+                                        response res);
 
   // api_admin.cpp
   response notifications(const request& req, const principal& p, const target& t);

@@ -44,13 +44,31 @@ std::size_t count_personal(const redactor& r, json::object copy) {
 }
 }  // namespace
 
+namespace {
+json::object personal_read(const principal& p, const std::string& case_id, const char* endpoint) {
+  return json::object{{"who", p.id},
+                      {"role", to_string(p.r)},
+                      {"agency", p.agency},
+                      {"case", case_id},
+                      {"via", endpoint},
+                      {"what", "personal fields shown by caseworkd"}};
+}
+}  // namespace
+
 status api::record_personal_read(const principal& p, const std::string& case_id, const char* endpoint) {
-  return access_.append(json::object{{"who", p.id},
-                                     {"role", to_string(p.r)},
-                                     {"agency", p.agency},
-                                     {"case", case_id},
-                                     {"via", endpoint},
-                                     {"what", "personal fields shown by caseworkd"}});
+  return access_.append(personal_read(p, case_id, endpoint));
+}
+
+std::optional<response> api::send_recorded(std::shared_ptr<const request> head, const reply_later& later,
+                                           const principal& p, const std::string& case_id, const char* endpoint,
+                                           response res) {
+  auto answer = std::make_shared<response>(std::move(res));
+  access_.append_then(personal_read(p, case_id, endpoint), [head, later, answer](status recorded) {
+    later.post([head, later, answer, recorded] {
+      later.send(recorded.ok() ? std::move(*answer) : problem(*head, recorded.error()));
+    });
+  });
+  return std::nullopt;
 }
 
 expected<case_view> api::visible_case(const principal& p, const std::string& id) {
@@ -66,7 +84,7 @@ expected<case_view> api::visible(const principal& p, expected<case_view> v) cons
   return v;
 }
 
-expected<json::object> api::case_json(const principal& p, const case_view& v, const char* endpoint) {
+expected<json::object> api::case_json(const principal& p, const case_view& v, const char* endpoint, bool* shown) {
   const case_state& s = *v.state;
   json::object o;
   o["id"] = s.id;
@@ -98,9 +116,14 @@ expected<json::object> api::case_json(const principal& p, const case_view& v, co
     links.push_back(json::object{{"relation", relation}, {"case", other}});
   o["links"] = std::move(links);
   json::object fields = s.fields;
+  if (shown) *shown = false;
   if (access_policy::sees_personal_data(p)) {
-    if (count_personal(redactor_, fields) > 0)
-      if (auto st = record_personal_read(p, s.id, endpoint); !st) return st.error();
+    if (count_personal(redactor_, fields) > 0) {
+      if (shown)
+        *shown = true;
+      else if (auto st = record_personal_read(p, s.id, endpoint); !st)
+        return st.error();
+    }
   } else {
     redactor_.redact_fields(fields);
   }
@@ -135,17 +158,21 @@ std::optional<response> api::create_case(const request& req, const principal& p,
   command cmd{"create", pick_role(roles, def->find_command("create")), p.actor_id(), std::move(*body)};
   auto head = header_of(req);
   eng_.create_case(workflow, std::move(cmd),
-                   on_strand(head, later, [this, head, p, workflow](expected<case_view> created) -> std::optional<response> {
-                     return case_created(*head, p, workflow, std::move(created));
+                   on_strand(head, later, [this, head, later, p, workflow](expected<case_view> created) {
+                     return case_created(head, later, p, workflow, std::move(created));
                    }));
   return std::nullopt;
 }
 
 // The answer to POST /v1/cases, once the engine has answered.
-response api::case_created(const request& req, const principal& p, const std::string& workflow,
-                           expected<case_view> created) {
+std::optional<response> api::case_created(std::shared_ptr<const request> head, const reply_later& later,
+                                          const principal& p, const std::string& workflow,
+                                          expected<case_view> created) {
+  const request& req = *head;
   if (!created) return problem(req, created.error());
-  auto o = case_json(p, *created, "POST /v1/cases");
+  const char* endpoint = "POST /v1/cases";
+  bool shown = false;
+  auto o = case_json(p, *created, endpoint, &shown);
   if (!o) return problem(req, o.error());
   (*o)["merged"] = created->merged;
   log_.write(
@@ -153,6 +180,7 @@ response api::case_created(const request& req, const principal& p, const std::st
       {{"case", created->state->id}, {"workflow", workflow}, {"merged", created->merged}, {"token", p.id}});
   auto res = json_answer(req, created->merged ? http::status::ok : http::status::created, *o);
   res.set(http::field::location, "/v1/cases/" + created->state->id);
+  if (shown) return send_recorded(head, later, p, created->state->id, endpoint, std::move(res));
   return res;
 }
 
@@ -160,12 +188,16 @@ std::optional<response> api::get_case(const request& req, const principal& p, co
                                       const reply_later& later) {
   if (!access_policy::reads_cases(p)) return forbidden(req, "this role reads cases through Open311 only");
   auto head = header_of(req);
-  eng_.get_case(id, on_strand(head, later, [this, head, p](expected<case_view> answer) -> std::optional<response> {
+  eng_.get_case(id, on_strand(head, later, [this, head, later, p](expected<case_view> answer) -> std::optional<response> {
     auto v = visible(p, std::move(answer));
     if (!v) return problem(*head, v.error());
-    auto o = case_json(p, *v, "GET /v1/cases/{id}");
+    const char* endpoint = "GET /v1/cases/{id}";
+    bool shown = false;
+    auto o = case_json(p, *v, endpoint, &shown);
     if (!o) return problem(*head, o.error());
-    return json_answer(*head, http::status::ok, *o);
+    auto res = json_answer(*head, http::status::ok, *o);
+    if (shown) return send_recorded(head, later, p, v->state->id, endpoint, std::move(res));
+    return res;
   }));
   return std::nullopt;
 }
@@ -198,9 +230,8 @@ std::optional<response> api::case_command(const request& req, const principal& p
       return problem(*head,
                      error(errc::not_found, "no such command in workflow " + v->state->workflow, "command"));
     command cmd{name, pick_role(access_policy::engine_roles(p), c), p.actor_id(), std::move(*in)};
-    eng_.issue(id, std::move(cmd), on_strand(head, later, [this, head, p, id, name](expected<case_view> done)
-                                                              -> std::optional<response> {
-      return command_answered(*head, p, id, name, std::move(done));
+    eng_.issue(id, std::move(cmd), on_strand(head, later, [this, head, later, p, id, name](expected<case_view> done) {
+      return command_answered(head, later, p, id, name, std::move(done));
     }));
     return std::nullopt;
   }));
@@ -208,8 +239,10 @@ std::optional<response> api::case_command(const request& req, const principal& p
 }
 
 // The answer to a command, once the engine has answered.
-response api::command_answered(const request& req, const principal& p, const std::string& id,
-                               const std::string& name, expected<case_view> done) {
+std::optional<response> api::command_answered(std::shared_ptr<const request> head, const reply_later& later,
+                                              const principal& p, const std::string& id, const std::string& name,
+                                              expected<case_view> done) {
+  const request& req = *head;
   if (!done) {
     log_.write("info", "command refused",
                {{"case", id},
@@ -220,7 +253,9 @@ response api::command_answered(const request& req, const principal& p, const std
                 {"token", p.id}});
     return problem(req, done.error());
   }
-  auto o = case_json(p, *done, "POST /v1/cases/{id}/{command}");
+  const char* endpoint = "POST /v1/cases/{id}/{command}";
+  bool shown = false;
+  auto o = case_json(p, *done, endpoint, &shown);
   if (!o) return problem(req, o.error());
   (*o)["recorded"] = event_list(done->recorded, access_policy::sees_personal_data(p) ? nullptr : &redactor_);
   log_.write("info", "command recorded",
@@ -229,7 +264,9 @@ response api::command_answered(const request& req, const principal& p, const std
               {"events", done->recorded.size()},
               {"state", done->state->state},
               {"token", p.id}});
-  return json_answer(req, http::status::ok, *o);
+  auto res = json_answer(req, http::status::ok, *o);
+  if (shown) return send_recorded(head, later, p, id, endpoint, std::move(res));
+  return res;
 }
 
 response api::list_cases(const request& req, const principal& p, const target& t) {

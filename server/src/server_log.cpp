@@ -3,8 +3,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -26,17 +28,88 @@ void server_log::write(const char* level, const char* msg, json::object fields) 
   out_ << text << '\n' << std::flush;
 }
 
-status access_record::append(const json::object& record) {
+access_record::access_record(std::string data_dir)
+    : path_(std::move(data_dir) + "/personal-data-access.jsonl"), thread_([this] { run(); }) {}
+
+access_record::~access_record() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void access_record::append_then(const json::object& record, std::function<void(status)> done) {
   json::object r = record;
   r["at"] = format_utc(real_clock().now());
-  const std::string text = json::serialize(r) + "\n";
-  std::lock_guard<std::mutex> lock(mu_);
-  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return error(errc::storage, std::strerror(errno), "personal-data-access.jsonl");
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok) return error(errc::storage, std::strerror(err), "personal-data-access.jsonl");
+  taken t{json::serialize(r) + "\n", std::move(done)};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(t));
+  }
+  cv_.notify_one();
+}
+
+status access_record::append(const json::object& record) {
+  std::mutex m;
+  std::condition_variable written;
+  std::optional<status> result;
+  append_then(record, [&](status st) {
+    std::lock_guard<std::mutex> lock(m);
+    result = std::move(st);
+    written.notify_one();
+  });
+  std::unique_lock<std::mutex> lock(m);
+  written.wait(lock, [&] { return result.has_value(); });
+  return std::move(*result);
+}
+
+void access_record::run() {
+  std::vector<taken> group;
+  std::string text;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;   // stopping, and everything taken is written
+      group.swap(queue_);
+    }
+    text.clear();
+    for (const auto& t : group) text += t.line;
+    const status st = write_group(text);
+    for (auto& t : group) t.done(st);
+    group.clear();
+  }
+}
+
+status access_record::write_group(const std::string& text) {
+  auto failed = [this](int err) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    return error(errc::storage, std::strerror(err), "personal-data-access.jsonl");
+  };
+  // Reopen when the path no longer names the open file (rotated or removed), so records go where auditors look.
+  if (fd_ >= 0) {
+    struct stat at_path {}, open_file {};
+    if (::stat(path_.c_str(), &at_path) != 0 || ::fstat(fd_, &open_file) != 0 || at_path.st_ino != open_file.st_ino ||
+        at_path.st_dev != open_file.st_dev) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  if (fd_ < 0) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) return failed(errno);
+  }
+  for (std::size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return failed(n < 0 ? errno : EIO);
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd_) != 0) return failed(errno);
   return {};
 }
 
