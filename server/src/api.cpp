@@ -95,19 +95,24 @@ std::optional<response> api::handle(const request& req, const reply_later& later
 }
 
 engine::case_callback api::on_strand(std::shared_ptr<const request> head, const reply_later& later, then_fn then) {
-  return [this, head, later, then](expected<case_view> answer) {
+  return [log = &log_, head, later, then](expected<case_view> answer) {
     auto shared = std::make_shared<expected<case_view>>(std::move(answer));
-    later.post([this, head, later, then, shared] {
-      std::optional<response> res;
-      try {
-        res = then(std::move(*shared));
-      } catch (const std::exception& e) {
-        log_.write("error", "unexpected exception", {{"what", e.what()}});
-        res = problem(*head, http::status::internal_server_error, "internal", "unexpected error");
-      }
-      if (res) later.send(std::move(*res));
-    });
+    run_on_strand(*log, head, later, [then, shared] { return then(std::move(*shared)); });
   };
+}
+
+void run_on_strand(server_log& log, std::shared_ptr<const request> head, const reply_later& later,
+                   std::function<std::optional<response>()> fn) {
+  later.post([log = &log, head, later, fn = std::move(fn)] {
+    std::optional<response> res;
+    try {
+      res = fn();
+    } catch (const std::exception& e) {
+      log->write("error", "unexpected exception", {{"what", e.what()}});
+      res = problem(*head, http::status::internal_server_error, "internal", "unexpected error");
+    }
+    if (res) later.send(std::move(*res));
+  });
 }
 
 std::shared_ptr<const request> header_of(const request& req) {
@@ -146,7 +151,7 @@ std::optional<response> api::route(const request& req, const target& t, const re
       return problem(req, http::status::bad_request, "invalid_argument", "not a case id", "id");
     if (n == 3) return get ? get_case(req, *p, parts[2], later) : not_allowed(req, "GET");
     if (n == 4 && parts[3] == "history")
-      return get ? case_history(req, *p, parts[2]) : not_allowed(req, "GET");
+      return get ? case_history(req, *p, parts[2], later) : not_allowed(req, "GET");
     if (n == 4) {
       if (!plain_segment(parts[3]))
         return problem(req, http::status::bad_request, "invalid_argument", "not a command name", "command");

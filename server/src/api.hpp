@@ -3,8 +3,12 @@
 // api::handle() turns one parsed request into one response and never throws. It authenticates, checks the
 // role and the agency scope, bounds and parses the input, calls the engine and shapes the answer; every
 // decision about a case is the engine's. Creates, commands and case reads (POST /v1/cases, Open311's POST
-// requests, POST /v1/cases/{id}/{command}, GET /v1/cases/{id}) ask the engine with callbacks and answer later
-// through `reply_later`: no HTTP thread waits for the engine's answer.
+// requests, POST /v1/cases/{id}/{command}, GET /v1/cases/{id} and its history, Open311's GET requests) ask
+// the engine with callbacks and answer later through `reply_later`: no HTTP thread waits for the engine's
+// answer, nor for the disk when the answer shows personal data (its access record is written by
+// access_record's own thread, and the answer sent once it is on disk). Listings read the store's directory on
+// the HTTP thread; the clock, the closures (admin) and the notifications listing (for a case whose agency it
+// has not cached yet) still wait for the engine on it.
 #pragma once
 
 #include <atomic>
@@ -14,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -43,7 +48,8 @@ class api {
       webhook_sender* webhooks);
   ~api();
 
-  // The response, or nullopt when the route answers through `later` (creates, commands, case reads).
+  // The response, or nullopt when the route answers through `later` (creates, commands, case reads, histories,
+  // Open311 reads, and any answer that waits for its personal-data record).
   std::optional<response> handle(const request& req, const reply_later& later);
   void set_draining() { draining_ = true; }
 
@@ -69,7 +75,8 @@ class api {
                                            const principal& p, const std::string& id, const std::string& cmd,
                                            expected<case_view> done);
   response list_cases(const request& req, const principal& p, const target& t);
-  response case_history(const request& req, const principal& p, const std::string& id);
+  std::optional<response> case_history(const request& req, const principal& p, const std::string& id,
+                                       const reply_later& later);
   // The case if the principal may see it; not_found (as for a case that does not exist) otherwise.
   expected<case_view> visible_case(const principal& p, const std::string& id);
   expected<case_view> visible(const principal& p, expected<case_view> v) const;   // the engine's answer, screened
@@ -85,6 +92,12 @@ class api {
   std::optional<response> send_recorded(std::shared_ptr<const request> head, const reply_later& later,
                                         const principal& p, const std::string& case_id, const char* endpoint,
                                         response res);
+  // The same for an answer that shows several cases' personal fields: a record each, sent once all are on disk;
+  // `failed` makes the answer to a failed record (Open311 has its own error format).
+  using failure_answer = response (*)(const request&, const error&);
+  std::optional<response> send_recorded(std::shared_ptr<const request> head, const reply_later& later,
+                                        const principal& p, const std::vector<std::string>& case_ids,
+                                        const char* endpoint, response res, failure_answer failed = &problem);
 
   // api_admin.cpp
   response notifications(const request& req, const principal& p, const target& t);
@@ -101,8 +114,11 @@ class api {
   response open311_service(const request& req, const std::string& code);
   std::optional<response> open311_create(const request& req, const reply_later& later);
   response open311_created(const request& req, const principal& p, expected<case_view> created);
-  response open311_requests(const request& req, const target& t, const std::string* only_id);
-  expected<boost::json::object> open311_request_json(const principal& p, const case_view& v);
+  std::optional<response> open311_requests(const request& req, const target& t, const std::string* only_id,
+                                           const reply_later& later);
+  // With `shown`, a case whose address the principal sees is added to it instead of being recorded here.
+  expected<boost::json::object> open311_request_json(const principal& p, const case_view& v,
+                                                     std::vector<std::string>* shown = nullptr);
 
   const server_options& opt_;
   engine& eng_;
@@ -124,5 +140,11 @@ bool plain_segment(const std::string& s);
 
 // The request without its body, kept for an answer made later (version, keep-alive, target).
 std::shared_ptr<const request> header_of(const request& req);
+
+// Runs `fn` where the session runs and sends what it returns (an exception: logged, and a 500; nullopt:
+// nothing, `fn` answers later itself). Called from engine callbacks, which may come while the server stops:
+// it touches no api, only the log (which outlives it) and the session's own `later`.
+void run_on_strand(server_log& log, std::shared_ptr<const request> head, const reply_later& later,
+                   std::function<std::optional<response>()> fn);
 
 }  // namespace casework::server_detail

@@ -62,12 +62,33 @@ status api::record_personal_read(const principal& p, const std::string& case_id,
 std::optional<response> api::send_recorded(std::shared_ptr<const request> head, const reply_later& later,
                                            const principal& p, const std::string& case_id, const char* endpoint,
                                            response res) {
-  auto answer = std::make_shared<response>(std::move(res));
-  access_.append_then(personal_read(p, case_id, endpoint), [head, later, answer](status recorded) {
-    later.post([head, later, answer, recorded] {
-      later.send(recorded.ok() ? std::move(*answer) : problem(*head, recorded.error()));
+  return send_recorded(std::move(head), later, p, std::vector<std::string>{case_id}, endpoint, std::move(res));
+}
+
+std::optional<response> api::send_recorded(std::shared_ptr<const request> head, const reply_later& later,
+                                           const principal& p, const std::vector<std::string>& case_ids,
+                                           const char* endpoint, response res, failure_answer failed) {
+  if (case_ids.empty()) return res;
+  struct pending {   // the answer, sent when the last record is written (the first failure instead, if any)
+    std::mutex mu;
+    std::size_t left;
+    status first_failure;
+    response answer;
+  };
+  auto all = std::make_shared<pending>();
+  all->left = case_ids.size();
+  all->answer = std::move(res);
+  for (const auto& id : case_ids)
+    access_.append_then(personal_read(p, id, endpoint), [head, later, all, failed](status recorded) {
+      {
+        std::lock_guard<std::mutex> lock(all->mu);
+        if (!recorded.ok() && all->first_failure.ok()) all->first_failure = std::move(recorded);
+        if (--all->left > 0) return;
+      }
+      later.post([head, later, all, failed] {
+        later.send(all->first_failure.ok() ? std::move(all->answer) : failed(*head, all->first_failure.error()));
+      });
     });
-  });
   return std::nullopt;
 }
 
@@ -324,26 +345,31 @@ response api::list_cases(const request& req, const principal& p, const target& t
   return json_answer(req, http::status::ok, json::object{{"cases", std::move(out)}, {"next_cursor", next}});
 }
 
-response api::case_history(const request& req, const principal& p, const std::string& id) {
+std::optional<response> api::case_history(const request& req, const principal& p, const std::string& id,
+                                          const reply_later& later) {
   if (!access_policy::reads_cases(p)) return forbidden(req, "this role reads cases through Open311 only");
-  auto v = visible_case(p, id);
-  if (!v) return problem(req, v.error());
-  auto chain = store_.read_chain(id);
-  if (!chain) return problem(req, chain.error());
-  const bool personal = access_policy::sees_personal_data(p);
-  if (personal)
-    if (auto st = record_personal_read(p, id, "GET /v1/cases/{id}/history"); !st)
-      return problem(req, st.error());
-  json::array events;
-  for (const auto& se : *chain) {
-    auto o = to_json(se.e);
-    if (!personal)
-      if (auto* d = o.if_contains("data"); d && d->is_object()) redactor_.redact_event_data(d->get_object());
-    o["hash"] = se.hash;
-    o["previous_hash"] = se.previous_hash;
-    events.push_back(std::move(o));
-  }
-  return json_answer(req, http::status::ok, json::object{{"case", id}, {"events", std::move(events)}});
+  auto head = header_of(req);
+  eng_.get_case(id, on_strand(head, later, [this, head, later, p, id](expected<case_view> answer)
+                                               -> std::optional<response> {
+    auto v = visible(p, std::move(answer));
+    if (!v) return problem(*head, v.error());
+    auto chain = store_.read_chain(id);
+    if (!chain) return problem(*head, chain.error());
+    const bool personal = access_policy::sees_personal_data(p);
+    json::array events;
+    for (const auto& se : *chain) {
+      auto o = to_json(se.e);
+      if (!personal)
+        if (auto* d = o.if_contains("data"); d && d->is_object()) redactor_.redact_event_data(d->get_object());
+      o["hash"] = se.hash;
+      o["previous_hash"] = se.previous_hash;
+      events.push_back(std::move(o));
+    }
+    auto res = json_answer(*head, http::status::ok, json::object{{"case", id}, {"events", std::move(events)}});
+    if (personal) return send_recorded(head, later, p, id, "GET /v1/cases/{id}/history", std::move(res));
+    return res;
+  }));
+  return std::nullopt;
 }
 
 }  // namespace casework::server_detail

@@ -60,14 +60,14 @@ std::optional<response> api::open311(const request& req, const target& t, const 
   }
   if (rest == "requests.json") {
     if (post) return open311_create(req, later);
-    if (get) return open311_requests(req, t, nullptr);
+    if (get) return open311_requests(req, t, nullptr, later);
     return o311_error(req, http::status::method_not_allowed, "GET or POST");
   }
   if (rest.rfind("requests/", 0) == 0 && strip_json(rest.substr(9), code)) {
     if (!get) return o311_error(req, http::status::method_not_allowed, "GET only");
     if (!plain_segment(code))
       return o311_error(req, http::status::bad_request, "service_request_id: not an id");
-    return open311_requests(req, t, &code);
+    return open311_requests(req, t, &code, later);
   }
   return o311_error(req, http::status::not_found, "no such resource");
 }
@@ -172,7 +172,8 @@ response api::open311_created(const request& req, const principal& p, expected<c
   return json_answer(req, created->merged ? http::status::ok : http::status::created, json::array{r});
 }
 
-expected<json::object> api::open311_request_json(const principal& p, const case_view& v) {
+expected<json::object> api::open311_request_json(const principal& p, const case_view& v,
+                                                 std::vector<std::string>* shown) {
   const case_state& s = *v.state;
   const auto* it = opt_.rules->items.find(s.item);
   json::object r{{"service_request_id", s.id},
@@ -193,13 +194,17 @@ expected<json::object> api::open311_request_json(const principal& p, const case_
     r["long"] = lng->to_number<double>();
   auto* addr = find_path(s.fields, "location.address");
   if (addr && addr->is_string() && access_policy::sees_personal_data(p)) {
-    if (auto st = record_personal_read(p, s.id, "GET /open311/v2/requests"); !st) return st.error();
+    if (shown)
+      shown->push_back(s.id);
+    else if (auto st = record_personal_read(p, s.id, "GET /open311/v2/requests"); !st)
+      return st.error();
     r["address"] = *addr;
   }
   return r;
 }
 
-response api::open311_requests(const request& req, const target& t, const std::string* only_id) {
+std::optional<response> api::open311_requests(const request& req, const target& t, const std::string* only_id,
+                                              const reply_later& later) {
   const std::string* key = nullptr;
   if (auto it = t.query.find("api_key"); it != t.query.end()) key = &it->second;
   auto p = authenticate(req, key);
@@ -248,18 +253,45 @@ response api::open311_requests(const request& req, const target& t, const std::s
       ids.push_back(r.id);
     }
   }
-  json::array out;
-  for (const auto& id : ids) {
-    auto v = visible_case(*p, id);
-    if (!v || v->state->workflow != "dispatch") {
-      if (only_id) return o311_error(req, http::status::not_found, "service_request_id: no such request");
-      continue;
+  if (ids.empty()) return json_answer(req, http::status::ok, json::array{});
+  // Every case asked of the engine at once, by callback; the answer is built where the session runs once the
+  // last one is in, in the order of `ids`.
+  struct gathered {
+    std::mutex mu;
+    std::vector<expected<case_view>> answers;
+    std::size_t left;
+  };
+  auto all = std::make_shared<gathered>();
+  all->answers.assign(ids.size(), error(errc::unavailable, "not answered", "service_request_id"));
+  all->left = ids.size();
+  auto head = header_of(req);
+  const bool single = only_id != nullptr;
+  auto build = [this, head, later, p = *p, all, single]() -> std::optional<response> {
+    json::array out;
+    std::vector<std::string> shown;
+    for (auto& answer : all->answers) {
+      auto v = visible(p, std::move(answer));
+      if (!v || v->state->workflow != "dispatch") {
+        if (single) return o311_error(*head, http::status::not_found, "service_request_id: no such request");
+        continue;
+      }
+      auto r = open311_request_json(p, *v, &shown);
+      if (!r) return o311_error(*head, r.error());
+      out.push_back(std::move(*r));
     }
-    auto r = open311_request_json(*p, *v);
-    if (!r) return o311_error(req, r.error());
-    out.push_back(std::move(*r));
-  }
-  return json_answer(req, http::status::ok, out);
+    return send_recorded(head, later, p, shown, "GET /open311/v2/requests",
+                         json_answer(*head, http::status::ok, out), &o311_error);
+  };
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    eng_.get_case(ids[i], [log = &log_, head, later, all, build, i](expected<case_view> answer) {
+      {
+        std::lock_guard<std::mutex> lock(all->mu);
+        all->answers[i] = std::move(answer);
+        if (--all->left > 0) return;
+      }
+      run_on_strand(*log, head, later, build);
+    });
+  return std::nullopt;
 }
 
 }  // namespace casework::server_detail

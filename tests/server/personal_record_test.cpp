@@ -1,6 +1,7 @@
 // The personal-data access record behind caseworkd's answers (R9.2): each answer that shows personal fields
 // goes out only once its record is on disk; when the record cannot be written the answer is a 503 showing
 // nothing personal; records written together are each on their own line; a rotated file is reopened.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -67,15 +68,68 @@ TEST(ServerPersonalRecord, R9_2_AnAnswerWhoseReadCannotBeRecordedIs503AndShowsNo
   // The command itself was recorded: only its answer, which shows the reporter, was withheld.
   EXPECT_GT(s.srv().core().get_case(id).get()->state->seq, before);
 
+  auto history = s.call("GET", at + "/history", "handler@pwd-parks-lights");
+  EXPECT_EQ(history.status, 503u) << history.body;
+  expect_nothing_personal(history);
+  // Open311 answers a call taker's key with the address, and its errors in the spec's own format.
+  auto o311 = s.call("GET", "/open311/v2/requests/" + id + ".json", "call-taker@call-centre");
+  EXPECT_EQ(o311.status, 503u) << o311.body;
+  expect_nothing_personal(o311);
+  EXPECT_EQ(o311.json().at(0).at("code"), 503) << o311.body;
+
   std::filesystem::remove(file);
   read = s.call("GET", at, "handler@pwd-parks-lights");
   ASSERT_EQ(read.status, 200u) << read.body;
   EXPECT_EQ(read.json().at("fields").at("reporter").at("phone"), "0912345678");
+  history = s.call("GET", at + "/history", "handler@pwd-parks-lights");
+  ASSERT_EQ(history.status, 200u) << history.body;
+  EXPECT_NE(history.body.find("0912345678"), std::string::npos);
+  o311 = s.call("GET", "/open311/v2/requests/" + id + ".json", "call-taker@call-centre");
+  ASSERT_EQ(o311.status, 200u) << o311.body;
+  EXPECT_EQ(o311.json().at(0).at("address"), "No. 100 Xinyi Rd Sec 3") << o311.body;
   auto lines = access_lines(s);
-  ASSERT_EQ(lines.size(), 1u);
+  ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0].at("who"), "handler.pwd-parks-lights");
   EXPECT_EQ(lines[0].at("via"), "GET /v1/cases/{id}");
   EXPECT_EQ(lines[0].at("case"), id.c_str());
+  EXPECT_EQ(lines[1].at("via"), "GET /v1/cases/{id}/history");
+  EXPECT_EQ(lines[2].at("who"), "call-taker.call-centre");
+  EXPECT_EQ(lines[2].at("via"), "GET /open311/v2/requests");
+}
+
+// An Open311 search asks the engine for every case it lists at once (by callback); each address it shows is
+// recorded, once.
+TEST(ServerPersonalRecord, R9_2_AnOpen311SearchRecordsEveryAddressItShows) {
+  running_server s;
+  std::vector<std::string> ids;
+  for (int i = 1; i <= 5; ++i) {
+    auto c = s.call_json("POST", "/v1/cases", "call-taker@call-centre",
+                         streetlight_report("No. " + std::to_string(i) + " Search Rd"));
+    ASSERT_EQ(c.status, 201u) << c.body;
+    ids.emplace_back(c.json().at("id").as_string());
+  }
+  const std::size_t before = access_lines(s).size();
+  auto all = s.call("GET", "/open311/v2/requests.json", "call-taker@call-centre");
+  ASSERT_EQ(all.status, 200u) << all.body;
+  const auto& arr = all.json().as_array();
+  ASSERT_EQ(arr.size(), ids.size()) << all.body;
+  std::vector<std::string> listed;
+  for (const auto& r : arr) {
+    listed.emplace_back(r.at("service_request_id").as_string());
+    EXPECT_TRUE(r.as_object().contains("address")) << boost::json::serialize(r);
+  }
+  auto lines = access_lines(s);
+  EXPECT_EQ(lines.size() - before, ids.size());
+  std::vector<std::string> recorded;
+  for (std::size_t i = before; i < lines.size(); ++i) recorded.emplace_back(lines[i].at("case").as_string());
+  std::sort(listed.begin(), listed.end());
+  std::sort(recorded.begin(), recorded.end());
+  EXPECT_EQ(listed, recorded);
+  // Open311 clients see no address, so nothing is recorded for them.
+  auto client = s.call("GET", "/open311/v2/requests.json", "open311-client@pwd-parks-lights");
+  ASSERT_EQ(client.status, 200u) << client.body;
+  EXPECT_EQ(client.json().as_array().size(), ids.size());
+  EXPECT_EQ(access_lines(s).size(), lines.size());
 }
 
 // Reads that arrive together are written in one group: every one has its own whole line, none is lost.
