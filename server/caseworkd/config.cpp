@@ -26,8 +26,8 @@ const char* usage() {
   --definitions DIR       the workflows folder (definitions, items, directory, calendars)
   --city taipei|nyc       which shipped deployment to load from it           default taipei
   --hotline-agency ID     the agency whose tokens see every agency's cases   default call-centre
-  --io-threads N          HTTP threads (each waits for one engine answer;
-                          creates, commands, case reads on none)            default 32
+  --io-threads N          HTTP threads (creates, commands and case reads   default one per core,
+                          wait on none; the clock and closures on one)      at least 2
   --webhook-url URL       POST every notification there (CloudEvents 1.0)    default none
   --webhook-attempts N    attempts before a dead letter                      default 10
   --webhook-backoff-ms N  first retry delay, doubled up to 60 s              default 1000
@@ -155,7 +155,7 @@ expected<config> parse_args(const std::vector<std::string>& args, const std::str
   } else {
     s.start = real_clock().now();
   }
-  auto threads = number(v, "io-threads", 32, 1, 256);
+  auto threads = number(v, "io-threads", 0, 1, 256);   // 0 (not given): server_options' one per core
   if (!threads) return std::move(threads).error();
   s.io_threads = static_cast<std::size_t>(*threads);
   s.webhook.url = get("webhook-url", "");

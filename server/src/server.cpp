@@ -203,7 +203,9 @@ void server::run() {
   auto& p = *impl_;
   p.accept();
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < std::max<std::size_t>(1, p.opt.io_threads); ++i)
+  const std::size_t io_threads =
+      p.opt.io_threads > 0 ? p.opt.io_threads : std::max<std::size_t>(2, std::thread::hardware_concurrency());
+  for (std::size_t i = 1; i < io_threads; ++i)
     threads.emplace_back([&p] { p.io.run(); });
   p.io.run();
   for (auto& t : threads) t.join();
