@@ -2,6 +2,7 @@
 #include "casework/engine.hpp"
 
 #include <algorithm>
+#include <thread>
 #include <atomic>
 #include <stdexcept>
 #include <tuple>
@@ -39,7 +40,12 @@ caf::actor_system_config make_config(const engine_options& o) {
   // Work sharing, not CAF's default work stealing: idle stealing workers poll (spin), which on the 2-core
   // machines we target takes the CPU from the store writer's thread and the case actors (docs/performance.md).
   cfg.set("scheduler.policy", o.mode == clock_mode::deterministic ? caf::atom("testing") : caf::atom("sharing"));
-  if (o.worker_threads > 0) cfg.set("scheduler.max-threads", o.worker_threads);
+  // One worker per core, not CAF's default of at least 4: each message to an idle actor wakes a sleeping
+  // worker (a futex call), and on 2 cores caseworkd's 4 workers took 23 wake-ups per create and 5-10% more CPU
+  // than 2 (docs/performance.md, 51.).
+  cfg.set("scheduler.max-threads",
+          o.worker_threads > 0 ? o.worker_threads
+                               : std::max<std::size_t>(2, std::thread::hardware_concurrency()));
   // An actor yields its worker after this many messages (CAF's default: never while its mailbox has any). The
   // registry, the timer service and the recount read the store a page per message after an open; without a
   // bound each kept a worker until its last page, and with 2 workers a command on a stored case waited 4.3 s

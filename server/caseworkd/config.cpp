@@ -28,6 +28,8 @@ const char* usage() {
   --hotline-agency ID     the agency whose tokens see every agency's cases   default call-centre
   --io-threads N          HTTP threads (creates, commands and case reads   default one per core,
                           wait on none; the clock and closures on one)      at least 2
+  --engine-threads N      the engine's actor threads (CAF scheduler)         default one per core,
+                                                                            at least 2
   --webhook-url URL       POST every notification there (CloudEvents 1.0)    default none
   --webhook-attempts N    attempts before a dead letter                      default 10
   --webhook-backoff-ms N  first retry delay, doubled up to 60 s              default 1000
@@ -54,6 +56,7 @@ const char* const value_options[] = {"data",
                                      "city",
                                      "hotline-agency",
                                      "io-threads",
+                                     "engine-threads",
                                      "webhook-url",
                                      "webhook-attempts",
                                      "webhook-backoff-ms",
@@ -158,6 +161,9 @@ expected<config> parse_args(const std::vector<std::string>& args, const std::str
   auto threads = number(v, "io-threads", 0, 1, 256);   // 0 (not given): server_options' one per core
   if (!threads) return std::move(threads).error();
   s.io_threads = static_cast<std::size_t>(*threads);
+  auto engine_threads = number(v, "engine-threads", 0, 1, 256);   // 0 (not given): one per core
+  if (!engine_threads) return std::move(engine_threads).error();
+  s.engine_threads = static_cast<std::size_t>(*engine_threads);
   s.webhook.url = get("webhook-url", "");
   auto attempts = number(v, "webhook-attempts", 10, 1, 1000);
   if (!attempts) return std::move(attempts).error();

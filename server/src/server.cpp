@@ -114,6 +114,7 @@ expected<std::unique_ptr<server>> server::open(server_options options) {
   eo.mode = p->opt.clock;
   eo.start = p->opt.start;
   eo.log = p->store;
+  eo.worker_threads = p->opt.engine_threads;
   auto eng = engine::open(std::move(eo));
   if (!eng) return std::move(eng).error();
   p->eng = std::move(*eng);

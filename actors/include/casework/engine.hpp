@@ -47,7 +47,7 @@ struct engine_options {
   clock_mode mode = clock_mode::real;
   instant start{};                                 // virtual_time and deterministic: the clock's start
   std::shared_ptr<event_log> log;                  // default: a memory_event_log
-  std::size_t worker_threads = 0;                  // CAF scheduler threads; 0: CAF's default (cores)
+  std::size_t worker_threads = 0;                  // CAF scheduler threads; 0: one per core, at least 2
   duration passivate_after = std::chrono::minutes(10);  // idle case actors stop; 0: never
   // Between requests an active case keeps its fields and deadlines packed (about half their parsed size,
   // docs/performance.md 19.), unpacked and packed again by each request. false: kept parsed, for a run that

@@ -59,6 +59,7 @@ struct server_options {
   // only add wake-ups: on 2 cores, 32 threads answered 2,000 creates/s with a p99 of 29-197 ms where 2 threads
   // took 14-20 ms (docs/performance.md).
   std::size_t io_threads = 0;
+  std::size_t engine_threads = 0;         // the engine's actor threads (engine_options::worker_threads); 0: cores
   server_limits limits;
   webhook_options webhook;
   // "ip:port" where GET /metrics serves Prometheus metrics (casework::metrics_exporter: the engine's figures
