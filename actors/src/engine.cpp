@@ -2,9 +2,9 @@
 #include "casework/engine.hpp"
 
 #include <algorithm>
-#include <thread>
 #include <atomic>
 #include <stdexcept>
+#include <thread>
 #include <tuple>
 
 #include <boost/json.hpp>

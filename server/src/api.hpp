@@ -77,16 +77,12 @@ class api {
   response list_cases(const request& req, const principal& p, const target& t);
   std::optional<response> case_history(const request& req, const principal& p, const std::string& id,
                                        const reply_later& later);
-  // The case if the principal may see it; not_found (as for a case that does not exist) otherwise.
-  expected<case_view> visible_case(const principal& p, const std::string& id);
-  expected<case_view> visible(const principal& p, expected<case_view> v) const;   // the engine's answer, screened
-  // The case as the API shows it: personal fields redacted unless the role needs them, and then the read is
-  // recorded first (a failed record is a storage error: nothing personal is shown unrecorded). With `shown`
-  // (the routes that answer through `later`) it is not recorded here: *shown says whether the answer must wait
-  // for its record (send_recorded).
-  expected<boost::json::object> case_json(const principal& p, const case_view& v, const char* endpoint,
-                                          bool* shown = nullptr);
-  status record_personal_read(const principal& p, const std::string& case_id, const char* endpoint);
+  // The engine's answer if the principal may see the case; not_found (as for a case that does not exist)
+  // otherwise.
+  expected<case_view> visible(const principal& p, expected<case_view> v) const;
+  // The case as the API shows it: personal fields redacted unless the role needs them. `shown` says whether
+  // they are shown: then the answer goes out only once the read is recorded (send_recorded).
+  boost::json::object case_json(const principal& p, const case_view& v, bool& shown);
   // Sends `res`, which shows case_id's personal fields, once the read is recorded on disk; if the record fails
   // the answer is the storage error's 503 instead. No HTTP thread waits for the disk. Returns nullopt.
   std::optional<response> send_recorded(std::shared_ptr<const request> head, const reply_later& later,
@@ -116,9 +112,8 @@ class api {
   response open311_created(const request& req, const principal& p, expected<case_view> created);
   std::optional<response> open311_requests(const request& req, const target& t, const std::string* only_id,
                                            const reply_later& later);
-  // With `shown`, a case whose address the principal sees is added to it instead of being recorded here.
-  expected<boost::json::object> open311_request_json(const principal& p, const case_view& v,
-                                                     std::vector<std::string>* shown = nullptr);
+  // A case whose address the principal sees is added to `shown` (its read is recorded before the answer).
+  boost::json::object open311_request_json(const principal& p, const case_view& v, std::vector<std::string>& shown);
 
   const server_options& opt_;
   engine& eng_;

@@ -55,10 +55,6 @@ json::object personal_read(const principal& p, const std::string& case_id, const
 }
 }  // namespace
 
-status api::record_personal_read(const principal& p, const std::string& case_id, const char* endpoint) {
-  return access_.append(personal_read(p, case_id, endpoint));
-}
-
 std::optional<response> api::send_recorded(std::shared_ptr<const request> head, const reply_later& later,
                                            const principal& p, const std::string& case_id, const char* endpoint,
                                            response res) {
@@ -92,10 +88,6 @@ std::optional<response> api::send_recorded(std::shared_ptr<const request> head, 
   return std::nullopt;
 }
 
-expected<case_view> api::visible_case(const principal& p, const std::string& id) {
-  return visible(p, eng_.get_case(id).get());
-}
-
 expected<case_view> api::visible(const principal& p, expected<case_view> v) const {
   if (!v) {
     if (v.error().code() == errc::not_found) return error(errc::not_found, "no such case", "id");
@@ -105,7 +97,7 @@ expected<case_view> api::visible(const principal& p, expected<case_view> v) cons
   return v;
 }
 
-expected<json::object> api::case_json(const principal& p, const case_view& v, const char* endpoint, bool* shown) {
+json::object api::case_json(const principal& p, const case_view& v, bool& shown) {
   const case_state& s = *v.state;
   json::object o;
   o["id"] = s.id;
@@ -137,14 +129,9 @@ expected<json::object> api::case_json(const principal& p, const case_view& v, co
     links.push_back(json::object{{"relation", relation}, {"case", other}});
   o["links"] = std::move(links);
   json::object fields = s.fields;
-  if (shown) *shown = false;
+  shown = false;
   if (access_policy::sees_personal_data(p)) {
-    if (count_personal(redactor_, fields) > 0) {
-      if (shown)
-        *shown = true;
-      else if (auto st = record_personal_read(p, s.id, endpoint); !st)
-        return st.error();
-    }
+    shown = count_personal(redactor_, fields) > 0;
   } else {
     redactor_.redact_fields(fields);
   }
@@ -193,13 +180,12 @@ std::optional<response> api::case_created(std::shared_ptr<const request> head, c
   if (!created) return problem(req, created.error());
   const char* endpoint = "POST /v1/cases";
   bool shown = false;
-  auto o = case_json(p, *created, endpoint, &shown);
-  if (!o) return problem(req, o.error());
-  (*o)["merged"] = created->merged;
+  auto o = case_json(p, *created, shown);
+  o["merged"] = created->merged;
   log_.write(
       "info", "case created",
       {{"case", created->state->id}, {"workflow", workflow}, {"merged", created->merged}, {"token", p.id}});
-  auto res = json_answer(req, created->merged ? http::status::ok : http::status::created, *o);
+  auto res = json_answer(req, created->merged ? http::status::ok : http::status::created, o);
   res.set(http::field::location, "/v1/cases/" + created->state->id);
   if (shown) return send_recorded(head, later, p, created->state->id, endpoint, std::move(res));
   return res;
@@ -214,9 +200,7 @@ std::optional<response> api::get_case(const request& req, const principal& p, co
     if (!v) return problem(*head, v.error());
     const char* endpoint = "GET /v1/cases/{id}";
     bool shown = false;
-    auto o = case_json(p, *v, endpoint, &shown);
-    if (!o) return problem(*head, o.error());
-    auto res = json_answer(*head, http::status::ok, *o);
+    auto res = json_answer(*head, http::status::ok, case_json(p, *v, shown));
     if (shown) return send_recorded(head, later, p, v->state->id, endpoint, std::move(res));
     return res;
   }));
@@ -276,16 +260,15 @@ std::optional<response> api::command_answered(std::shared_ptr<const request> hea
   }
   const char* endpoint = "POST /v1/cases/{id}/{command}";
   bool shown = false;
-  auto o = case_json(p, *done, endpoint, &shown);
-  if (!o) return problem(req, o.error());
-  (*o)["recorded"] = event_list(done->recorded, access_policy::sees_personal_data(p) ? nullptr : &redactor_);
+  auto o = case_json(p, *done, shown);
+  o["recorded"] = event_list(done->recorded, access_policy::sees_personal_data(p) ? nullptr : &redactor_);
   log_.write("info", "command recorded",
              {{"case", id},
               {"command", name},
               {"events", done->recorded.size()},
               {"state", done->state->state},
               {"token", p.id}});
-  auto res = json_answer(req, http::status::ok, *o);
+  auto res = json_answer(req, http::status::ok, o);
   if (shown) return send_recorded(head, later, p, id, endpoint, std::move(res));
   return res;
 }

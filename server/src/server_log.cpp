@@ -3,7 +3,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <optional>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -50,20 +49,6 @@ void access_record::append_then(const json::object& record, std::function<void(s
     queue_.push_back(std::move(t));
   }
   cv_.notify_one();
-}
-
-status access_record::append(const json::object& record) {
-  std::mutex m;
-  std::condition_variable written;
-  std::optional<status> result;
-  append_then(record, [&](status st) {
-    std::lock_guard<std::mutex> lock(m);
-    result = std::move(st);
-    written.notify_one();
-  });
-  std::unique_lock<std::mutex> lock(m);
-  written.wait(lock, [&] { return result.has_value(); });
-  return std::move(*result);
 }
 
 void access_record::run() {

@@ -47,8 +47,6 @@ class access_record {
   // Stamps the record with "at" (now) and calls `done` on the writer thread once it is on disk, or with the
   // storage error naming the file.
   void append_then(const boost::json::object& record, std::function<void(status)> done);
-  // The same, waiting for it.
-  [[nodiscard]] status append(const boost::json::object& record);
 
  private:
   struct taken {
