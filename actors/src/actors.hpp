@@ -10,6 +10,7 @@
 //   notifier          takes new notification records to their delivery (webhooks come with the server)
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -94,8 +95,9 @@ struct case_actor_state {
   std::uint64_t handled = 0;   // requests handled, for the passivation handshake with the registry
   // Passivation after engine_options::passivate_after without a request. Not CAF's receive timeout, which
   // re-arms a timeout on CAF's clock thread after every message (a cross-thread wake-up and two tree updates
-  // per message, ~14% of the command path's CPU): one delayed check is armed, and re-armed for the rest of the
-  // span when the case was busy meanwhile.
+  // per message, ~14% of the command path's CPU): one check at a time is pending, the first sent by the
+  // registry (registry_state::first_idle_checks), the next armed by the actor for the rest of the span when
+  // the case was busy meanwhile.
   caf::actor_clock::time_point last_active{};
   bool idle_check_armed = false;
   bool recording = false;      // events handed to the store writer, the answer not back yet (await)
@@ -145,6 +147,11 @@ struct registry_state {
   // end. A case is leased only while it has no active actor, and no actor is activated for it while leased.
   std::unordered_map<std::string, std::vector<std::function<void()>>> leased;
   std::size_t next_fire_worker = 0;
+  // Each case actor's first idle check (passivate_after after its activation), oldest first: the registry
+  // keeps one delayed message for the head, where a delayed message per activated actor woke CAF's clock
+  // thread once per create (docs/performance.md, 52.). Weak addresses: an actor that ended meanwhile is skipped.
+  std::deque<std::pair<caf::actor_clock::time_point, caf::actor_addr>> first_idle_checks;
+  bool first_idle_checks_armed = false;
   static inline const char* name = "casework.registry";
   // However the registry ends, its case actors end with it (they are not linked to it: see spawn_case).
   ~registry_state() {

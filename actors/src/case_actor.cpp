@@ -551,9 +551,10 @@ caf::behavior case_actor(case_self self, std::shared_ptr<runtime_context> rt, st
     st.pending_create = std::make_unique<case_actor_state::new_case>(
         case_actor_state::new_case{std::move(initial), std::move(folded)});
   }
-  // The request that activated the case arms the idle check (touch); a case restarted after a failure is sent
-  // one by the registry.
+  // The registry sends the first idle check, passivate_after after this activation (registry_state::
+  // first_idle_checks); touch() arms the next ones.
   st.last_active = self->clock().now();
+  st.idle_check_armed = st.rt->options.passivate_after.count() > 0;
   // Packed at once: a case activated for a read stays packed (view), and a command decides on a copy unpacked
   // from it. A new case (its creation not recorded yet) is packed by the sweep after its create.
   park(self);

@@ -107,6 +107,7 @@ using batch_atom = caf::atom_constant<caf::atom("batch")>;      // shared_batch
 using open_link_atom = caf::atom_constant<caf::atom("openlink")>;  // link_request
 using idle_atom = caf::atom_constant<caf::atom("idle")>;        // (case id, messages handled)
 using idle_check_atom = caf::atom_constant<caf::atom("idlecheck")>;  // a case actor: idle for passivate_after?
+using idle_checks_atom = caf::atom_constant<caf::atom("idlechecks")>;  // registry: send the first checks due
 using park_atom = caf::atom_constant<caf::atom("park")>;        // a case actor: pack your state (the sweep)
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;      // registry: (bool next chunk) park the cases touched
 using down_atom = caf::atom_constant<caf::atom("casedown")>;    // (case id)

@@ -67,6 +67,28 @@ void sweep(registry_self self, bool next_chunk) {
   send_parks(self);
 }
 
+// Arms the delayed message that sends the first idle checks due, if one is not pending.
+void arm_first_idle_checks(registry_self self) {
+  auto& st = self->state;
+  if (st.first_idle_checks_armed || st.first_idle_checks.empty()) return;
+  st.first_idle_checks_armed = true;
+  const auto in = st.first_idle_checks.front().first - self->clock().now();
+  self->delayed_send(self, std::max(in, caf::actor_clock::duration_type::zero()), idle_checks_atom::value);
+}
+
+// Sends each case actor whose first idle check is due its check (case_actor.cpp, on_idle_check).
+void send_first_idle_checks(registry_self self) {
+  auto& st = self->state;
+  st.first_idle_checks_armed = false;
+  const auto now = self->clock().now();
+  while (!st.first_idle_checks.empty() && st.first_idle_checks.front().first <= now) {
+    if (auto a = caf::actor_cast<caf::actor>(st.first_idle_checks.front().second))
+      self->send(a, idle_check_atom::value);
+    st.first_idle_checks.pop_front();
+  }
+  arm_first_idle_checks(self);
+}
+
 registry_state::active_case& spawn_entry(registry_self self, const std::string& id, std::vector<event> initial = {},
                                          case_state folded = {}) {
   auto& st = self->state;
@@ -79,6 +101,15 @@ registry_state::active_case& spawn_entry(registry_self self, const std::string& 
   // create handed to it (count_delegated).
   auto& c = st.active[id] = {a, 0, 0};
   set_active_count(self);
+  // Its first idle check: passivate_after from now (activations come in clock order, so the queue stays
+  // sorted). The actor counts it as armed from its start.
+  if (st.rt->options.passivate_after.count() > 0) {
+    st.first_idle_checks.emplace_back(
+        self->clock().now() +
+            std::chrono::duration_cast<caf::actor_clock::duration_type>(st.rt->options.passivate_after),
+        a.address());
+    arm_first_idle_checks(self);
+  }
   return c;   // the case actor has its supervisor adopt it once it knows its agency
 }
 
@@ -550,6 +581,7 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
         tell_link(self, origin, relation, linked, failure);
       },
       [=](sweep_atom, bool next_chunk) { sweep(self, next_chunk); },
+      [=](idle_checks_atom) { send_first_idle_checks(self); },
       [=](idle_atom, const std::string& id, std::uint64_t handled) {
         auto& st = self->state;
         auto it = st.active.find(id);
@@ -563,10 +595,11 @@ caf::behavior registry_actor(registry_self self, std::shared_ptr<runtime_context
         st.active.erase(id);
         set_active_count(self);
         if (!restart) return;
-        // Restarted from its snapshot (the next request would, too); with no request for it, the idle check
-        // starts its passivation span. (A leased case has no actor to restart: its fire worker has it.)
+        // Restarted from its snapshot (the next request would, too); with no request for it, its first idle
+        // check (spawn_entry) passivates it after passivate_after. (A leased case has no actor to restart: its
+        // fire worker has it.)
         if (st.leased.count(id)) return;
-        if (auto a = find_or_activate(self, id)) self->send(a, idle_check_atom::value);
+        (void)find_or_activate(self, id);
       },
       [=](crash_atom, const std::string& id) {
         auto it = self->state.active.find(id);
