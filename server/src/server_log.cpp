@@ -40,10 +40,9 @@ access_record::~access_record() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void access_record::append_then(const json::object& record, std::function<void(status)> done) {
-  json::object r = record;
-  r["at"] = format_utc(real_clock().now());
-  taken t{json::serialize(r) + "\n", std::move(done)};
+void access_record::append_then(json::object record, std::function<void(status)> done) {
+  record["at"] = format_utc(real_clock().now());
+  taken t{json::serialize(record) + "\n", std::move(done)};
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(std::move(t));

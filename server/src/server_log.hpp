@@ -46,7 +46,7 @@ class access_record {
 
   // Stamps the record with "at" (now) and calls `done` on the writer thread once it is on disk, or with the
   // storage error naming the file.
-  void append_then(const boost::json::object& record, std::function<void(status)> done);
+  void append_then(boost::json::object record, std::function<void(status)> done);
 
  private:
   struct taken {
