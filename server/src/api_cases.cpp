@@ -187,7 +187,11 @@ std::optional<response> api::case_created(std::shared_ptr<const request> head, c
       {{"case", created->state->id}, {"workflow", workflow}, {"merged", created->merged}, {"token", p.id}});
   auto res = json_answer(req, created->merged ? http::status::ok : http::status::created, o);
   res.set(http::field::location, "/v1/cases/" + created->state->id);
-  if (shown) return send_recorded(head, later, p, created->state->id, endpoint, std::move(res));
+  // A new case shows only the fields its request carried, and its `created` event (durable before this
+  // answer, hash-chained, naming the token's actor) already records who sent them and when: no second record.
+  // A repeat report joins an open case (R6.12) and shows that case's reporters: a read, recorded first (R9.2).
+  if (shown && created->merged)
+    return send_recorded(head, later, p, created->state->id, endpoint, std::move(res));
   return res;
 }
 

@@ -40,6 +40,7 @@ void expect_nothing_personal(const http_answer& a) {
 // Creates, case reads and commands answer through engine callbacks; their records are written by the access
 // record's own thread. While the file cannot be opened (a directory stands at its path) each of them is a 503
 // that shows nothing personal; once it can, the same requests answer with the personal fields and are recorded.
+// A create that opens a new case needs no record: it shows only what its request carried.
 TEST(ServerPersonalRecord, R9_2_AnAnswerWhoseReadCannotBeRecordedIs503AndShowsNothingPersonal) {
   running_server s;
   auto created = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report());
@@ -47,20 +48,27 @@ TEST(ServerPersonalRecord, R9_2_AnAnswerWhoseReadCannotBeRecordedIs503AndShowsNo
   const std::string at = "/v1/cases/" + std::string(created.json().at("id").as_string());
   ASSERT_EQ(s.call("POST", at + "/sign", "duty-officer@pwd-parks-lights").status, 200u);   // sees no personal data
   const std::string file = s.dir().str("store/personal-data-access.jsonl");
-  std::filesystem::rename(file, file + ".1");
+  ASSERT_FALSE(std::filesystem::exists(file));   // nothing personal has been shown yet
   std::filesystem::create_directory(file);
 
-  auto create = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report("No. 7 Songren Rd"));
+  // A new case shows only what its call taker sent; its `created` event records who sent it: answered.
+  auto fresh = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report("No. 7 Songren Rd"));
+  ASSERT_EQ(fresh.status, 201u) << fresh.body;
+  EXPECT_EQ(fresh.json().at("fields").at("reporter").at("phone"), "0912345678");
+  // A repeat report joins the open case (R6.12) and would show its reporters: withheld, the report kept.
+  const std::string id = at.substr(10);
+  const auto before_merge = s.srv().core().get_case(id).get()->state->seq;
+  auto create = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report());
   EXPECT_EQ(create.status, 503u) << create.body;
   expect_nothing_personal(create);
   EXPECT_EQ(create.json().at("code"), "storage") << create.body;
+  EXPECT_GT(s.srv().core().get_case(id).get()->state->seq, before_merge);
   auto read = s.call("GET", at, "handler@pwd-parks-lights");
   EXPECT_EQ(read.status, 503u) << read.body;
   expect_nothing_personal(read);
   auto assign = s.call_json("POST", at + "/assign", "duty-officer@pwd-parks-lights",
                             {{"handler", "pwd-parks-lights-h-1"}});
   ASSERT_EQ(assign.status, 200u) << assign.body;   // a duty officer's answer shows nothing personal: no record
-  const std::string id = at.substr(10);
   const auto before = s.srv().core().get_case(id).get()->state->seq;
   auto report = s.call_json("POST", at + "/report", "handler@pwd-parks-lights", {{"result", "lamp replaced"}, {"finding", "fixed"}});
   EXPECT_EQ(report.status, 503u) << report.body;
@@ -152,8 +160,33 @@ TEST(ServerPersonalRecord, R9_2_ConcurrentReadsAreEachRecordedOnTheirOwnLine) {
   for (int r = 0; r < readers; ++r) EXPECT_EQ(ok[r], each) << "reader " << r;
   auto lines = access_lines(s);   // each parsed as one JSON object
   EXPECT_EQ(count_via(lines, "GET /v1/cases/{id}"), std::size_t{readers * each});
-  EXPECT_EQ(count_via(lines, "POST /v1/cases"), 1u);
+  EXPECT_EQ(count_via(lines, "POST /v1/cases"), 0u);   // a new case's create shows only what it sent
   for (const auto& l : lines) EXPECT_TRUE(l.contains("at")) << boost::json::serialize(l);
+}
+
+// A create that opens a new case answers with what its call taker sent, and its `created` event names who
+// sent it: no record. A repeat report joins the open case (R6.12) and shows its first reporter: recorded.
+TEST(ServerPersonalRecord, R9_2_ARepeatReportIsRecordedANewCaseIsNot) {
+  running_server s;
+  auto created = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report());
+  ASSERT_EQ(created.status, 201u) << created.body;
+  EXPECT_EQ(created.json().at("fields").at("reporter").at("phone"), "0912345678");
+  EXPECT_TRUE(access_lines(s).empty());
+  const std::string id(created.json().at("id").as_string());
+  auto history = s.srv().core().history(id);
+  ASSERT_TRUE(history) << history.error().message();
+  ASSERT_GE(history->size(), 2u);
+  EXPECT_EQ((*history)[0].type, "created");
+  EXPECT_EQ((*history)[0].actor.rfind("call_taker:", 0), 0u) << (*history)[0].actor;   // who sent the fields
+
+  auto again = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report());
+  ASSERT_EQ(again.status, 200u) << again.body;
+  EXPECT_EQ(again.json().at("merged"), true);
+  auto lines = access_lines(s);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].at("via"), "POST /v1/cases");
+  EXPECT_EQ(lines[0].at("case"), id.c_str());
+  EXPECT_EQ(lines[0].at("who"), "call-taker.call-centre");
 }
 
 // An operator moves the file away (log rotation): the next record starts a new file at the path.
@@ -162,6 +195,7 @@ TEST(ServerPersonalRecord, R9_2_ARotatedFileIsReopenedAtItsPath) {
   auto created = s.call_json("POST", "/v1/cases", "call-taker@call-centre", streetlight_report());
   ASSERT_EQ(created.status, 201u) << created.body;
   const std::string id(created.json().at("id").as_string());
+  ASSERT_EQ(s.call("GET", "/v1/cases/" + id, "call-taker@call-centre").status, 200u);
   const std::string file = s.dir().str("store/personal-data-access.jsonl");
   std::filesystem::rename(file, file + ".1");
   ASSERT_EQ(s.call("GET", "/v1/cases/" + id, "handler@pwd-parks-lights").status, 200u);
@@ -172,7 +206,7 @@ TEST(ServerPersonalRecord, R9_2_ARotatedFileIsReopenedAtItsPath) {
   std::string line;
   std::size_t old_lines = 0;
   while (std::getline(old, line)) ++old_lines;
-  EXPECT_EQ(old_lines, 1u);   // the create's record stayed where it was written
+  EXPECT_EQ(old_lines, 1u);   // the first read's record stayed where it was written
 }
 
 }  // namespace casework::testing
