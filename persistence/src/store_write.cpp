@@ -33,7 +33,7 @@ class group_writer {
   status stage(const case_events& c) {
     if (c.events.empty()) return {};
     if (auto r = check_key_part(c.case_id, "case_id", true); !r.ok()) return r;
-    auto from = tail_of(c.case_id);
+    auto from = tail_of(c.case_id, c.events.front().seq);
     if (!from) return from.error();
     auto hashes = stage_events(c, *from);
     if (!hashes) return hashes.error();
@@ -52,8 +52,10 @@ class group_writer {
   void prefetch(const std::vector<case_events>& batches) {
     std::vector<std::string> ids;
     std::unordered_set<std::string> seen;
-    for (const auto& c : batches)
-      if (!c.events.empty() && !s_.tails.count(c.case_id) && seen.insert(c.case_id).second) ids.push_back(c.case_id);
+    for (const auto& c : batches)   // a batch that starts a case needs one read, made while staging (tail_of)
+      if (!c.events.empty() && c.events.front().seq != 1 && !s_.tails.count(c.case_id) &&
+          seen.insert(c.case_id).second)
+        ids.push_back(c.case_id);
     if (ids.size() < prefetch_at_least) return;
     const std::size_t threads = std::min(prefetch_threads, ids.size() / (prefetch_at_least / 2));
     std::vector<std::optional<tail>> tails(ids.size());
@@ -84,9 +86,22 @@ class group_writer {
  private:
   using chain = std::vector<tail>;  // the tail before the batch, then each event of the batch
 
-  expected<tail> tail_of(const std::string& id) {
+  // `first` is the seq of the batch's first event. A batch that starts a case (first == 1) is checked with one
+  // point read of the case's event 1: events are never deleted and every history starts at 1, so without it
+  // the case has no events, and then no directory value and no notification keys either (they are written
+  // only in the same atomic batches as its events): the case is new, and staging it reads nothing more. With
+  // it, the tail is read as for any case, and the batch is refused as not following it.
+  expected<tail> tail_of(const std::string& id, std::uint64_t first) {
     if (auto it = tails_.find(id); it != tails_.end()) return it->second;
     if (auto it = prefetched_tails_.find(id); it != prefetched_tails_.end()) return it->second;
+    if (first == 1) {
+      auto one = s_.get(rocksdb::ReadOptions(), s_.events, event_key(id, 1));
+      if (!one) return one.error();
+      if (!*one) {
+        new_cases_.insert(id);
+        return tail{};
+      }
+    }
     return s_.last_of(id);
   }
 
@@ -167,6 +182,7 @@ class group_writer {
   // The case's directory value as the group leaves it so far: staged, or stored (one point read).
   expected<std::optional<directory_value>> directory_of(const std::string& id) {
     if (auto it = dirs_.find(id); it != dirs_.end()) return it->second;
+    if (new_cases_.count(id)) return std::optional<directory_value>();   // tail_of: nothing stored
     if (auto it = prefetched_dirs_.find(id); it != prefetched_dirs_.end()) return it->second;
     if (auto it = s_.directories.find(id); it != s_.directories.end())
       return std::optional<directory_value>(it->second);
@@ -187,11 +203,17 @@ class group_writer {
 
   // An outbox record for each notification whose key is neither stored nor staged.
   status stage_outbox(const case_events& c) {
+    const bool fresh = new_cases_.count(c.case_id) > 0;
     for (auto& r : notifications_of(c.case_id, c.events)) {
       if (notification_keys_.count(r.key)) continue;
-      auto stored = s_.get(rocksdb::ReadOptions(), s_.index, notification_key(r.key));
-      if (!stored) return stored.error();
-      if (*stored) continue;
+      // A key that starts with its case's id (the engine's are "case:kind:due") cannot be stored for a new case.
+      const bool own = r.key.size() > c.case_id.size() && r.key.compare(0, c.case_id.size(), c.case_id) == 0 &&
+                       r.key[c.case_id.size()] == ':';
+      if (!(fresh && own)) {
+        auto stored = s_.get(rocksdb::ReadOptions(), s_.index, notification_key(r.key));
+        if (!stored) return stored.error();
+        if (*stored) continue;
+      }
       r.position = next_position_++;
       if (auto st = put(s_.outbox, be64(r.position), boost::json::serialize(to_json(r))); !st.ok()) return st;
       if (auto st = put(s_.index, notification_key(r.key), be64(r.position)); !st.ok()) return st;
@@ -219,6 +241,7 @@ class group_writer {
   static constexpr std::size_t prefetch_at_least = 64;   // uncached cases in a group, else read while staging
   static constexpr std::size_t prefetch_threads = 8;
   std::unordered_set<std::string> notification_keys_;
+  std::unordered_set<std::string> new_cases_;   // cases this group starts, with nothing stored (tail_of)
   std::uint64_t next_position_;
 };
 

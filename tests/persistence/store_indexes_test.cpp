@@ -192,6 +192,46 @@ TEST_F(StoreIndexes, TheOutboxRecordsEachNotificationKeyOnceInPositionOrder) {
   EXPECT_EQ(store->read(a.id())->size(), 5u) << "every notification event is in the history";
 }
 
+// A batch that starts a case (event 1) is checked with one read of the case's event 1; when the case is new,
+// its directory and notification keys are not read (they cannot be stored without its events). A key that
+// does not start with its own case's id is still looked up, so another case's notification is not recorded
+// twice; and a case that does have events, with no snapshot and nothing cached, refuses a second event 1.
+TEST_F(StoreIndexes, ABatchThatStartsACaseReadsOnlyItsFirstEventAndStillRefusesAStartedOne) {
+  case_writer a("2026030200001", "pwd"), b("2026030200002", "pwd"), c("2026030200003", "pwd");
+  ASSERT_TRUE(store->append_group({a.batch({a.created(), a.notification("sign-reminder", at(10))},
+                                           {timer("sign-reminder", at(10))})})
+                  .ok());
+  ASSERT_TRUE(store->append_group({c.bare({c.created(), c.moved_to("created")})}).ok())
+      << "events only: no snapshot, no directory value";
+  reopen();   // nothing cached
+  const std::string a_key = a.id() + ":sign-reminder:" + format_utc(at(10));
+  ASSERT_TRUE(store->append_group({b.batch({b.created(), b.notification("notice", at(1)),
+                                            b.notification("sign-reminder", at(10), a_key)},
+                                           {timer("sign-reminder", at(10))})})
+                  .ok());
+  auto all = store->notifications(0, 100);
+  ASSERT_EQ(all.size(), 2u) << "a's key, carried by b's event, is not recorded again";
+  EXPECT_EQ(all[0].key, a_key);
+  EXPECT_EQ(all[1].key, b.id() + ":notice:" + format_utc(at(1)));
+  EXPECT_EQ(all[1].case_id, b.id());
+  auto entry = store->entry(b.id());
+  ASSERT_TRUE(entry) << entry.error().to_string();
+  EXPECT_EQ(entry->agency, "pwd");
+  auto timers = store->timers(10);
+  ASSERT_EQ(timers.size(), 2u);
+  EXPECT_EQ(store->read(b.id())->size(), 3u);
+
+  case_writer again("2026030200003", "pwd");
+  auto refused = store->append_group({again.batch({again.created()})});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().to_string(), "failed_precondition: 2026030200003.seq: event 1 does not follow 2");
+  EXPECT_EQ(store->read(c.id())->size(), 2u);
+  EXPECT_FALSE(store->entry(c.id())) << "still no directory value";
+  auto report = store->verify();
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_TRUE(report->ok());
+}
+
 TEST_F(StoreIndexes, MarkSentRecordsTheDeliveryAndTheCounterContinuesAfterReopening) {
   case_writer a("2026030200001", "pwd");
   ASSERT_TRUE(store->append_group({a.batch({a.created(), a.notification("notice", at(0))})}).ok());
