@@ -2,145 +2,13 @@
 
 #include <cstdint>
 #include <cstring>
-#include <stdexcept>
 #include <string>
 
-#include <boost/json/array.hpp>
-#include <boost/json/string.hpp>
-#include <boost/json/value.hpp>
-#include <boost/json/value_stack.hpp>
+#include "casework/case_bytes.hpp"
 
 namespace casework::detail {
 
 namespace json = boost::json;
-
-namespace {
-
-enum tag : unsigned char { null_, false_, true_, int64_, uint64_, double_, string_, array_, object_ };
-
-void put_varint(std::string& out, std::uint64_t n) {
-  while (n >= 0x80) {
-    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
-    n >>= 7;
-  }
-  out.push_back(static_cast<char>(n));
-}
-
-void put_raw(std::string& out, const void* p, std::size_t n) { out.append(static_cast<const char*>(p), n); }
-
-void put_text(std::string& out, std::string_view s) {
-  put_varint(out, s.size());
-  out.append(s.data(), s.size());
-}
-
-void put(std::string& out, const json::value& v);
-
-void put_object(std::string& out, const json::object& o) {
-  put_varint(out, o.size());
-  for (const auto& kv : o) {
-    put_text(out, kv.key());
-    put(out, kv.value());
-  }
-}
-
-void put(std::string& out, const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null: out.push_back(null_); break;
-    case json::kind::bool_: out.push_back(v.get_bool() ? true_ : false_); break;
-    case json::kind::int64: {
-      out.push_back(int64_);
-      auto x = v.get_int64();
-      put_raw(out, &x, sizeof x);
-      break;
-    }
-    case json::kind::uint64: {
-      out.push_back(uint64_);
-      auto x = v.get_uint64();
-      put_raw(out, &x, sizeof x);
-      break;
-    }
-    case json::kind::double_: {
-      out.push_back(double_);
-      auto x = v.get_double();
-      put_raw(out, &x, sizeof x);
-      break;
-    }
-    case json::kind::string: out.push_back(string_); put_text(out, v.get_string()); break;
-    case json::kind::array:
-      out.push_back(array_);
-      put_varint(out, v.get_array().size());
-      for (const auto& x : v.get_array()) put(out, x);
-      break;
-    case json::kind::object: out.push_back(object_); put_object(out, v.get_object()); break;
-  }
-}
-
-// Reads what put wrote; the bytes are ours (never read from outside the process), so a malformed input is a
-// bug: it throws.
-struct reader {
-  const unsigned char* p;
-  const unsigned char* end;
-
-  void need(std::size_t n) const {
-    if (static_cast<std::size_t>(end - p) < n) throw std::logic_error("packed_json: truncated");
-  }
-  std::uint64_t varint() {
-    std::uint64_t n = 0;
-    for (int shift = 0;; shift += 7) {
-      need(1);
-      auto b = *p++;
-      n |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return n;
-    }
-  }
-  template <class T>
-  T raw() {
-    need(sizeof(T));
-    T x;
-    std::memcpy(&x, p, sizeof x);
-    p += sizeof x;
-    return x;
-  }
-  std::string_view text() {
-    auto n = varint();
-    need(n);
-    std::string_view s(reinterpret_cast<const char*>(p), n);
-    p += n;
-    return s;
-  }
-  // Onto a value_stack, which builds each object and array at once from its elements, as Boost's parser does,
-  // instead of inserting them one by one (each insertion looks for its key first).
-  void object_onto(json::value_stack& st) {
-    auto n = varint();
-    for (std::uint64_t i = 0; i < n; ++i) {
-      st.push_key(text());
-      value_onto(st);
-    }
-    st.push_object(n);
-  }
-  void value_onto(json::value_stack& st) {
-    need(1);
-    switch (*p++) {
-      case null_: st.push_null(); return;
-      case false_: st.push_bool(false); return;
-      case true_: st.push_bool(true); return;
-      case int64_: st.push_int64(raw<std::int64_t>()); return;
-      case uint64_: st.push_uint64(raw<std::uint64_t>()); return;
-      case double_: st.push_double(raw<double>()); return;
-      case string_: st.push_string(text()); return;
-      case array_: {
-        auto n = varint();
-        for (std::uint64_t i = 0; i < n; ++i) value_onto(st);
-        st.push_array(n);
-        return;
-      }
-      case object_: object_onto(st); return;
-      default: throw std::logic_error("packed_json: unknown tag");
-    }
-  }
-};
-
-}  // namespace
 
 namespace {
 
@@ -151,11 +19,11 @@ packed_json::bytes packed(const json::object& o, WriteHead write_head) {
   thread_local std::string body;
   body.clear();
   std::uint32_t n = 0, h = 0;
-  put_raw(body, &n, sizeof n);   // both lengths, set below
-  put_raw(body, &h, sizeof h);
+  body.append(reinterpret_cast<const char*>(&n), sizeof n);   // both lengths, set below
+  body.append(reinterpret_cast<const char*>(&h), sizeof h);
   write_head(body);
   h = static_cast<std::uint32_t>(body.size() - 2 * sizeof n);
-  put_object(body, o);
+  case_bytes::append_object(body, o);
   n = static_cast<std::uint32_t>(body.size() - sizeof n);
   std::memcpy(body.data(), &n, sizeof n);
   std::memcpy(body.data() + sizeof n, &h, sizeof h);
@@ -164,8 +32,6 @@ packed_json::bytes packed(const json::object& o, WriteHead write_head) {
   if (body.capacity() > (std::size_t{1} << 16)) std::string().swap(body);
   return out;
 }
-
-void write_case_head(std::string& out, const case_state& s);
 
 }  // namespace
 
@@ -178,7 +44,7 @@ packed_json packed_json::pack(const json::object& o, std::string_view head) {
 
 packed_json packed_json::pack(const case_state& s) {
   packed_json out;
-  out.bytes_ = packed(s.fields, [&](std::string& body) { write_case_head(body, s); });
+  out.bytes_ = packed(s.fields, [&](std::string& body) { case_bytes::append_case_head(body, s); });
   return out;
 }
 
@@ -199,176 +65,20 @@ std::string_view packed_json::head() const noexcept {
 json::object packed_json::unpack() const {
   if (!bytes_) return {};
   auto h = head();
-  reader r{reinterpret_cast<const unsigned char*>(h.data() + h.size()), bytes_.get() + size()};
-  unsigned char scratch[2048];   // the stack's first values, without an allocation
-  json::value_stack st({}, scratch, sizeof scratch);
-  st.reset();
-  r.object_onto(st);
-  json::value v = st.release();
-  return std::move(v.get_object());
+  const auto* end = reinterpret_cast<const char*>(bytes_.get()) + size();
+  std::string_view in(h.data() + h.size(), static_cast<std::size_t>(end - (h.data() + h.size())));
+  return case_bytes::read_object(in);
 }
-
-// ---- an idle case's other members ----
-//
-// Compact where the bytes are (a report's head went from 412 to 270 bytes, which puts the whole packed
-// case of a report under jemalloc's 512-byte class): every instant but the creation's as the zigzag varint of its
-// distance from the creation in milliseconds (a deadline 10 minutes on is 3 bytes, a state entered at creation
-// 1); numbers as varints; and each deadline's basis as the length of the prefix it shares with the previous one
-// and the rest ("created 2026-03-02T09:00:02.499+08:00 + P" is the start of every basis of a report).
-
-namespace {
-
-std::uint64_t zigzag(std::int64_t n) {
-  return (static_cast<std::uint64_t>(n) << 1) ^ static_cast<std::uint64_t>(n >> 63);
-}
-std::int64_t unzigzag(std::uint64_t n) { return static_cast<std::int64_t>(n >> 1) ^ -static_cast<std::int64_t>(n & 1); }
-
-struct head_writer {
-  std::string& out;
-  instant base;
-
-  void instant_at(instant t) { put_varint(out, zigzag((t - base).count())); }
-  template <class Map>
-  void instants(const Map& m) {
-    put_varint(out, m.size());
-    for (const auto& [k, t] : m) {
-      put_text(out, k);
-      instant_at(t);
-    }
-  }
-};
-
-struct head_reader {
-  reader r;
-  instant base{};
-
-  instant instant_at() { return base + duration(unzigzag(r.varint())); }
-  template <class Map>
-  void instants(Map& m) {
-    auto n = r.varint();
-    m.clear();
-    m.reserve(n);
-    for (std::uint64_t i = 0; i < n; ++i) {
-      std::string k(r.text());
-      m.emplace(std::move(k), instant_at());
-    }
-  }
-};
-
-void write_case_head(std::string& out, const case_state& s) {
-  const auto created = s.created_at.time_since_epoch().count();
-  put_raw(out, &created, sizeof created);
-  head_writer w{out, s.created_at};
-  put_text(out, s.workflow);
-  put_varint(out, zigzag(s.definition_version));
-  put_varint(out, zigzag(s.stage));
-  put_text(out, s.state);
-  put_text(out, s.agency);
-  put_text(out, s.item);
-  w.instant_at(s.updated_at);
-  put_varint(out, s.seq);
-  out.push_back(s.terminal ? 1 : 0);
-  w.instant_at(s.closed_at);
-  put_varint(out, s.deadlines.size());
-  std::string_view previous;
-  for (const auto& [name, d] : s.deadlines) {
-    put_text(out, name);
-    w.instant_at(d.at);
-    put_varint(out, d.calendar_version);
-    std::string_view basis = d.basis;
-    std::size_t shared = 0;
-    while (shared < previous.size() && shared < basis.size() && previous[shared] == basis[shared]) ++shared;
-    put_varint(out, shared);
-    put_text(out, basis.substr(shared));
-    previous = basis;
-    put_text(out, d.rule);
-  }
-  w.instants(s.entered);
-  w.instants(s.first_entered);
-  put_varint(out, s.fired.size());
-  for (const auto& [timer, due] : s.fired) {
-    put_text(out, timer);
-    w.instant_at(due);
-  }
-  w.instants(s.last_fired);
-  put_varint(out, s.links.size());
-  for (const auto& [relation, id] : s.links) {
-    put_text(out, relation);
-    put_text(out, id);
-  }
-}
-
-}  // namespace
 
 std::string pack_case_head(const case_state& s) {
   std::string out;
-  write_case_head(out, s);
+  case_bytes::append_case_head(out, s);
   return out;
 }
 
 void unpack_case_head(std::string_view in, case_state& out, bool deadlines) {
-  const auto* begin = reinterpret_cast<const unsigned char*>(in.data());
-  head_reader h{reader{begin, begin + in.size()}};
-  auto& r = h.r;
-  out.created_at = instant(duration(r.raw<duration::rep>()));
-  h.base = out.created_at;
-  out.workflow = r.text();
-  out.definition_version = static_cast<int>(unzigzag(r.varint()));
-  out.stage = static_cast<int>(unzigzag(r.varint()));
-  out.state = r.text();
-  out.agency = r.text();
-  out.item = r.text();
-  out.updated_at = h.instant_at();
-  out.seq = r.varint();
-  out.terminal = r.raw<unsigned char>() != 0;
-  out.closed_at = h.instant_at();
-  auto n = r.varint();
-  out.deadlines.clear();
-  if (!deadlines) {
-    for (std::uint64_t i = 0; i < n; ++i) {
-      r.text();
-      r.varint();
-      r.varint();
-      r.varint();
-      r.text();
-      r.text();
-    }
-    n = 0;
-  }
-  out.deadlines.reserve(n);
-  std::string previous;
-  for (std::uint64_t i = 0; i < n; ++i) {
-    std::string name(r.text());
-    deadline d;
-    d.at = h.instant_at();
-    d.calendar_version = r.varint();
-    auto shared = r.varint();
-    if (shared > previous.size()) throw std::logic_error("packed_json: a basis shares more than the previous has");
-    auto rest = r.text();
-    d.basis.reserve(shared + rest.size());
-    d.basis.append(previous, 0, shared).append(rest);
-    previous = d.basis;
-    d.rule = r.text();
-    out.deadlines.emplace(std::move(name), std::move(d));
-  }
-  h.instants(out.entered);
-  h.instants(out.first_entered);
-  n = r.varint();
-  out.fired.clear();
-  out.fired.reserve(n);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    std::string timer(r.text());
-    out.fired.emplace(std::move(timer), h.instant_at());
-  }
-  h.instants(out.last_fired);
-  n = r.varint();
-  out.links.clear();
-  out.links.reserve(n);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    std::string relation(r.text());
-    out.links.emplace_back(std::move(relation), std::string(r.text()));
-  }
-  if (r.p != r.end) throw std::logic_error("packed_json: trailing bytes after a case's head");
+  case_bytes::read_case_head(in, out, deadlines);
+  if (!in.empty()) throw case_bytes::malformed("trailing bytes after a case's head");
 }
 
 }  // namespace casework::detail

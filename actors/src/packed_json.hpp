@@ -3,8 +3,9 @@
 //
 // Not JSON text: Boost.JSON 1.81 parses numbers with a fast algorithm that is not correctly rounded
 // (121.54619719720041 comes back as 121.5461971972004), so a text round trip per request would drift a
-// coordinate a little with each one. This keeps every value bit for bit (doubles, int64 and uint64 as they
-// were), the keys in their order, and needs no parser: a tag byte per value, lengths as varints.
+// coordinate a little with each one. The bytes are the engine's (casework/case_bytes.hpp, as in the store's
+// snapshots): every value bit for bit (doubles, int64 and uint64 as they were), the keys in their order, and no
+// parser: a tag byte per value, lengths as varints.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +16,7 @@
 #include <boost/json/object.hpp>
 
 #include "casework/case.hpp"
+#include "casework/case_bytes.hpp"
 
 namespace casework::detail {
 
@@ -42,9 +44,9 @@ class packed_json {
 
 // An idle case's state but its id and fields, as bytes: the head of its packed fields (no JSON value, no
 // allocation per member). Texts as a varint length and their bytes, numbers as varints, instants as their distance
-// from the creation, each map as its size and entries in order (packed_json.cpp). unpack_case_head sets every member of `out` but `id` and `fields` from
-// what pack_case_head wrote; a truncated or malformed head throws std::logic_error (the bytes are the process's
-// own: that is a bug, not bad input).
+// from the creation, each map as its size and entries in order (case_bytes::append_case_head). unpack_case_head
+// sets every member of `out` but `id` and `fields` from what pack_case_head wrote; a truncated or malformed head
+// throws case_bytes::malformed (the bytes are the process's own: that is a bug, not bad input).
 // Without `deadlines`, unpack_case_head leaves out.deadlines empty (reading past them): a batch's state before,
 // as the supervisors read it (messages.hpp, recorded_batch).
 std::string pack_case_head(const case_state& s);

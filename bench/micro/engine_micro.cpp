@@ -1,10 +1,12 @@
 // casework-micro: Google Benchmark micro-benchmarks of the pure engine (no actors, no store), the parts every
-// command pays for: decide_create, decide, fold, pending_timers, the JSON form of an event and the snapshot text.
+// command pays for: decide_create, decide, fold, pending_timers, the JSON form of an event, and a snapshot in each
+// encoding, written and read.
 //
 //   build/bin/casework-micro --benchmark_out=micro.json --benchmark_out_format=json
 #include <benchmark/benchmark.h>
 #include <boost/json.hpp>
 
+#include "casework/case_bytes.hpp"
 #include "casework/interpreter.hpp"
 #include "workload.hpp"
 
@@ -89,6 +91,28 @@ void SnapshotSerialized(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(boost::json::serialize(to_snapshot(s)));
 }
 BENCHMARK(SnapshotSerialized);
+
+// The same case's snapshot in encoding 2 (case_bytes.hpp), what derive writes since 2026-12-07, and reading
+// each encoding back: a stored case's load (a timer firing on a passivated case, a restart) reads one.
+void SnapshotBytes(benchmark::State& state) {
+  const auto s = *fold(fx().create(1));
+  for (auto _ : state) benchmark::DoNotOptimize(snapshot_bytes(s));
+}
+BENCHMARK(SnapshotBytes);
+
+void SnapshotFromText(benchmark::State& state) {
+  const auto text = snapshot_text(*fold(fx().create(1)));
+  state.counters["bytes"] = static_cast<double>(text.size());
+  for (auto _ : state) benchmark::DoNotOptimize(from_snapshot_bytes(text));
+}
+BENCHMARK(SnapshotFromText);
+
+void SnapshotFromBytes(benchmark::State& state) {
+  const auto bytes = snapshot_bytes(*fold(fx().create(1)));
+  state.counters["bytes"] = static_cast<double>(bytes.size());
+  for (auto _ : state) benchmark::DoNotOptimize(from_snapshot_bytes(bytes));
+}
+BENCHMARK(SnapshotFromBytes);
 
 }  // namespace
 }  // namespace casework::bench

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "casework/json_text.hpp"
+#include "casework/case_bytes.hpp"
 #include "json_reader.hpp"
 
 namespace casework {
@@ -100,7 +100,7 @@ case_derived derive(const case_state& s, std::vector<pending_timer> timers, bool
   case_derived d;
   d.entry = entry_of(s);
   d.timers = std::move(timers);
-  if (snapshot) d.snapshot = snapshot_text(s);
+  if (snapshot) d.snapshot = snapshot_bytes(s);
   d.seq = s.seq;
   return d;
 }
@@ -287,10 +287,7 @@ expected<case_state> memory_event_log::load(const std::string& case_id) const {
   const auto& c = *found;
   expected<case_state> s{case_state{}};
   if (c.derived && !c.derived->snapshot.empty()) {
-    boost::json::error_code ec;
-    auto v = parse_json(c.derived->snapshot, ec);
-    if (ec) return error(errc::internal, "snapshot does not parse: " + ec.message(), case_id);
-    s = from_snapshot(std::move(v));
+    s = from_snapshot_bytes(c.derived->snapshot);
     if (!s) return s;
   }
   for (const auto& b : c.batches)   // the events after the snapshot (all of them without one)

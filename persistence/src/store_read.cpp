@@ -2,6 +2,7 @@
 // the outbox (docs/storage-format.md). Each call reads one consistent state of the store (store_state.hpp).
 #include <boost/json.hpp>
 
+#include "casework/case_bytes.hpp"
 #include "casework/json_text.hpp"
 #include "store_state.hpp"
 
@@ -48,10 +49,7 @@ expected<std::optional<case_state>> from_stored_snapshot(const store_state& s, c
   if (!*value) return none;
   auto snap = decode_snapshot(**value);
   if (!snap || sha256(snap->payload) != snap->payload_hash) return none;
-  boost::json::error_code ec;
-  auto json = parse_json(snap->payload, ec);
-  if (ec) return none;
-  auto state = from_snapshot(std::move(json));
+  auto state = from_snapshot_bytes(snap->payload);   // encoding 2, or 1 (JSON) as written before
   if (!state || state->seq != snap->seq) return none;
   // Usually the snapshot folds the last event: two point reads (the event it names, and that none follows)
   // answer that, where an iterator would open a child on every level and L0 file first. Histories have no gaps,

@@ -194,9 +194,9 @@ TEST(PackedJson, ALargeCaseThenASmallOnePackWhole) {
 TEST(PackedJson, ATruncatedOrOverlongHeadIsRefused) {
   const auto head = pack_case_head(every_member_set());
   case_state cut;
-  EXPECT_THROW(unpack_case_head(std::string_view(head).substr(0, head.size() - 1), cut), std::logic_error);
+  EXPECT_THROW(unpack_case_head(std::string_view(head).substr(0, head.size() - 1), cut), case_bytes::malformed);
   case_state longer;
-  EXPECT_THROW(unpack_case_head(head + "x", longer), std::logic_error);
+  EXPECT_THROW(unpack_case_head(head + "x", longer), case_bytes::malformed);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // events after them folded in, and checked against their history by verify() and check_snapshot().
 #include <gtest/gtest.h>
 
+#include "casework/case_bytes.hpp"
 #include "store_fixtures.hpp"
 #include "store_surgery.hpp"
 
@@ -21,6 +22,7 @@ class StoreSnapshots : public ::testing::Test {
     store.reset();
     store = testing::must_open_at(d.str("db"));
   }
+  std::string d_path() { return d.str("db"); }
   temp_dir d;
   std::unique_ptr<rocksdb_store> store;
 };
@@ -140,6 +142,55 @@ TEST_F(StoreSnapshots, VerifyNamesTheFieldsWhereASnapshotDiffersFromItsHistory) 
   ASSERT_TRUE(check);
   EXPECT_EQ(check->differences, (std::vector<std::string>{"fields.reporter", "state"}));
   EXPECT_EQ(check->problem.find("0912000000"), std::string::npos) << "never a value";
+}
+
+// Snapshots are written in encoding 2 (case_bytes.hpp); a store written before holds them as JSON text
+// (encoding 1). Both load, verify, and are named by field when they differ from their history.
+TEST_F(StoreSnapshots, R6_4_SnapshotsInJsonTextFromBeforeEncoding2LoadAndVerifyBesideNewOnes) {
+  case_writer old("2026030200001", "pwd");
+  auto batch = old.batch({old.created(), old.moved_to("created"), old.fields({{"location", {{"lat", 25.0338}}}})});
+  auto d = std::make_shared<case_derived>(*batch.derived);
+  d->snapshot = snapshot_text(old.state());   // as derive wrote it before 2026-12-07
+  batch.derived = d;
+  case_writer now("2026030200002", "pwd");
+  ASSERT_TRUE(store->append_group({batch, now.batch({now.created(), now.moved_to("created")})}).ok());
+  case_writer forged("2026030200003", "pwd");
+  auto forged_batch = forged.batch({forged.created(), forged.moved_to("created")});
+  auto wrong = forged.state();   // a runtime bug, or a forged record, in encoding 2
+  wrong.fields["reporter"] = boost::json::object{{"phone", "0912000000"}};
+  auto f = std::make_shared<case_derived>(*forged_batch.derived);
+  f->snapshot = snapshot_bytes(wrong);
+  forged_batch.derived = f;
+  ASSERT_TRUE(store->append_group({forged_batch}).ok());
+  store.reset();
+  EXPECT_EQ(testing::stored_snapshot_payload(d_path(), old.id()).front(), '{');
+  EXPECT_EQ(testing::stored_snapshot_payload(d_path(), now.id()).front(), snapshot_bytes_tag);
+  reopen();
+
+  for (const auto* c : {&old, &now}) {
+    auto loaded = store->load(c->id());
+    ASSERT_TRUE(loaded) << loaded.error().to_string();
+    EXPECT_EQ(*loaded, c->state());
+    auto check = store->check_snapshot(c->id());
+    ASSERT_TRUE(check);
+    EXPECT_TRUE(check->ok()) << c->id() << ": " << check->problem;
+  }
+  auto report = store->verify();
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->breaks.size(), 1u);
+  EXPECT_EQ(report->breaks[0].case_id, forged.id());
+  EXPECT_EQ(report->breaks[0].what, "snapshot differs from the history folded to event 2 in fields.reporter");
+  EXPECT_EQ(report->snapshots, 3u);
+
+  // The old case's next batch replaces its JSON snapshot with one in encoding 2.
+  ASSERT_TRUE(store->append_group({old.batch({old.moved_to("signed")})}).ok());
+  store.reset();
+  EXPECT_EQ(testing::stored_snapshot_payload(d_path(), old.id()).front(), snapshot_bytes_tag);
+  reopen();
+  auto loaded = store->load(old.id());
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  EXPECT_EQ(*loaded, old.state());
+  EXPECT_EQ(loaded->fields.at("location").at("lat").as_double(), 25.0338);
 }
 
 // The snapshot names the hash of the event it folds last; a snapshot whose event hash is another is not

@@ -50,9 +50,19 @@ inline bool flip_stored_byte(const std::string& path, const std::string& case_id
   return flip_value_byte(path, "events", key);
 }
 
-// Flips one bit inside the JSON payload of the stored snapshot of `case_id`. False when it has none.
+// Flips one bit inside the payload of the stored snapshot of `case_id`. False when it has none.
 inline bool flip_snapshot_byte(const std::string& path, const std::string& case_id) {
   return flip_value_byte(path, "snapshots", case_id);
+}
+
+// The payload of the stored snapshot of `case_id` (after the record's 73-byte header,
+// docs/storage-format.md); empty when it has none.
+inline std::string stored_snapshot_payload(const std::string& path, const std::string& case_id) {
+  std::string value;
+  with_column_family(path, "snapshots", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+    return db.Get(rocksdb::ReadOptions(), h, case_id, &value).ok();
+  });
+  return value.size() > 73 ? value.substr(73) : std::string();
 }
 
 }  // namespace casework::testing

@@ -12,7 +12,8 @@
 //   (6) every open case has at least one pending deadline: pending_timers() is non-empty for a non-terminal case,
 //       except in the states listed in kStatesWithoutTimers (no timer of the definition runs in them)
 //   (7) fire_timer on an already fired (timer, due) is failed_precondition; each (timer, due) fires once
-//   (8) every state survives snapshot_text -> from_snapshot (the store's snapshots), and snapshot_text is
+//   (8) every state survives snapshot_text -> from_snapshot (encoding 1) and snapshot_bytes -> from_snapshot_bytes
+//       (encoding 2, the store's snapshots), each writing the same bytes again; snapshot_text is
 //       serialize(to_snapshot) byte for byte
 //   (9) the state decide_create, decide and fire_timer hand back (`after`) is the state their events fold to; untouched on a
 //       refusal
@@ -32,6 +33,7 @@
 
 #include <gtest/gtest.h>
 
+#include "casework/case_bytes.hpp"
 #include "casework/event_log.hpp"
 
 #include "rules_harness.hpp"
@@ -341,6 +343,10 @@ class property_run {
       EXPECT_EQ(snapshot, json::serialize(to_snapshot(s_))) << where();
       auto snap = from_snapshot(json::parse(snapshot));
       EXPECT_TRUE(snap && *snap == s_) << where() << "snapshot round trip: " << snapshot;
+      const auto bytes = snapshot_bytes(s_);   // (8) encoding 2, what derive writes
+      auto from_bytes = from_snapshot_bytes(bytes);
+      EXPECT_TRUE(from_bytes && *from_bytes == s_ && snapshot_bytes(*from_bytes) == bytes)
+          << where() << "snapshot bytes round trip: " << snapshot;
       history_.push_back(e);
     }
     auto folded = fold(history_);  // (1)

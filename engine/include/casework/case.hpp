@@ -141,8 +141,9 @@ boost::json::object to_json(const case_state& s);   // for people: what the API 
 // The complete state, for snapshots: from_snapshot(to_snapshot(s)) == s. Versioned ("snapshot_version": 1);
 // errors name the field.
 boost::json::object to_snapshot(const case_state& s);
-// boost::json::serialize(to_snapshot(s)), byte for byte, written without building the object (what derive
-// writes as a batch's snapshot, and what verify compares a stored snapshot with).
+// boost::json::serialize(to_snapshot(s)), byte for byte, written without building the object: snapshots in
+// encoding 1, as derive wrote them until 2026-12-07 (it now writes case_bytes.hpp's encoding 2; verify compares
+// a stored JSON snapshot with this).
 std::string snapshot_text(const case_state& s);
 expected<case_state> from_snapshot(const boost::json::value& v);
 // The same, moving the case's `fields` out of `v` instead of copying them.

@@ -72,7 +72,7 @@ expected<case_entry> entry_from_json(const boost::json::value& v);
 struct case_derived {
   case_entry entry;
   std::vector<pending_timer> timers;   // pending after the batch; they replace the case's previous ones
-  std::string snapshot;                // snapshot_text(state) (case.hpp), the state after the batch;
+  std::string snapshot;                // snapshot_bytes(state) (case_bytes.hpp), the state after the batch;
                                        // empty for a log that does not keep snapshots (event_log::keeps_snapshots)
   std::uint64_t seq = 0;               // the last event the snapshot folds
 };
