@@ -28,27 +28,21 @@ enum tag : unsigned char { null_, false_, true_, int64_, uint64_, double_, strin
 // by append_object, and reading them must not exhaust the stack.
 constexpr int max_depth = 64;
 
-void put_varint(std::string& out, std::uint64_t n) {
-  while (n >= 0x80) {
-    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
-    n >>= 7;
-  }
-  out.push_back(static_cast<char>(n));
-}
+using case_bytes::append_text;
+using case_bytes::append_varint;
+using case_bytes::malformed;
+using case_bytes::reader;
+using case_bytes::unzigzag;
+using case_bytes::zigzag;
 
 void put_raw(std::string& out, const void* p, std::size_t n) { out.append(static_cast<const char*>(p), n); }
-
-void put_text(std::string& out, std::string_view s) {
-  put_varint(out, s.size());
-  out.append(s.data(), s.size());
-}
 
 void put(std::string& out, const json::value& v);
 
 void put_object(std::string& out, const json::object& o) {
-  put_varint(out, o.size());
+  append_varint(out, o.size());
   for (const auto& kv : o) {
-    put_text(out, kv.key());
+    append_text(out, kv.key());
     put(out, kv.value());
   }
 }
@@ -75,94 +69,123 @@ void put(std::string& out, const json::value& v) {
       put_raw(out, &x, sizeof x);
       break;
     }
-    case json::kind::string: out.push_back(string_); put_text(out, v.get_string()); break;
+    case json::kind::string: out.push_back(string_); append_text(out, v.get_string()); break;
     case json::kind::array:
       out.push_back(array_);
-      put_varint(out, v.get_array().size());
+      append_varint(out, v.get_array().size());
       for (const auto& x : v.get_array()) put(out, x);
       break;
     case json::kind::object: out.push_back(object_); put_object(out, v.get_object()); break;
   }
 }
 
-using case_bytes::malformed;
+}  // namespace
 
-struct reader {
-  const unsigned char* p;
-  const unsigned char* end;
+namespace case_bytes {
 
-  explicit reader(std::string_view in)
-      : p(reinterpret_cast<const unsigned char*>(in.data())), end(p + in.size()) {}
-  std::string_view rest() const { return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p)}; }
+void append_varint(std::string& out, std::uint64_t n) {
+  while (n >= 0x80) {
+    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
+    n >>= 7;
+  }
+  out.push_back(static_cast<char>(n));
+}
 
-  void need(std::uint64_t n) const {
-    if (static_cast<std::uint64_t>(end - p) < n) throw malformed("truncated");
+void append_text(std::string& out, std::string_view s) {
+  append_varint(out, s.size());
+  out.append(s.data(), s.size());
+}
+
+void append_int64(std::string& out, std::int64_t n) { put_raw(out, &n, sizeof n); }
+void append_double(std::string& out, double x) { put_raw(out, &x, sizeof x); }
+
+void reader::need(std::uint64_t n) const {
+  if (static_cast<std::uint64_t>(end_ - p_) < n) throw malformed("truncated");
+}
+
+std::uint64_t reader::varint() {
+  std::uint64_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    need(1);
+    auto b = *p_++;
+    if (shift == 63 && b > 1) throw malformed("a varint longer than 64 bits");
+    n |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return n;
   }
-  std::uint64_t varint() {
-    std::uint64_t n = 0;
-    for (int shift = 0;; shift += 7) {
-      need(1);
-      auto b = *p++;
-      if (shift == 63 && b > 1) throw malformed("a varint longer than 64 bits");
-      n |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return n;
-    }
-  }
-  template <class T>
-  T raw() {
-    need(sizeof(T));
-    T x;
-    std::memcpy(&x, p, sizeof x);
-    p += sizeof x;
-    return x;
-  }
-  std::string_view text() {
-    auto n = varint();
-    need(n);
-    std::string_view s(reinterpret_cast<const char*>(p), n);
-    p += n;
-    return s;
-  }
-  // A count of elements each at least one byte long: more than the bytes left is malformed (and must not size
-  // a reservation).
-  std::uint64_t count() {
-    auto n = varint();
-    need(n);
-    return n;
-  }
-  // Onto a value_stack, which builds each object and array at once from its elements, as Boost's parser does,
-  // instead of inserting them one by one (each insertion looks for its key first).
-  void object_onto(json::value_stack& st, int depth) {
+}
+
+std::string_view reader::text() {
+  auto n = varint();
+  need(n);
+  std::string_view s(reinterpret_cast<const char*>(p_), n);
+  p_ += n;
+  return s;
+}
+
+std::int64_t reader::int64() {
+  need(8);
+  std::int64_t x;
+  std::memcpy(&x, p_, sizeof x);
+  p_ += sizeof x;
+  return x;
+}
+
+double reader::float64() {
+  need(8);
+  double x;
+  std::memcpy(&x, p_, sizeof x);
+  p_ += sizeof x;
+  return x;
+}
+
+unsigned char reader::byte() {
+  need(1);
+  return *p_++;
+}
+
+std::uint64_t reader::count() {
+  auto n = varint();
+  need(n);
+  return n;
+}
+
+// JSON values onto a value_stack, which builds each object and array at once from its elements, as Boost's
+// parser does, instead of inserting them one by one (each insertion looks for its key first).
+struct json_reading {
+  static void object_onto(reader& r, json::value_stack& st, int depth) {
     if (depth > max_depth) throw malformed("nested deeper than 64");
-    auto n = count();
+    auto n = r.count();
     for (std::uint64_t i = 0; i < n; ++i) {
-      st.push_key(text());
-      value_onto(st, depth);
+      st.push_key(r.text());
+      value_onto(r, st, depth);
     }
     st.push_object(n);
   }
-  void value_onto(json::value_stack& st, int depth) {
-    need(1);
-    switch (*p++) {
+  static void value_onto(reader& r, json::value_stack& st, int depth) {
+    switch (const auto t = r.byte()) {
       case null_: st.push_null(); return;
       case false_: st.push_bool(false); return;
       case true_: st.push_bool(true); return;
-      case int64_: st.push_int64(raw<std::int64_t>()); return;
-      case uint64_: st.push_uint64(raw<std::uint64_t>()); return;
-      case double_: st.push_double(raw<double>()); return;
-      case string_: st.push_string(text()); return;
+      case int64_: st.push_int64(r.int64()); return;
+      case uint64_: st.push_uint64(static_cast<std::uint64_t>(r.int64())); return;
+      case double_: st.push_double(r.float64()); return;
+      case string_: st.push_string(r.text()); return;
       case array_: {
         if (depth + 1 > max_depth) throw malformed("nested deeper than 64");
-        auto n = count();
-        for (std::uint64_t i = 0; i < n; ++i) value_onto(st, depth + 1);
+        auto n = r.count();
+        for (std::uint64_t i = 0; i < n; ++i) value_onto(r, st, depth + 1);
         st.push_array(n);
         return;
       }
-      case object_: object_onto(st, depth + 1); return;
-      default: throw malformed("unknown tag " + std::to_string(p[-1]));
+      case object_: object_onto(r, st, depth + 1); return;
+      default: throw malformed("unknown tag " + std::to_string(t));
     }
   }
 };
+
+}  // namespace case_bytes
+
+namespace {
 
 // ---- a case's other members ----
 //
@@ -172,21 +195,16 @@ struct reader {
 // as varints; and each deadline's basis as the length of the prefix it shares with the previous one and the rest
 // ("created 2026-03-02T09:00:02.499+08:00 + P" is the start of every basis of a report).
 
-std::uint64_t zigzag(std::int64_t n) {
-  return (static_cast<std::uint64_t>(n) << 1) ^ static_cast<std::uint64_t>(n >> 63);
-}
-std::int64_t unzigzag(std::uint64_t n) { return static_cast<std::int64_t>(n >> 1) ^ -static_cast<std::int64_t>(n & 1); }
-
 struct head_writer {
   std::string& out;
   instant base;
 
-  void instant_at(instant t) { put_varint(out, zigzag((t - base).count())); }
+  void instant_at(instant t) { append_varint(out, zigzag((t - base).count())); }
   template <class Map>
   void instants(const Map& m) {
-    put_varint(out, m.size());
+    append_varint(out, m.size());
     for (const auto& [k, t] : m) {
-      put_text(out, k);
+      append_text(out, k);
       instant_at(t);
     }
   }
@@ -211,7 +229,7 @@ struct head_reader {
 
 void read_head(reader& r, case_state& out, bool deadlines) {
   head_reader h{r};
-  out.created_at = instant(duration(r.raw<duration::rep>()));
+  out.created_at = instant(duration(r.int64()));
   h.base = out.created_at;
   out.workflow = r.text();
   out.definition_version = static_cast<int>(unzigzag(r.varint()));
@@ -221,7 +239,7 @@ void read_head(reader& r, case_state& out, bool deadlines) {
   out.item = r.text();
   out.updated_at = h.instant_at();
   out.seq = r.varint();
-  out.terminal = r.raw<unsigned char>() != 0;
+  out.terminal = r.byte() != 0;
   out.closed_at = h.instant_at();
   auto n = r.count();
   out.deadlines.clear();
@@ -275,7 +293,7 @@ json::object read_object_at(reader& r) {
   unsigned char scratch[2048];   // the stack's first values, without an allocation
   json::value_stack st({}, scratch, sizeof scratch);
   st.reset();
-  r.object_onto(st, 1);
+  case_bytes::json_reading::object_onto(r, st, 1);
   json::value v = st.release();
   return std::move(v.get_object());
 }
@@ -294,45 +312,44 @@ json::object read_object(std::string_view& in) {
 }
 
 void append_case_head(std::string& out, const case_state& s) {
-  const auto created = s.created_at.time_since_epoch().count();
-  put_raw(out, &created, sizeof created);
+  append_int64(out, s.created_at.time_since_epoch().count());
   head_writer w{out, s.created_at};
-  put_text(out, s.workflow);
-  put_varint(out, zigzag(s.definition_version));
-  put_varint(out, zigzag(s.stage));
-  put_text(out, s.state);
-  put_text(out, s.agency);
-  put_text(out, s.item);
+  append_text(out, s.workflow);
+  append_varint(out, zigzag(s.definition_version));
+  append_varint(out, zigzag(s.stage));
+  append_text(out, s.state);
+  append_text(out, s.agency);
+  append_text(out, s.item);
   w.instant_at(s.updated_at);
-  put_varint(out, s.seq);
+  append_varint(out, s.seq);
   out.push_back(s.terminal ? 1 : 0);
   w.instant_at(s.closed_at);
-  put_varint(out, s.deadlines.size());
+  append_varint(out, s.deadlines.size());
   std::string_view previous;
   for (const auto& [name, d] : s.deadlines) {
-    put_text(out, name);
+    append_text(out, name);
     w.instant_at(d.at);
-    put_varint(out, d.calendar_version);
+    append_varint(out, d.calendar_version);
     std::string_view basis = d.basis;
     std::size_t shared = 0;
     while (shared < previous.size() && shared < basis.size() && previous[shared] == basis[shared]) ++shared;
-    put_varint(out, shared);
-    put_text(out, basis.substr(shared));
+    append_varint(out, shared);
+    append_text(out, basis.substr(shared));
     previous = basis;
-    put_text(out, d.rule);
+    append_text(out, d.rule);
   }
   w.instants(s.entered);
   w.instants(s.first_entered);
-  put_varint(out, s.fired.size());
+  append_varint(out, s.fired.size());
   for (const auto& [timer, due] : s.fired) {
-    put_text(out, timer);
+    append_text(out, timer);
     w.instant_at(due);
   }
   w.instants(s.last_fired);
-  put_varint(out, s.links.size());
+  append_varint(out, s.links.size());
   for (const auto& [relation, id] : s.links) {
-    put_text(out, relation);
-    put_text(out, id);
+    append_text(out, relation);
+    append_text(out, id);
   }
 }
 
@@ -349,7 +366,7 @@ std::string snapshot_bytes(const case_state& s) {
   std::string out;
   out.reserve(512);
   out.push_back(snapshot_bytes_tag);
-  put_text(out, s.id);
+  append_text(out, s.id);
   case_bytes::append_case_head(out, s);
   put_object(out, s.fields);
   return out;
@@ -372,7 +389,7 @@ expected<case_state> from_snapshot_bytes(std::string_view payload) {
     part = "snapshot.fields";
     s.fields = read_object_at(r);
     part = "snapshot";
-    if (r.p != r.end) throw malformed(std::to_string(r.end - r.p) + " bytes after the fields");
+    if (!r.done()) throw malformed(std::to_string(r.rest().size()) + " bytes after the fields");
     return s;
   } catch (const malformed& m) {
     return error(errc::invalid_argument, m.what(), part);

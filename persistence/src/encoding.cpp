@@ -6,6 +6,7 @@
 #include <openssl/opensslv.h>
 #include <boost/json.hpp>
 
+#include "casework/case_bytes.hpp"
 #include "casework/json_text.hpp"
 
 namespace casework::detail {
@@ -228,11 +229,84 @@ std::string notification_key(std::string_view key) {
   return family_key(index_family::notification, key);
 }
 
+// ---- Directory values and index entries ----
+//
+// Encoding 2 (written since 2026-12-07): the tag byte, then the entry (and for a directory value its timers) in
+// case_bytes' primitives; instants but the creation's as their distance from it. Encoding 1, JSON text (its
+// first byte '{'), is what stores written before hold: both are read.
+
+namespace {
+
+constexpr char value_bytes_tag = 0x02;
+
+void append_entry(std::string& out, const case_entry& e) {
+  using namespace case_bytes;
+  append_text(out, e.id);
+  append_text(out, e.workflow);
+  append_text(out, e.agency);
+  append_text(out, e.item);
+  append_text(out, e.state);
+  append_varint(out, zigzag(e.stage));
+  out.push_back(e.terminal ? 1 : 0);
+  append_int64(out, to_unix_ms(e.created_at));
+  append_varint(out, zigzag((e.closed_at - e.created_at).count()));
+  out.push_back(e.limit ? 1 : 0);
+  if (e.limit) append_varint(out, zigzag((*e.limit - e.created_at).count()));
+  append_text(out, e.address);
+  out.push_back(e.where ? 1 : 0);
+  if (e.where) {
+    append_double(out, e.where->lat);
+    append_double(out, e.where->lng);
+  }
+  append_text(out, e.finding);
+}
+
+bool flag(case_bytes::reader& r, const char* what) {
+  const auto b = r.byte();
+  if (b > 1) throw case_bytes::malformed(std::string(what) + " is neither 0 nor 1");
+  return b == 1;
+}
+
+case_entry read_entry(case_bytes::reader& r) {
+  using case_bytes::unzigzag;
+  case_entry e;
+  e.id = r.text();
+  e.workflow = r.text();
+  e.agency = r.text();
+  e.item = r.text();
+  e.state = r.text();
+  e.stage = static_cast<int>(unzigzag(r.varint()));
+  e.terminal = flag(r, "terminal");
+  e.created_at = from_unix_ms(r.int64());
+  e.closed_at = e.created_at + duration(unzigzag(r.varint()));
+  if (flag(r, "limit")) e.limit = e.created_at + duration(unzigzag(r.varint()));
+  e.address = r.text();
+  if (flag(r, "where")) {
+    const double lat = r.float64();
+    e.where = geo_point{lat, r.float64()};
+  }
+  e.finding = r.text();
+  return e;
+}
+
+}  // namespace
+
+std::string encode_entry(const case_entry& entry) {
+  std::string out(1, value_bytes_tag);
+  append_entry(out, entry);
+  return out;
+}
+
 std::string encode_directory(const case_entry& entry, const std::vector<pending_timer>& timers) {
-  boost::json::array ts;
-  for (const auto& t : timers)
-    ts.push_back(boost::json::object{{"name", t.name}, {"due", format_utc(t.due)}, {"rule", t.rule}});
-  return boost::json::serialize(boost::json::object{{"entry", to_json(entry)}, {"timers", std::move(ts)}});
+  using namespace case_bytes;
+  std::string out = encode_entry(entry);
+  append_varint(out, timers.size());
+  for (const auto& t : timers) {
+    append_text(out, t.name);
+    append_varint(out, zigzag((t.due - entry.created_at).count()));
+    append_text(out, t.rule);
+  }
+  return out;
 }
 
 namespace {
@@ -259,6 +333,25 @@ expected<pending_timer> decode_timer(const boost::json::value& v, const std::str
 }  // namespace
 
 expected<directory_value> decode_directory(std::string_view value) {
+  if (!value.empty() && value.front() == value_bytes_tag) {
+    case_bytes::reader r(value.substr(1));
+    try {
+      directory_value out{read_entry(r), {}};
+      const auto n = r.count();
+      out.timers.reserve(n);
+      for (std::uint64_t i = 0; i < n; ++i) {
+        pending_timer t;
+        t.name = r.text();
+        t.due = out.entry.created_at + duration(case_bytes::unzigzag(r.varint()));
+        t.rule = r.text();
+        out.timers.push_back(std::move(t));
+      }
+      if (!r.done()) throw case_bytes::malformed("bytes after the timers");
+      return out;
+    } catch (const case_bytes::malformed& m) {
+      return error(errc::storage, m.what(), "directory");
+    }
+  }
   auto v = parse_json(value, "directory");
   if (!v) return std::move(v).error();
   auto* o = v->if_object();
@@ -277,6 +370,16 @@ expected<directory_value> decode_directory(std::string_view value) {
 }
 
 expected<case_entry> decode_entry(std::string_view value) {
+  if (!value.empty() && value.front() == value_bytes_tag) {
+    case_bytes::reader r(value.substr(1));
+    try {
+      auto e = read_entry(r);
+      if (!r.done()) throw case_bytes::malformed("bytes after the entry");
+      return e;
+    } catch (const case_bytes::malformed& m) {
+      return error(errc::storage, m.what(), "entry");
+    }
+  }
   auto v = parse_json(value, "entry");
   if (!v) return std::move(v).error();
   auto entry = entry_from_json(*v);

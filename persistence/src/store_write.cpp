@@ -168,7 +168,7 @@ class group_writer {
       if (auto r = put(s_.timers, key, t.rule); !r.ok()) return r;
     }
     for (const auto& kv : gone) del(s_.timers, kv.first);
-    const std::string entry = boost::json::serialize(to_json(d.entry));
+    const std::string entry = encode_entry(d.entry);
     std::vector<std::pair<std::string, std::string>> puts{{directory_key(id), encode_directory(d.entry, d.timers)}};
     if (!agency_kept) puts.emplace_back(agency_key(d.entry.agency, id), "");
     if (d.entry.at_place()) puts.emplace_back(place_key(id), entry);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "store_fixtures.hpp"
+#include "store_surgery.hpp"
 
 namespace casework {
 namespace {
@@ -338,6 +339,52 @@ TEST_F(StoreDirectory, CasesAppendedWithoutDerivedValuesHaveNoEntryButAreKnown) 
 
 // R6.12: the open cases at places; they leave the place index when closed, and a closed case with a finding
 // joins the findings in closing order (R6.13).
+// Directory values and index entries are written in encoding 2 (encoding.cpp); a store written before holds them
+// as JSON text. A case whose values are still JSON lists, shows at its place (R6.12) and, on its next batch, has
+// its old timer keys replaced as the JSON names them (the R6.3 sign reminder leaves once signed).
+TEST_F(StoreIndexes, R6_12_DirectoryValuesAndPlaceEntriesInJsonFromBeforeEncoding2StillRead) {
+  testing::harness h;
+  auto old = testing::streetlight(*store, h, "No. 1, Section 4, Roosevelt Rd", "2026-03-02 09:00");
+  const auto timers = store->timers(100);
+  ASSERT_FALSE(timers.empty());
+  const auto entry = entry_of(old);
+  ASSERT_TRUE(entry.at_place());
+  // What encode_directory and the place key held before 2026-12-07.
+  boost::json::array ts;
+  for (const auto& t : timers)
+    ts.push_back(boost::json::object{{"name", t.timer.name}, {"due", format_utc(t.timer.due)}, {"rule", t.timer.rule}});
+  const std::string directory_json =
+      boost::json::serialize(boost::json::object{{"entry", to_json(entry)}, {"timers", std::move(ts)}});
+  const std::string entry_json = boost::json::serialize(to_json(entry));
+  store.reset();
+  std::string was;
+  ASSERT_TRUE(testing::with_column_family(d.str("db"), "index", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) {
+    return db.Get(rocksdb::ReadOptions(), cf, "c" + old.id, &was).ok() &&
+           db.Put(rocksdb::WriteOptions(), cf, "c" + old.id, directory_json).ok() &&
+           db.Put(rocksdb::WriteOptions(), cf, "p" + old.id, entry_json).ok();
+  }));
+  EXPECT_EQ(was.front(), '\x02') << "written in encoding 2";
+  reopen();
+
+  auto read = store->entry(old.id);
+  ASSERT_TRUE(read) << read.error().to_string();
+  EXPECT_EQ(read->state, "created");
+  EXPECT_EQ(read->agency, entry.agency);
+  EXPECT_EQ(read->limit, entry.limit);
+  EXPECT_EQ(ids(store->list(entry_query{entry.agency})), std::vector<std::string>{old.id});
+  auto at_place = store->open_at_places(SIZE_MAX);
+  ASSERT_EQ(ids(at_place), std::vector<std::string>{old.id});
+  EXPECT_EQ(at_place[0].address, "No. 1, Section 4, Roosevelt Rd");
+  EXPECT_EQ(at_place[0].limit, entry.limit);
+
+  testing::run(*store, h, old, "sign", "duty_officer", "{}", "2026-03-02 09:05");
+  std::vector<std::string> expected;
+  for (const auto& t : h.timers(old)) expected.push_back(old.id + "/" + t.name + "@" + format_utc(t.due));
+  EXPECT_EQ(names(store->timers(100)), expected) << "the JSON's timer keys replaced by the signed case's";
+  EXPECT_EQ(store->entry(old.id)->state, "signed");
+  EXPECT_TRUE(store->verify()->ok());
+}
+
 TEST_F(StoreIndexes, R6_12_OpenCasesAtPlacesAndR6_13_FindingsInClosingOrder) {
   testing::harness h;
   auto first = testing::streetlight(*store, h, "No. 1, Section 4, Roosevelt Rd", "2026-03-02 09:00");

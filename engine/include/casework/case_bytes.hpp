@@ -12,6 +12,7 @@
 //                          did not write
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -41,6 +42,42 @@ namespace case_bytes {
 // bytes. The message says which.
 struct malformed : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+// The primitives, for other records written in the same style (the store's directory values): the writers
+// append; a reader reads from the front of its bytes and throws malformed rather than read past their end.
+void append_varint(std::string& out, std::uint64_t n);   // LEB128
+void append_text(std::string& out, std::string_view s);  // varint length, bytes
+void append_int64(std::string& out, std::int64_t n);     // 8 bytes, little-endian
+void append_double(std::string& out, double x);          // its 8 IEEE 754 bytes, little-endian
+inline std::uint64_t zigzag(std::int64_t n) {
+  return (static_cast<std::uint64_t>(n) << 1) ^ static_cast<std::uint64_t>(n >> 63);
+}
+inline std::int64_t unzigzag(std::uint64_t n) {
+  return static_cast<std::int64_t>(n >> 1) ^ -static_cast<std::int64_t>(n & 1);
+}
+
+class reader {
+ public:
+  explicit reader(std::string_view in)
+      : p_(reinterpret_cast<const unsigned char*>(in.data())), end_(p_ + in.size()) {}
+  std::uint64_t varint();
+  std::string_view text();
+  std::int64_t int64();
+  double float64();
+  unsigned char byte();
+  // A count of elements at least one byte long each: refused when it is more than the bytes left (it must not
+  // size a reservation).
+  std::uint64_t count();
+  std::string_view rest() const {
+    return {reinterpret_cast<const char*>(p_), static_cast<std::size_t>(end_ - p_)};
+  }
+  bool done() const { return p_ == end_; }
+
+ private:
+  void need(std::uint64_t n) const;
+  const unsigned char* p_;
+  const unsigned char* end_;
 };
 
 // A JSON object: its size, then each key and value in order.
