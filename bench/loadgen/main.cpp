@@ -103,6 +103,9 @@ int main(int argc, char** argv) {
       boost::json::object d{{"due", r.due}, {"ok", r.ok}, {"http_errors", r.http_errors}, {"io_errors", r.io_errors},
                             {"unanswered", r.unanswered}, {"achieved_rate", r.achieved_rate},
                             {"max_backlog", r.max_backlog}, {"latency", r.latency.summary()}};
+      boost::json::array seconds;
+      for (const auto& s : r.per_second) seconds.push_back(s.summary());
+      d["per_second"] = std::move(seconds);
       return d;
     };
     if (url.empty()) {
@@ -123,6 +126,10 @@ int main(int argc, char** argv) {
               << " I/O errors, " << got.unanswered << " unanswered of " << got.due << "; p50 "
               << got.latency.percentile_ms(50) << " ms, p99.9 " << got.latency.percentile_ms(99.9) << " ms, max "
               << got.latency.max_ms() << " ms; backlog up to " << got.max_backlog << "\n";
+    // Each second's p99 (by the second a request was due in): a stall is one or two seconds, not the whole run.
+    std::cout << "  p99 by second (ms):";
+    for (const auto& s : got.per_second) std::cout << ' ' << s.percentile_ms(99);
+    std::cout << "\n";
   }
   rep.write_json(json);
   return 0;

@@ -119,7 +119,12 @@ class generator {
       c->res = {};
       http::async_read(c->stream, c->buf, c->res, [this, c](beast::error_code rec, std::size_t) {
         if (rec) return failed(c);
-        res_.latency.add(steady::now() - c->what.intended);
+        const auto latency = steady::now() - c->what.intended;
+        res_.latency.add(latency);
+        const auto second = static_cast<std::size_t>(
+            std::chrono::duration_cast<std::chrono::seconds>(c->what.intended - start_).count());
+        if (res_.per_second.size() <= second) res_.per_second.resize(second + 1);
+        res_.per_second[second].add(latency);
         auto code = c->res.result_int();
         ++res_.statuses[code];
         if (code >= 200 && code < 300) ++res_.ok;

@@ -39,6 +39,9 @@ struct load_result {
   std::size_t unanswered = 0;            // not answered by the end of the drain
   std::map<unsigned, std::size_t> statuses;
   latency_sample latency;                // answered requests, from intended send time to the full response
+  // The same latencies by the second each request was due in (0 = the first second): where in the run a stall
+  // fell, to be set beside the server's own record of that second.
+  std::vector<latency_sample> per_second;
   double achieved_rate = 0;              // answered (any status) per second of the due period
   std::size_t max_backlog = 0;           // most requests due but not yet sent at one time
 };
