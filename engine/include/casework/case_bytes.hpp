@@ -8,8 +8,9 @@
 //                          stored snapshot with
 //   from_snapshot_bytes    reads either encoding of a snapshot: these bytes (2) or snapshot_text's JSON (1)
 //   case_bytes::           the parts, for what an idle case actor keeps packed (actors/): a case's head (all but
-//                          its id and fields) and a JSON object; they throw case_bytes::malformed on bytes they
-//                          did not write
+//                          its id and fields) and a JSON object; and the primitives (varints, texts, a reader)
+//                          the store's directory values are written with. Readers throw case_bytes::malformed
+//                          on bytes they did not write
 #pragma once
 
 #include <cstdint>
