@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "case_examples.hpp"
 #include "packed_json.hpp"
 
 namespace casework::detail {
@@ -65,33 +66,7 @@ TEST(PackedJson, KeepsAHeadOfRawBytesBeforeTheObject) {
 }
 
 // A case with every member set: what an idle case actor packs must come back equal, member for member.
-case_state every_member_set() {
-  case_state s;
-  s.id = "D20260302-00017";
-  s.workflow = "dispatch";
-  s.definition_version = 3;
-  s.stage = 2;
-  s.state = "stage-two";
-  s.agency = "pwd-parks-lights";
-  s.item = "streetlight-out";
-  s.created_at = *parse_instant("2026-03-02T01:00:00Z");
-  s.updated_at = *parse_instant("2026-03-04T06:30:00.250Z");
-  s.seq = 300;   // more than one varint byte
-  s.fields = json::object{{"item", "streetlight-out"}, {"location", json::object{{"lat", 25.08176664933545}}}};
-  s.deadlines["sign"] = deadline{*parse_instant("2026-03-02T01:10:00Z"), 0, "created 2026-03-02 09:00 + PT10M", "R6.3"};
-  s.deadlines["stage-one"] = deadline{*parse_instant("2026-03-03T01:00:00.125Z"), 7, "", "R6.4"};
-  s.entered["created"] = s.created_at;
-  s.entered["stage-two"] = s.updated_at;
-  s.first_entered["created"] = s.created_at;
-  s.first_entered["signed"] = *parse_instant("2026-03-02T01:05:00Z");
-  s.fired.insert({"sign-renotify", *parse_instant("2026-03-02T01:10:00Z")});
-  s.fired.insert({"sign-renotify", *parse_instant("2026-03-02T01:20:00Z")});
-  s.last_fired["overdue-daily"] = *parse_instant("2026-03-05T00:00:00Z");
-  s.links = {{"repeat-of", "D20260301-00003"}, {"", ""}};
-  s.terminal = true;
-  s.closed_at = *parse_instant("2026-03-06T02:00:00Z");
-  return s;
-}
+using testing::every_member_set;
 
 // R6.3, R6.4: the deadlines an idle case keeps packed come back as they were (their instants, the calendar
 // version that computed them, their basis and rule), and with them every other member of the case.

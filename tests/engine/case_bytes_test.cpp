@@ -9,52 +9,14 @@
 #include <boost/json.hpp>
 
 #include "casework/case_bytes.hpp"
+#include "case_examples.hpp"
 
 namespace casework {
 namespace {
 
 namespace json = boost::json;
 
-instant at(const char* t) { return *parse_instant(t); }
-
-// A case with every member set, and fields of every JSON kind.
-case_state every_member_set() {
-  case_state s;
-  s.id = "2026030200017";
-  s.workflow = "dispatch";
-  s.definition_version = 3;
-  s.stage = 2;
-  s.state = "stage-two";
-  s.agency = "pwd-parks-lights";
-  s.item = "streetlight-out";
-  s.created_at = at("2026-03-02T01:00:00.499Z");
-  s.updated_at = at("2026-03-04T06:30:00.250Z");
-  s.seq = 300;
-  s.fields = json::object{
-      {"item", "streetlight-out"},
-      {"reporter", json::object{{"name", "王小明"}, {"phone", "0912-345-678"}}},
-      // 121.54619719720041 is one of the doubles Boost.JSON 1.81 reads back one unit off from its own text.
-      {"location", json::object{{"lat", 25.08176664933545}, {"lng", 121.54619719720041}}},
-      {"count", std::int64_t{-7}},
-      {"big", std::uint64_t{18446744073709551615ULL}},
-      {"flags", json::array{true, false, nullptr, json::array{}, json::object{}}},
-      {"note", "line\none \"quoted\" \\ and \x01"},
-  };
-  s.deadlines["sign"] = deadline{at("2026-03-02T01:10:00Z"), 0, "created 2026-03-02 09:00 + PT10M", "R6.3"};
-  s.deadlines["stage-one"] = deadline{at("2026-03-03T01:00:00.125Z"), 7, "created 2026-03-02 09:00 + P1D", "R6.4"};
-  s.deadlines["stage-two"] = deadline{at("2026-02-01T00:00:00Z"), 7, "", "R6.4"};   // before the creation
-  s.entered["created"] = s.created_at;
-  s.entered["stage-two"] = s.updated_at;
-  s.first_entered["created"] = s.created_at;
-  s.first_entered["signed"] = at("2026-03-02T01:05:00Z");
-  s.fired.insert({"sign-renotify", at("2026-03-02T01:10:00Z")});
-  s.fired.insert({"sign-renotify", at("2026-03-02T01:20:00Z")});
-  s.last_fired["overdue-daily"] = at("2026-03-05T00:00:00Z");
-  s.links = {{"repeat-of", "2026030100003"}, {"", ""}};
-  s.terminal = true;
-  s.closed_at = at("2026-03-06T02:00:00Z");
-  return s;
-}
+using testing::every_member_set;
 
 // R6.3, R6.4: a stored case's deadlines, their bases and rules, the timers it has fired and every field come back
 // from its snapshot as they were; doubles bit for bit, int64 and uint64 as their kinds.
