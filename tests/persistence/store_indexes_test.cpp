@@ -337,8 +337,6 @@ TEST_F(StoreDirectory, CasesAppendedWithoutDerivedValuesHaveNoEntryButAreKnown) 
   EXPECT_EQ(store->last_case_id(""), "2026030200009");
 }
 
-// R6.12: the open cases at places; they leave the place index when closed, and a closed case with a finding
-// joins the findings in closing order (R6.13).
 // Directory values and index entries are written in encoding 2 (encoding.cpp); a store written before holds them
 // as JSON text. A case whose values are still JSON lists, shows at its place (R6.12) and, on its next batch, has
 // its old timer keys replaced as the JSON names them (the R6.3 sign reminder leaves once signed).
@@ -363,7 +361,7 @@ TEST_F(StoreIndexes, R6_12_DirectoryValuesAndPlaceEntriesInJsonFromBeforeEncodin
            db.Put(rocksdb::WriteOptions(), cf, "c" + old.id, directory_json).ok() &&
            db.Put(rocksdb::WriteOptions(), cf, "p" + old.id, entry_json).ok();
   }));
-  EXPECT_EQ(was.front(), '\x02') << "written in encoding 2";
+  EXPECT_EQ(was.substr(0, 1), "\x02") << "written in encoding 2";
   reopen();
 
   auto read = store->entry(old.id);
@@ -385,6 +383,8 @@ TEST_F(StoreIndexes, R6_12_DirectoryValuesAndPlaceEntriesInJsonFromBeforeEncodin
   EXPECT_TRUE(store->verify()->ok());
 }
 
+// R6.12: the open cases at places; they leave the place index when closed, and a closed case with a finding
+// joins the findings in closing order (R6.13).
 TEST_F(StoreIndexes, R6_12_OpenCasesAtPlacesAndR6_13_FindingsInClosingOrder) {
   testing::harness h;
   auto first = testing::streetlight(*store, h, "No. 1, Section 4, Roosevelt Rd", "2026-03-02 09:00");

@@ -163,8 +163,8 @@ TEST_F(StoreSnapshots, R6_4_SnapshotsInJsonTextFromBeforeEncoding2LoadAndVerifyB
   forged_batch.derived = f;
   ASSERT_TRUE(store->append_group({forged_batch}).ok());
   store.reset();
-  EXPECT_EQ(testing::stored_snapshot_payload(d_path(), old.id()).front(), '{');
-  EXPECT_EQ(testing::stored_snapshot_payload(d_path(), now.id()).front(), snapshot_bytes_tag);
+  EXPECT_EQ(testing::stored_snapshot_payload(d_path(), old.id()).substr(0, 1), "{");
+  EXPECT_EQ(testing::stored_snapshot_payload(d_path(), now.id()).substr(0, 1), std::string(1, snapshot_bytes_tag));
   reopen();
 
   for (const auto* c : {&old, &now}) {
@@ -185,7 +185,7 @@ TEST_F(StoreSnapshots, R6_4_SnapshotsInJsonTextFromBeforeEncoding2LoadAndVerifyB
   // The old case's next batch replaces its JSON snapshot with one in encoding 2.
   ASSERT_TRUE(store->append_group({old.batch({old.moved_to("signed")})}).ok());
   store.reset();
-  EXPECT_EQ(testing::stored_snapshot_payload(d_path(), old.id()).front(), snapshot_bytes_tag);
+  EXPECT_EQ(testing::stored_snapshot_payload(d_path(), old.id()).substr(0, 1), std::string(1, snapshot_bytes_tag));
   reopen();
   auto loaded = store->load(old.id());
   ASSERT_TRUE(loaded) << loaded.error().to_string();
