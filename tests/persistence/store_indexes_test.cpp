@@ -369,7 +369,9 @@ TEST_F(StoreIndexes, R6_12_DirectoryValuesAndPlaceEntriesInJsonFromBeforeEncodin
   EXPECT_EQ(read->state, "created");
   EXPECT_EQ(read->agency, entry.agency);
   EXPECT_EQ(read->limit, entry.limit);
-  EXPECT_EQ(ids(store->list(entry_query{entry.agency})), std::vector<std::string>{old.id});
+  entry_query by_agency;
+  by_agency.agency = entry.agency;
+  EXPECT_EQ(ids(store->list(by_agency)), std::vector<std::string>{old.id});
   auto at_place = store->open_at_places(SIZE_MAX);
   ASSERT_EQ(ids(at_place), std::vector<std::string>{old.id});
   EXPECT_EQ(at_place[0].address, "No. 1, Section 4, Roosevelt Rd");
