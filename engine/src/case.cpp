@@ -164,25 +164,25 @@ expected<event> event_from(V& v) {
   auto bad = [](const char* field, const char* msg) { return error(errc::invalid_argument, msg, field); };
   if (!v.is_object()) return bad("event", "must be an object");
   auto& o = v.get_object();
-  event e;
   auto* seq = o.if_contains("seq");
   if (!seq || !(seq->is_uint64() || (seq->is_int64() && seq->get_int64() > 0))) return bad("seq", "must be a positive integer");
-  e.seq = seq->is_uint64() ? seq->get_uint64() : static_cast<std::uint64_t>(seq->get_int64());
-  e.type = str(o, "type");
-  if (e.type.empty()) return bad("type", "required");
+  std::string type = str(o, "type");
+  if (type.empty()) return bad("type", "required");
   auto at = parse_instant(str(o, "at"));
   if (!at) return bad("at", "must be an RFC 3339 instant");
-  e.at = *at;
-  e.actor = str(o, "actor");
-  e.rule = str(o, "rule");
-  if (auto* d = o.if_contains("data")) {
-    if (!d->is_object()) return bad("data", "must be an object");
+  auto* d = o.if_contains("data");
+  if (d && !d->is_object()) return bad("data", "must be an object");
+  // The data object is constructed from the parsed one, not assigned: a moved-from value's storage comes with
+  // it (a text parsed into a caller's arena stays there), where an assignment across storages would copy it.
+  auto data = [&]() -> json::object {
+    if (!d) return json::object();
     if constexpr (std::is_const_v<V>)
-      e.data = d->get_object();
+      return json::object(d->get_object(), json::storage_ptr());   // a copy, in the default storage
     else
-      e.data = std::move(d->get_object());
-  }
-  return e;
+      return json::object(std::move(d->get_object()));
+  };
+  return event{seq->is_uint64() ? seq->get_uint64() : static_cast<std::uint64_t>(seq->get_int64()),
+               std::move(type), *at, str(o, "actor"), str(o, "rule"), data()};
 }
 }  // namespace
 

@@ -2,103 +2,17 @@
 // (boost/json/detail/handler.hpp), except for doubles, which are read again from their text.
 #include "casework/json_text.hpp"
 
-#include <charconv>
-#include <string>
-#include <system_error>
-
 #include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/value_stack.hpp>
+
+#include "exact_handler.hpp"
 
 namespace casework {
 namespace json = boost::json;
 
-namespace {
-
-struct exact_handler {
-  static constexpr std::size_t max_object_size = json::object::max_size();
-  static constexpr std::size_t max_array_size = json::array::max_size();
-  static constexpr std::size_t max_key_size = json::string::max_size();
-  static constexpr std::size_t max_string_size = json::string::max_size();
-
-  json::value_stack st;
-  std::string number;   // a number's text so far, when the parser hands it over in parts
-
-  exact_handler(unsigned char* temp, std::size_t size) : st(json::storage_ptr(), temp, size) {}
-
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
-  bool on_object_begin(json::error_code&) { return true; }
-  bool on_object_end(std::size_t n, json::error_code&) {
-    st.push_object(n);
-    return true;
-  }
-  bool on_array_begin(json::error_code&) { return true; }
-  bool on_array_end(std::size_t n, json::error_code&) {
-    st.push_array(n);
-    return true;
-  }
-  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    st.push_chars(s);
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, json::error_code&) {
-    st.push_key(s);
-    return true;
-  }
-  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-    st.push_chars(s);
-    return true;
-  }
-  bool on_string(json::string_view s, std::size_t, json::error_code&) {
-    st.push_string(s);
-    return true;
-  }
-  bool on_number_part(json::string_view s, json::error_code&) {
-    number.append(s.data(), s.size());
-    return true;
-  }
-  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
-    number.clear();
-    st.push_int64(i);
-    return true;
-  }
-  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
-    number.clear();
-    st.push_uint64(u);
-    return true;
-  }
-  bool on_double(double d, json::string_view s, json::error_code&) {
-    std::string_view text(s.data(), s.size());
-    if (!number.empty()) {
-      number.append(s.data(), s.size());
-      text = number;
-    }
-    double exact = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), exact);
-    // Out of range (1e999) or anything from_chars does not take as a whole: Boost.JSON's value stands.
-    if (ec == std::errc() && end == text.data() + text.size()) d = exact;
-    number.clear();
-    st.push_double(d);
-    return true;
-  }
-  bool on_bool(bool b, json::error_code&) {
-    st.push_bool(b);
-    return true;
-  }
-  bool on_null(json::error_code&) {
-    st.push_null();
-    return true;
-  }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
-};
-
-}  // namespace
-
 json::value parse_json(std::string_view text, json::error_code& ec, const json::parse_options& options,
                        json::storage_ptr sp, std::size_t* consumed) {
   unsigned char temp[4096];   // the value stack's first buffer, as boost::json::parse has one on its stack
-  json::basic_parser<exact_handler> p(options, temp, sizeof temp);
+  json::basic_parser<detail::exact_handler> p(options, temp, sizeof temp);
   p.handler().st.reset(std::move(sp));
   ec = {};
   std::size_t n = p.write_some(false, text.data(), text.size(), ec);

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json/error.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -134,8 +135,15 @@ boost::json::object to_json(const event& e);
 // boost::json::serialize(to_json(e)), byte for byte, written without building the object (the store's payload).
 std::string event_text(const event& e);
 expected<event> event_from_json(const boost::json::value& v);
-// The same, moving the event's `data` out of `v` instead of copying it.
+// The same, moving the event's `data` out of `v` instead of copying it. The data keeps v's storage: an event
+// made from a value parsed into an arena must not outlive the arena (the const overload copies into the
+// default storage).
 expected<event> event_from_json(boost::json::value&& v);
+// An event's JSON text parsed straight into the event: what event_from_json(parse_json(text, ec)) returns,
+// without building the text's top-level object (histories are read event by event). A text that is not JSON
+// sets `ec` (and returns an error naming "event"). The data is allocated from `sp` (see event_from_json).
+expected<event> event_from_text(std::string_view text, boost::json::error_code& ec,
+                                boost::json::storage_ptr sp = {});
 boost::json::object to_json(const case_state& s);   // for people: what the API and the tools show
 
 // The complete state, for snapshots: from_snapshot(to_snapshot(s)) == s. Versioned ("snapshot_version": 1);
