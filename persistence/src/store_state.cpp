@@ -165,11 +165,11 @@ expected<std::optional<std::string>> store_state::get(const rocksdb::ReadOptions
   return std::optional<std::string>(std::move(v));
 }
 
-expected<event> decode_event(const std::string& case_id, std::uint64_t seq, std::string_view payload) {
+expected<event> decode_event(const std::string& case_id, std::uint64_t seq, std::string_view payload,
+                             boost::json::storage_ptr sp) {
   boost::json::error_code ec;
-  auto v = parse_json(payload, ec);
+  auto e = event_from_text(payload, ec, std::move(sp));
   if (ec) return error(errc::storage, "event " + std::to_string(seq) + " is not valid JSON", case_id);
-  auto e = event_from_json(std::move(v));
   if (!e) return error(errc::storage, "event " + std::to_string(seq) + ": " + e.error().to_string(), case_id);
   return e;
 }

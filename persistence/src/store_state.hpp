@@ -15,6 +15,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/snapshot.h>
+#include <boost/json/storage_ptr.hpp>
 
 #include "casework/rocksdb_store.hpp"
 #include "encoding.hpp"
@@ -116,8 +117,10 @@ struct store_state {
                                            const std::string& key) const;
 };
 
-// The event a record's payload encodes; errors name the case and seq.
-expected<event> decode_event(const std::string& case_id, std::uint64_t seq, std::string_view payload);
+// The event a record's payload encodes; errors name the case and seq. Its data is allocated from `sp` (an
+// arena the event must not outlive; the default storage when none).
+expected<event> decode_event(const std::string& case_id, std::uint64_t seq, std::string_view payload,
+                             boost::json::storage_ptr sp = {});
 
 // A snapshot against `folded`, its case's history folded up to event snap.seq: its payload hash, its
 // decoding, and the fields where it differs. (Whether it is tied to that event is the caller's check: it has

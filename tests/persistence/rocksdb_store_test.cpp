@@ -125,6 +125,25 @@ TEST(RocksdbStore, VerifyFindsAFlippedByteWithItsCaseAndSequence) {
   EXPECT_EQ(report->events, 8u);
 }
 
+// Full depth decodes each event into a reused arena (store_verify.cpp): a long history of events larger than
+// the arena's own buffer verifies like a short one (Boost 1.81's monotonic_resource, released instead of made
+// anew, doubled its next block with every such event until an allocation failed, at about the 50th).
+TEST(RocksdbStore, VerifyReadsAHundredEventsLargerThanItsArenaAtFullDepth) {
+  temp_dir d;
+  auto store = open_store(d.str("db"));
+  std::vector<event> big = evs(1, 100);
+  for (auto& e : big) e.data["note"] = std::string(40000, 'x');
+  ASSERT_TRUE(store->append("2026030200001", big).ok());
+  auto report = store->verify();
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->events, 100u);
+  auto history = store->read("2026030200001");
+  ASSERT_TRUE(history) << history.error().to_string();
+  ASSERT_EQ(history->size(), 100u);
+  EXPECT_TRUE(history->back() == big.back());
+}
+
 // A flipped byte in a stored snapshot is found too, naming the case and the event the snapshot folds last;
 // load() then folds the whole history instead (the history is the record).
 TEST(RocksdbStore, VerifyFindsAFlippedByteInASnapshotWithItsCaseAndSequence) {
