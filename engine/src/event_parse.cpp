@@ -6,7 +6,9 @@
 // (seq, type, at, actor, rule) go straight into it; only `data`, and any member the event does not name, go
 // through the value stack, which builds them as parse_json would. What comes out is what event_from_json
 // returns for the same text, error for error (tests/engine/event_parse_test.cpp compares them).
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/json/basic_parser_impl.hpp>
 
@@ -24,12 +26,25 @@ namespace {
 enum class member { seq, type, at, actor, rule, forward };
 
 member member_named(std::string_view key) {
-  if (key == "seq") return member::seq;
-  if (key == "type") return member::type;
-  if (key == "at") return member::at;
-  if (key == "actor") return member::actor;
-  if (key == "rule") return member::rule;
-  return member::forward;
+  switch (key.size()) {   // by length first: this runs for every top-level key of every event read
+    case 2: return key == "at" ? member::at : member::forward;
+    case 3: return key == "seq" ? member::seq : member::forward;
+    case 4: return key == "type" ? member::type : key == "rule" ? member::rule : member::forward;
+    case 5: return key == "actor" ? member::actor : member::forward;
+    default: return member::forward;
+  }
+}
+
+std::string_view name_of(member m) {
+  switch (m) {
+    case member::seq: return "seq";
+    case member::type: return "type";
+    case member::at: return "at";
+    case member::actor: return "actor";
+    case member::rule: return "rule";
+    case member::forward: break;
+  }
+  return {};
 }
 
 // exact_handler inside the top-level object's values (and for data and unnamed members); the named scalar
@@ -44,45 +59,48 @@ struct event_handler {
   detail::exact_handler inner;
   int level = 0;                 // objects and arrays open; 1 inside the top-level object
   member target = member::forward;
-  std::string key;               // a top-level key, while its parts arrive
-  std::string named_key;         // the last named member's key
-  std::string text;              // a named member's string, while its parts arrive
+  std::string key;               // a top-level key, when it arrives in parts
+  std::string text;              // a named member's string, when it arrives in parts
   std::size_t forwarded = 0;     // top-level members on the value stack
 
   // What event_from reads with if_contains and str(): the last of duplicate keys wins, and a member of another
-  // type than it reads counts as absent ("" for strings, no seq).
-  bool has_seq = false, seq_ok = false;
-  std::uint64_t seq = 0;
-  std::string type, at, actor, rule;
+  // type than it reads counts as absent ("" for strings, no seq, no instant).
+  event e;                       // seq, type, actor and rule as read so far
+  bool seq_ok = false;
+  std::optional<instant> at;
 
   event_handler(unsigned char* temp, std::size_t size) : inner(temp, size) {}
 
   bool top() const { return level == 1; }
   bool named() const { return top() && target != member::forward; }
 
-  void set_string(std::string value) {
+  void set_string(std::string_view value) {
     switch (target) {
-      case member::seq: has_seq = true; seq_ok = false; break;
-      case member::type: type = std::move(value); break;
-      case member::at: at = std::move(value); break;
-      case member::actor: actor = std::move(value); break;
-      case member::rule: rule = std::move(value); break;
+      case member::seq: seq_ok = false; break;
+      case member::type: e.type.assign(value); break;
+      case member::at:
+        if (auto t = parse_instant(value))
+          at = *t;
+        else
+          at.reset();
+        break;
+      case member::actor: e.actor.assign(value); break;
+      case member::rule: e.rule.assign(value); break;
       case member::forward: break;
     }
   }
   // A named member whose value is not a string (nor, for seq, a positive integer).
-  void set_other() { set_string(std::string()); }
+  void set_other() { set_string({}); }
   void set_seq(bool ok, std::uint64_t value) {
     if (target != member::seq) return set_other();
-    has_seq = true;
     seq_ok = ok;
-    seq = value;
+    e.seq = value;
   }
   // A named member whose value is an object or an array: it counts as of another type, and the value stack
   // builds it under its key (then drops it with the top-level object).
   void forward_named() {
     set_other();
-    inner.st.push_key(named_key);
+    inner.st.push_key(name_of(target));
     ++forwarded;
     target = member::forward;
   }
@@ -117,13 +135,12 @@ struct event_handler {
   }
   bool on_key(json::string_view s, std::size_t n, json::error_code& ec) {
     if (!top()) return inner.on_key(s, n, ec);
-    key.append(s.data(), s.size());
-    target = member_named(key);
+    std::string_view whole(s.data(), s.size());
+    if (!key.empty()) whole = key.append(whole);
+    target = member_named(whole);
     if (target == member::forward) {
-      inner.st.push_key(key);
+      inner.st.push_key(whole);
       ++forwarded;
-    } else {
-      named_key.swap(key);   // forward_named needs it, should the value be an object or an array
     }
     key.clear();
     return true;
@@ -135,8 +152,9 @@ struct event_handler {
   }
   bool on_string(json::string_view s, std::size_t n, json::error_code& ec) {
     if (!named()) return inner.on_string(s, n, ec);
-    text.append(s.data(), s.size());
-    set_string(std::move(text));
+    std::string_view whole(s.data(), s.size());
+    if (!text.empty()) whole = text.append(whole);
+    set_string(whole);
     text.clear();
     return true;
   }
@@ -192,15 +210,15 @@ expected<event> event_from_text(std::string_view text, json::error_code& ec, jso
   if (ec) return error(errc::invalid_argument, "is not valid JSON", "event");
   json::value rest = h.inner.st.release();   // data, and the members the event does not name
   auto bad = [](const char* field, const char* msg) { return error(errc::invalid_argument, msg, field); };
-  if (!h.has_seq || !h.seq_ok) return bad("seq", "must be a positive integer");
-  if (h.type.empty()) return bad("type", "required");
-  auto at = parse_instant(h.at);
-  if (!at) return bad("at", "must be an RFC 3339 instant");
+  if (!h.seq_ok) return bad("seq", "must be a positive integer");
+  if (h.e.type.empty()) return bad("type", "required");
+  if (!h.at) return bad("at", "must be an RFC 3339 instant");
+  h.e.at = *h.at;
   auto* d = rest.get_object().if_contains("data");
   if (d && !d->is_object()) return bad("data", "must be an object");
   // Constructed from the parsed object, not assigned: its storage (sp) comes with it.
   auto data = [&]() -> json::object { return d ? json::object(std::move(d->get_object())) : json::object(); };
-  return event{h.seq, std::move(h.type), *at, std::move(h.actor), std::move(h.rule), data()};
+  return event{h.e.seq, std::move(h.e.type), h.e.at, std::move(h.e.actor), std::move(h.e.rule), data()};
 }
 
 }  // namespace casework
