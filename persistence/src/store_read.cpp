@@ -61,7 +61,10 @@ expected<std::optional<case_state>> from_stored_snapshot(const store_state& s, c
   if (!named_record || named_record->hash != snap->event_hash) return none;
   auto after = s.get(ro, s.events, event_key(case_id, snap->seq + 1));
   if (!after) return std::move(after).error();
-  if (!*after) return std::optional<case_state>(std::move(*state));
+  if (!*after) {
+    s.loaded_tail(case_id, tail{snap->seq, snap->event_hash});   // for the case's next write (store_state.hpp)
+    return std::optional<case_state>(std::move(*state));
+  }
   bool tied = false;
   std::optional<error> failed;
   auto st = s.scan_events(ro, case_id, snap->seq, [&](std::uint64_t seq, const record_view& rec) {

@@ -82,6 +82,10 @@ status store_state::recover() {
 
 void store_state::forget_caches() {
   tails.clear();          // the store may hold less than we think: re-read tails on the next write
+  {
+    std::lock_guard<std::mutex> lock(loaded_mu);
+    loaded_tails.clear();
+  }
   directories.clear();    // and directory values
   next_position.reset();  // and the outbox's end
 }
@@ -90,22 +94,43 @@ void store_state::forget_caches() {
 // gaps). The engine writes a snapshot with every batch, so this is the usual answer; an iterator would open a
 // child on every level and L0 file first, on the store writer's one thread, for every case a timer backlog
 // writes once (no cached tail). The hash is the stored event's own. nullopt: ask the iterator.
+//
+// A tail a load found (loaded_tails) stands for the first two reads: the event it names is stored with that
+// hash (the load read it), and stored events are never rewritten. Only the third read, that no event followed,
+// is made again.
 std::optional<tail> store_state::tail_from_snapshot(const std::string& case_id) const {
   rocksdb::ReadOptions ro;
   rocksdb::PinnableSlice value;
-  if (!db->Get(ro, snapshots, case_id, &value).ok()) return std::nullopt;
-  auto snap = decode_snapshot(value.ToStringView());
-  if (!snap) return std::nullopt;
-  const std::uint64_t seq = snap->seq;
-  value.Reset();
-  if (!db->Get(ro, events, event_key(case_id, seq), &value).ok()) return std::nullopt;
-  auto rec = decode_record(value.ToStringView());
-  if (!rec) return std::nullopt;
-  tail t{seq, rec->hash};
-  value.Reset();
-  auto next = db->Get(ro, events, event_key(case_id, seq + 1), &value);
+  std::optional<tail> t;
+  {
+    std::lock_guard<std::mutex> lock(loaded_mu);
+    if (auto it = loaded_tails.find(case_id); it != loaded_tails.end()) {
+      t = it->second;
+      loaded_tails.erase(it);
+    }
+  }
+  if (!t) {
+    if (!db->Get(ro, snapshots, case_id, &value).ok()) return std::nullopt;
+    auto snap = decode_snapshot(value.ToStringView());
+    if (!snap) return std::nullopt;
+    const std::uint64_t seq = snap->seq;
+    value.Reset();
+    if (!db->Get(ro, events, event_key(case_id, seq), &value).ok()) return std::nullopt;
+    auto rec = decode_record(value.ToStringView());
+    if (!rec) return std::nullopt;
+    t = tail{seq, rec->hash};
+    value.Reset();
+  }
+  auto next = db->Get(ro, events, event_key(case_id, t->seq + 1), &value);
   if (!next.IsNotFound()) return std::nullopt;   // a later event (or a read error): the iterator decides
   return t;
+}
+
+void store_state::loaded_tail(const std::string& case_id, const tail& t) const {
+  if (!writable()) return;
+  std::lock_guard<std::mutex> lock(loaded_mu);
+  if (loaded_tails.size() >= max_loaded_tails) loaded_tails.clear();
+  loaded_tails[case_id] = t;
 }
 
 expected<tail> store_state::last_of(const std::string& case_id) {

@@ -85,6 +85,15 @@ struct store_state {
   // on the writer's one thread. At most max_cached_directories (~300 bytes each).
   std::unordered_map<std::string, directory_value> directories;
   static constexpr std::size_t max_cached_directories = 1 << 14;
+  // Tails that loads found (a case whose snapshot folds its last event: that event's seq and stored hash), for
+  // the case's next write: tail_from_snapshot takes one and checks with a single point read that no event
+  // followed it, instead of reading the snapshot and the event again. A stored event is never rewritten, so its
+  // hash stays what the load read. A timer backlog loads each case on a fire worker, then writes it at once.
+  // Kept by writable instances only; at most max_loaded_tails (forgotten all at once beyond that: ~100 bytes
+  // each, beside every active case's 2 KB budget).
+  mutable std::mutex loaded_mu;
+  mutable std::unordered_map<std::string, tail> loaded_tails;
+  static constexpr std::size_t max_loaded_tails = 1 << 12;
   std::optional<std::uint64_t> next_position;  // the outbox's next position; nullopt: read it from the store
   bool write_failed = false;                   // RocksDB stops writing after a failed write until resumed
 
@@ -103,8 +112,11 @@ struct store_state {
   void forget_caches();
   // The case's last seq and hash, from the cache or the store. Caller holds mu.
   expected<tail> last_of(const std::string& case_id);
-  // The tail by point reads, when the case's snapshot folds its last event; nullopt otherwise.
+  // The tail by point reads, when the case's snapshot folds its last event (or a load left it in
+  // loaded_tails); nullopt otherwise.
   std::optional<tail> tail_from_snapshot(const std::string& case_id) const;
+  // A load found `t` to be the case's tail (loaded_tails).
+  void loaded_tail(const std::string& case_id, const tail& t) const;
   // The outbox's next position: one after its last key, 0 when empty.
   expected<std::uint64_t> read_next_position(const rocksdb::ReadOptions& ro) const;
 

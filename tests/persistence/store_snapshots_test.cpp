@@ -69,6 +69,49 @@ TEST_F(StoreSnapshots, AWriteAfterAReopenChainsOnFromTheTailWhereverTheSnapshotI
   EXPECT_EQ(report->events, 5u);
 }
 
+// A load leaves the tail it found for the case's next write (store_state.hpp, loaded_tails), which then reads
+// only that no event followed it. A tail left by a load and made stale by later writes is not believed: here
+// the load's tail (event 2) outlives the writer's own cache of the case, which forgets everything after 65,536
+// other cases, while event 3 was written after the load. Event 4 still chains on event 3. After a reopen, a
+// load's tail refuses a batch that does not follow it and chains one that does (verify checks every link).
+TEST_F(StoreSnapshots, AWriteAfterALoadChainsOnTheTailTheLoadFoundOnlyWhileNoEventFollowedIt) {
+  case_writer c("2026030200001", "pwd");
+  auto one_event = [&](const std::string& id, std::uint64_t seq) {
+    event e;
+    e.seq = seq;
+    e.type = seq == 1 ? "created" : "command";
+    e.at = c.state().created_at;
+    e.actor = "system";
+    return case_events{id, {e}, nullptr};
+  };
+  ASSERT_TRUE(store->append_group({c.batch({c.created(), c.moved_to("created")})}).ok());
+  ASSERT_TRUE(store->load(c.id()));   // the tail it found: event 2
+  ASSERT_TRUE(store->append_group({c.batch({c.moved_to("signed")})}).ok()) << "event 3, on the writer's cache";
+  std::vector<case_events> others;
+  for (int i = 0; i < 70000; ++i) others.push_back(one_event("2026030300000-" + std::to_string(i), 1));
+  ASSERT_TRUE(store->append_group(others).ok());   // the writer's cache of tails forgets case c
+  auto st = store->append_group({c.batch({c.fields({{"handler", "h-1"}})})});
+  ASSERT_TRUE(st.ok()) << "event 4 follows event 3, not the load's event 2: " << st.error().to_string();
+  reopen();
+  ASSERT_TRUE(store->load(c.id()));   // event 4
+  auto refused = store->append_group({one_event(c.id(), 4)});
+  ASSERT_FALSE(refused.ok()) << "a second event 4";
+  EXPECT_EQ(refused.error().code(), errc::failed_precondition) << refused.error().to_string();
+  ASSERT_TRUE(store->load(c.id()));
+  st = store->append_group({c.batch({c.moved_to("assigned")})});
+  ASSERT_TRUE(st.ok()) << "event 5, on the load's tail: " << st.error().to_string();
+  auto history = store->read(c.id());
+  ASSERT_TRUE(history);
+  EXPECT_EQ(history->size(), 5u);
+  auto loaded = store->load(c.id());
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(*loaded, c.state());
+  auto report = store->verify();
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_TRUE(report->ok()) << report->breaks.front().seq << ": " << report->breaks.front().what;
+  EXPECT_EQ(report->events, 5u + 70000u);
+}
+
 // A recorded coordinate comes back from the store as the very double that was recorded, from the events and
 // from the snapshot, after a reopen (nothing cached): Boost.JSON 1.81's own parse reads this one a unit in the
 // last place off (json_text.hpp). R6.12 compares places by their coordinates.
