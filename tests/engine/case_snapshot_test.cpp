@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "casework/case.hpp"
+#include "case_examples.hpp"
 
 namespace casework {
 namespace {
@@ -88,16 +89,7 @@ TEST(CaseSnapshot, SerializesEntriesInKeyOrderWhateverTheOrderTheyWereAddedIn) {
 // The store hashes and writes each event as event_text writes it; a verify or a replay reads it back through
 // the JSON parser and to_json. The two must agree to the byte (the hash chain covers the payload).
 TEST(CaseSnapshot, AnEventsTextIsItsSerializedJsonByteForByte) {
-  std::string odd = "\"quoted\" back\\slash / 臺北市 \x7f";
-  for (char c = 0; c < 0x20; ++c) odd.push_back(c);
-  event e;
-  e.seq = 9007199254740993;   // 2^53 + 1: not a double
-  e.type = odd;
-  e.at = *parse_instant("2026-03-02T01:00:00.123Z");
-  e.actor = odd;
-  e.rule = "R6.3";
-  e.data = boost::json::object{{"input", {{"name", odd}, {"phone", "0912"}}}, {"lat", 25.046254}, {"n", -7},
-                               {"ok", true}, {"none", nullptr}, {"list", boost::json::array{1, "two", 3.5}}};
+  event e = testing::odd_event();
   EXPECT_EQ(event_text(e), boost::json::serialize(to_json(e)));
   e.rule.clear();   // no "rule" member then
   EXPECT_EQ(event_text(e), boost::json::serialize(to_json(e)));

@@ -12,9 +12,12 @@
 
 #include "casework/case.hpp"
 #include "casework/json_text.hpp"
+#include "case_examples.hpp"
 
 namespace casework {
 namespace {
+
+using testing::odd_event;
 
 // Both readings of `text`: the same event, or the same error (and JSON errors in the same cases).
 void expect_same_reading(const std::string& text) {
@@ -36,20 +39,6 @@ void expect_same_reading(const std::string& text) {
     return;
   }
   EXPECT_TRUE(*direct == *via_value);
-}
-
-event odd_event() {
-  std::string odd = "\"quoted\" back\\slash / 臺北市 \x7f";
-  for (char c = 0; c < 0x20; ++c) odd.push_back(c);
-  event e;
-  e.seq = 9007199254740993;   // 2^53 + 1: not a double
-  e.type = odd;
-  e.at = *parse_instant("2026-03-02T01:00:00.123Z");
-  e.actor = odd;
-  e.rule = "R6.3";
-  e.data = boost::json::object{{"input", {{"name", odd}, {"phone", "0912"}}}, {"lat", 25.046254}, {"n", -7},
-                               {"ok", true}, {"none", nullptr}, {"list", boost::json::array{1, "two", 3.5}}};
-  return e;
 }
 
 TEST(EventParse, AnEventTextComesBackAsTheEventItWasWrittenFrom) {

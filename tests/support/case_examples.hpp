@@ -49,4 +49,20 @@ inline case_state every_member_set() {
   return s;
 }
 
+// An event whose text members hold every control character, quotes, a backslash, UTF-8 and DEL, whose seq is
+// 2^53 + 1 (not a double) and whose data holds every JSON kind: what an event's text must carry exactly.
+inline event odd_event() {
+  std::string odd = "\"quoted\" back\\slash / 臺北市 \x7f";
+  for (char c = 0; c < 0x20; ++c) odd.push_back(c);
+  event e;
+  e.seq = 9007199254740993;   // 2^53 + 1: not a double
+  e.type = odd;
+  e.at = *parse_instant("2026-03-02T01:00:00.123Z");
+  e.actor = odd;
+  e.rule = "R6.3";
+  e.data = boost::json::object{{"input", {{"name", odd}, {"phone", "0912"}}}, {"lat", 25.046254}, {"n", -7},
+                               {"ok", true}, {"none", nullptr}, {"list", boost::json::array{1, "two", 3.5}}};
+  return e;
+}
+
 }  // namespace casework::testing
