@@ -175,8 +175,9 @@ class verifier {
     expect_ = tail{seq, rec->hash};
     if (depth_ == verify_depth::chain) return tie_snapshot(seq, rec->hash);
     // The event lives until fold_into_snapshot returns (apply copies what it keeps into the folded state, in
-    // the default storage), so its parse goes into an arena reused for every event: no allocation and no
-    // per-element destruction for the ~40 keys and strings of a typical event (docs/performance.md 59.).
+    // the default storage), so its parse goes into an arena over one buffer for every event: for a typical
+    // event no allocation and no per-element destruction of its ~40 keys and strings (one larger than the
+    // buffer takes blocks from the heap; docs/performance.md 59.).
     // A new resource per event, not release(): Boost 1.81's release() keeps the size of the next block, which
     // doubles with every event that outgrows the buffer, until an allocation fails.
     arena_.emplace(arena_buffer_, sizeof arena_buffer_);
