@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "event_members.hpp"
+
 namespace casework {
 namespace json = boost::json;
 
@@ -157,32 +159,53 @@ json::object to_json(const event& e) {
   return o;
 }
 
+namespace detail {
+namespace {
+
+template <class V>
+expected<event> event_of_members(event_members m, V* data) {
+  auto bad = [](const char* field, const char* msg) { return error(errc::invalid_argument, msg, field); };
+  if (!m.seq_ok) return bad("seq", "must be a positive integer");
+  if (m.type.empty()) return bad("type", "required");
+  if (!m.at) return bad("at", "must be an RFC 3339 instant");
+  if (data && !data->is_object()) return bad("data", "must be an object");
+  // The data object is constructed from the parsed one, not assigned: a moved-from value's storage comes with
+  // it (a text parsed into a caller's arena stays there), where an assignment across storages would copy it.
+  auto object = [&]() -> json::object {
+    if (!data) return json::object();
+    if constexpr (std::is_const_v<V>)
+      return json::object(data->get_object(), json::storage_ptr());   // a copy, in the default storage
+    else
+      return json::object(std::move(data->get_object()));
+  };
+  return event{m.seq, std::move(m.type), *m.at, std::move(m.actor), std::move(m.rule), object()};
+}
+
+}  // namespace
+
+expected<event> event_of(event_members m, json::value* data) { return event_of_members(std::move(m), data); }
+expected<event> event_of(event_members m, const json::value* data) {
+  return event_of_members(std::move(m), data);
+}
+
+}  // namespace detail
+
 namespace {
 // V is const json::value (data copied) or json::value (data moved out).
 template <class V>
 expected<event> event_from(V& v) {
-  auto bad = [](const char* field, const char* msg) { return error(errc::invalid_argument, msg, field); };
-  if (!v.is_object()) return bad("event", "must be an object");
+  if (!v.is_object()) return error(errc::invalid_argument, "must be an object", "event");
   auto& o = v.get_object();
-  auto* seq = o.if_contains("seq");
-  if (!seq || !(seq->is_uint64() || (seq->is_int64() && seq->get_int64() > 0))) return bad("seq", "must be a positive integer");
-  std::string type = str(o, "type");
-  if (type.empty()) return bad("type", "required");
-  auto at = parse_instant(str(o, "at"));
-  if (!at) return bad("at", "must be an RFC 3339 instant");
-  auto* d = o.if_contains("data");
-  if (d && !d->is_object()) return bad("data", "must be an object");
-  // The data object is constructed from the parsed one, not assigned: a moved-from value's storage comes with
-  // it (a text parsed into a caller's arena stays there), where an assignment across storages would copy it.
-  auto data = [&]() -> json::object {
-    if (!d) return json::object();
-    if constexpr (std::is_const_v<V>)
-      return json::object(d->get_object(), json::storage_ptr());   // a copy, in the default storage
-    else
-      return json::object(std::move(d->get_object()));
-  };
-  return event{seq->is_uint64() ? seq->get_uint64() : static_cast<std::uint64_t>(seq->get_int64()),
-               std::move(type), *at, str(o, "actor"), str(o, "rule"), data()};
+  detail::event_members m;
+  if (auto* seq = o.if_contains("seq")) {
+    m.seq_ok = seq->is_uint64() || (seq->is_int64() && seq->get_int64() > 0);
+    m.seq = seq->is_uint64() ? seq->get_uint64() : static_cast<std::uint64_t>(seq->get_int64());
+  }
+  m.type = str(o, "type");
+  if (auto at = parse_instant(str(o, "at"))) m.at = *at;
+  m.actor = str(o, "actor");
+  m.rule = str(o, "rule");
+  return detail::event_of(std::move(m), o.if_contains("data"));
 }
 }  // namespace
 

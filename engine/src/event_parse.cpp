@@ -5,7 +5,8 @@
 // full depth, replay, loading a case) does that for every event. Here the top-level members the event names
 // (seq, type, at, actor, rule) go straight into it; only `data`, and any member the event does not name, go
 // through the value stack, which builds them as parse_json would. What comes out is what event_from_json
-// returns for the same text, error for error (tests/engine/event_parse_test.cpp compares them).
+// returns for the same text, error for error: both end in detail::event_of (event_members.hpp), which alone
+// says what an event requires (tests/engine/event_parse_test.cpp compares the two on every shape of text).
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "casework/case.hpp"
 #include "casework/json_text.hpp"
 #include "casework/time.hpp"
+#include "event_members.hpp"
 #include "exact_handler.hpp"
 
 namespace casework {
@@ -63,11 +65,9 @@ struct event_handler {
   std::string text;              // a named member's string, when it arrives in parts
   std::size_t forwarded = 0;     // top-level members on the value stack
 
-  // What event_from reads with if_contains and str(): the last of duplicate keys wins, and a member of another
-  // type than it reads counts as absent ("" for strings, no seq, no instant).
-  event e;                       // seq, type, actor and rule as read so far
-  bool seq_ok = false;
-  std::optional<instant> at;
+  // What event_from_json reads with if_contains and str(): the last of duplicate keys wins, and a member of
+  // another type than it reads counts as absent ("" for strings, no seq, no instant).
+  detail::event_members m;
 
   event_handler(unsigned char* temp, std::size_t size) : inner(temp, size) {}
 
@@ -76,16 +76,16 @@ struct event_handler {
 
   void set_string(std::string_view value) {
     switch (target) {
-      case member::seq: seq_ok = false; break;
-      case member::type: e.type.assign(value); break;
+      case member::seq: m.seq_ok = false; break;
+      case member::type: m.type.assign(value); break;
       case member::at:
         if (auto t = parse_instant(value))
-          at = *t;
+          m.at = *t;
         else
-          at.reset();
+          m.at.reset();
         break;
-      case member::actor: e.actor.assign(value); break;
-      case member::rule: e.rule.assign(value); break;
+      case member::actor: m.actor.assign(value); break;
+      case member::rule: m.rule.assign(value); break;
       case member::forward: break;
     }
   }
@@ -93,8 +93,8 @@ struct event_handler {
   void set_other() { set_string({}); }
   void set_seq(bool ok, std::uint64_t value) {
     if (target != member::seq) return set_other();
-    seq_ok = ok;
-    e.seq = value;
+    m.seq_ok = ok;
+    m.seq = value;
   }
   // A named member whose value is an object or an array: it counts as of another type, and the value stack
   // builds it under its key (then drops it with the top-level object).
@@ -209,16 +209,7 @@ expected<event> event_from_text(std::string_view text, json::error_code& ec, jso
   if (!ec && n < text.size()) ec = json::error::extra_data;
   if (ec) return error(errc::invalid_argument, "is not valid JSON", "event");
   json::value rest = h.inner.st.release();   // data, and the members the event does not name
-  auto bad = [](const char* field, const char* msg) { return error(errc::invalid_argument, msg, field); };
-  if (!h.seq_ok) return bad("seq", "must be a positive integer");
-  if (h.e.type.empty()) return bad("type", "required");
-  if (!h.at) return bad("at", "must be an RFC 3339 instant");
-  h.e.at = *h.at;
-  auto* d = rest.get_object().if_contains("data");
-  if (d && !d->is_object()) return bad("data", "must be an object");
-  // Constructed from the parsed object, not assigned: its storage (sp) comes with it.
-  auto data = [&]() -> json::object { return d ? json::object(std::move(d->get_object())) : json::object(); };
-  return event{h.e.seq, std::move(h.e.type), h.e.at, std::move(h.e.actor), std::move(h.e.rule), data()};
+  return detail::event_of(std::move(h.m), rest.get_object().if_contains("data"));
 }
 
 }  // namespace casework
