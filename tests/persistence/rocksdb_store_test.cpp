@@ -1,10 +1,12 @@
 // The RocksDB event store: real RocksDB in a temporary directory.
 #include <filesystem>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table_properties.h>
 
 #include "temp_dir.hpp"
 #include "store_surgery.hpp"
@@ -228,6 +230,67 @@ TEST(RocksdbStore, VerifyOnSeveralThreadsReportsWhatOneThreadDoesInCaseOrder) {
   EXPECT_EQ(four->breaks[0].case_id, id(3));
   EXPECT_EQ(four->breaks[1].case_id, id(cases / 2));
   EXPECT_EQ(four->breaks[2].case_id, id(cases - 2));
+}
+
+// Point reads of events mostly look for an absent key (the event after a snapshot's, when a load or a write
+// checks that none follows; event 1 of a new case): the events' SST files carry a whole-key filter for them
+// (docs/storage-format.md, "Options"). Until 2026-12-07 they carried an empty one (a filter over prefixes,
+// with no prefix extractor). The store answers the same with it: loads, tails after a reopen, new cases.
+TEST(RocksdbStore, EventFilesCarryAWholeKeyFilterForTheAbsentEventsThatReadsLookFor) {
+  temp_dir d;
+  constexpr int cases = 300;
+  auto id = [](int i) { return "2026030201" + std::to_string(100 + i); };
+  std::vector<testing::case_writer> writers;
+  {
+    store_options o;
+    o.path = d.str("db");
+    o.tune = [](rocksdb::Options& opt) {   // small memtables: the events in several SST files
+      opt.write_buffer_size = 64 * 1024;
+      opt.disable_auto_compactions = true;
+    };
+    auto opened = rocksdb_store::open(o);
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    for (int i = 0; i < cases; ++i) {
+      auto& w = writers.emplace_back(id(i), "pwd");
+      ASSERT_TRUE((*opened)->append_group({w.batch({w.created(), w.moved_to("created")})}).ok());
+    }
+  }
+  // The files the store wrote (opening it raw below flushes what its WAL holds into a file of its own).
+  std::set<std::string> written;
+  for (const auto& f : fs::directory_iterator(d.str("db")))
+    if (f.path().extension() == ".sst") written.insert(f.path().filename().string());
+  std::size_t files = 0, filtered = 0;
+  ASSERT_TRUE(testing::with_column_family(d.str("db"), "events", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+    rocksdb::TablePropertiesCollection props;
+    if (!db.GetPropertiesOfAllTables(h, &props).ok()) return false;
+    for (const auto& [file, p] : props) {
+      if (!written.count(fs::path(file).filename().string())) continue;
+      ++files;
+      filtered += p->filter_size > 0 && p->filter_policy_name == "bloomfilter";
+    }
+    return true;
+  }));
+  ASSERT_GE(files, 2u) << "the events must span several SST files";
+  EXPECT_EQ(filtered, files) << "every events file written by the store carries a filter";
+
+  auto store = open_store(d.str("db"));
+  for (int i = 0; i < cases; i += 37) {
+    auto& w = writers[static_cast<std::size_t>(i)];
+    auto loaded = store->load(w.id());
+    ASSERT_TRUE(loaded) << loaded.error().to_string();
+    EXPECT_EQ(*loaded, w.state());
+    // The tail after a reopen: the snapshot's event is read, and no event 3 must be found.
+    ASSERT_TRUE(store->append_group({w.batch({w.moved_to("signed")})}).ok()) << w.id();
+    auto again = store->append_group({case_events{w.id(), {ev(3)}, nullptr}});
+    ASSERT_FALSE(again.ok()) << "event 3 of " << w.id() << " is stored";
+    EXPECT_NE(again.error().to_string().find("does not follow 3"), std::string::npos) << again.error().to_string();
+  }
+  EXPECT_FALSE(store->contains(id(cases)));
+  EXPECT_TRUE(store->contains(id(cases - 1)));
+  auto report = store->verify();
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->events, 2u * cases + 9u);
 }
 
 TEST(RocksdbStore, ASecondaryInstanceReadsWhileThePrimaryWrites) {
