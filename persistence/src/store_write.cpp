@@ -149,8 +149,11 @@ class group_writer {
     if (!previous) return previous.error();
     std::map<std::string, std::string> gone;   // previous timer key -> its rule, until the new timers keep it
     bool agency_kept = false;
+    const std::string entry = encode_entry(d.entry);
+    bool entry_kept = false;   // the place and finding keys hold the entry: as stored already
     if (*previous) {
       const case_entry& old = (*previous)->entry;
+      entry_kept = encode_entry(old) == entry;
       for (const auto& t : (*previous)->timers) gone.emplace(timer_key(t.due, id, t.name), t.rule);
       agency_kept = old.agency == d.entry.agency;
       if (!agency_kept) del(s_.index, agency_key(old.agency, id));
@@ -168,11 +171,11 @@ class group_writer {
       if (auto r = put(s_.timers, key, t.rule); !r.ok()) return r;
     }
     for (const auto& kv : gone) del(s_.timers, kv.first);
-    const std::string entry = encode_entry(d.entry);
     std::vector<std::pair<std::string, std::string>> puts{{directory_key(id), encode_directory(d.entry, d.timers)}};
     if (!agency_kept) puts.emplace_back(agency_key(d.entry.agency, id), "");
-    if (d.entry.at_place()) puts.emplace_back(place_key(id), entry);
-    if (d.entry.has_finding()) puts.emplace_back(finding_key(d.entry.closed_at, id), entry);
+    // A reminder's batch leaves the entry as it was (entry_may_change): its place key is not written again.
+    if (d.entry.at_place() && !entry_kept) puts.emplace_back(place_key(id), entry);
+    if (d.entry.has_finding() && !entry_kept) puts.emplace_back(finding_key(d.entry.closed_at, id), entry);
     for (const auto& [k, v] : puts)
       if (auto r = put(s_.index, k, v); !r.ok()) return r;
     dirs_[id] = directory_value{d.entry, d.timers};

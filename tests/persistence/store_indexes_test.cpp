@@ -385,6 +385,39 @@ TEST_F(StoreIndexes, R6_12_DirectoryValuesAndPlaceEntriesInJsonFromBeforeEncodin
   EXPECT_TRUE(store->verify()->ok());
 }
 
+// The keys a batch writes are memtable inserts on the store writer's one thread. A reminder's batch (R6.3's
+// renotify: a timer fired and its notification) leaves the case's entry as it was (entry_may_change), so it
+// does not write the case's place key again; a batch that changes the entry does (R6.12 reads it).
+TEST_F(StoreIndexes, R6_3_AReminderLeavesThePlaceKeyAsItWasAndR6_12_ASignatureRewritesIt) {
+  testing::harness h;
+  auto s = testing::streetlight(*store, h, "No. 1, Section 4, Roosevelt Rd", "2026-03-02 09:00");
+  ASSERT_TRUE(entry_of(s).at_place());
+  auto reminder = h.advance(s, h.local("2026-03-02 09:11"));
+  ASSERT_EQ(testing::notifications(reminder).size(), 1u) << "R6.3: unsigned after 10 minutes";
+  testing::record(*store, h, s, reminder);
+  testing::run(*store, h, s, "sign", "duty_officer", "{}", "2026-03-02 09:12");
+  store.reset();
+
+  auto batches = testing::wal_batches(d.str("db"));
+  ASSERT_EQ(batches.size(), 4u) << "the format version, the creation, the reminder, the signature";
+  auto index_keys = [&](const std::vector<testing::written_key>& b) {
+    std::vector<std::string> out;
+    for (const auto& k : b)
+      if (k.cf == "index" && k.key.find(s.id) != std::string::npos) out.push_back(k.op + " " + k.key.substr(0, 1));
+    return out;
+  };
+  EXPECT_EQ(index_keys(batches[1]), (std::vector<std::string>{"put c", "put a", "put p", "put k"}));
+  EXPECT_EQ(index_keys(batches[2]), (std::vector<std::string>{"put c", "put k"})) << "the entry is as it was";
+  EXPECT_EQ(index_keys(batches[3]), (std::vector<std::string>{"put c", "put p"})) << "signed: a new state";
+
+  reopen();
+  auto at_place = store->open_at_places(SIZE_MAX);
+  ASSERT_EQ(ids(at_place), std::vector<std::string>{s.id});
+  EXPECT_EQ(at_place[0].state, "signed");
+  EXPECT_EQ(at_place[0].limit, entry_of(s).limit);
+  EXPECT_TRUE(store->verify()->ok());
+}
+
 // R6.12: the open cases at places; they leave the place index when closed, and a closed case with a finding
 // joins the findings in closing order (R6.13).
 TEST_F(StoreIndexes, R6_12_OpenCasesAtPlacesAndR6_13_FindingsInClosingOrder) {

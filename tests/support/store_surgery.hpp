@@ -4,10 +4,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/transaction_log.h>
+#include <rocksdb/write_batch.h>
 
 namespace casework::testing {
 
@@ -63,6 +67,55 @@ inline std::string stored_snapshot_payload(const std::string& path, const std::s
     return db.Get(rocksdb::ReadOptions(), h, case_id, &value).ok();
   });
   return value.size() > 73 ? value.substr(73) : std::string();
+}
+
+// A key a write put or deleted: its column family's name, "put" or "delete", and the key.
+struct written_key {
+  std::string cf;
+  std::string op;
+  std::string key;
+};
+
+// Every WriteBatch still in the store's WAL (the store must be closed; it flushes no memtable when it closes,
+// and this opens it without flushing what it recovers), in order, each as the keys it wrote. Empty when the
+// store cannot be opened or its WAL cannot be read.
+inline std::vector<std::vector<written_key>> wal_batches(const std::string& path) {
+  std::vector<std::vector<written_key>> out;
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(rocksdb::Options(), path, &names).ok()) return out;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  rocksdb::DBOptions o;
+  o.avoid_flush_during_recovery = true;   // the recovered WAL stays the live one
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  if (!rocksdb::DB::Open(o, path, cfs, &handles, &db).ok()) return out;
+  std::map<std::uint32_t, std::string> by_id;
+  for (auto* h : handles) by_id[h->GetID()] = h->GetName();
+  struct collect : rocksdb::WriteBatch::Handler {
+    const std::map<std::uint32_t, std::string>* names = nullptr;
+    std::vector<written_key> keys;
+    rocksdb::Status PutCF(std::uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+      keys.push_back({names->at(cf), "put", key.ToString()});
+      return rocksdb::Status::OK();
+    }
+    rocksdb::Status DeleteCF(std::uint32_t cf, const rocksdb::Slice& key) override {
+      keys.push_back({names->at(cf), "delete", key.ToString()});
+      return rocksdb::Status::OK();
+    }
+  };
+  std::unique_ptr<rocksdb::TransactionLogIterator> it;
+  if (db->GetUpdatesSince(0, &it).ok()) {
+    for (; it->Valid(); it->Next()) {
+      auto b = it->GetBatch();
+      collect c;
+      c.names = &by_id;
+      if (b.writeBatchPtr->Iterate(&c).ok()) out.push_back(std::move(c.keys));
+    }
+  }
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  delete db;
+  return out;
 }
 
 }  // namespace casework::testing
