@@ -40,23 +40,14 @@ rocksdb::ColumnFamilyOptions with_bloom_filter(rocksdb::ColumnFamilyOptions cf) 
   return cf;
 }
 
-// The events' filter: most point reads of events look for a key that is usually absent (the event after a
-// snapshot's, when a load or a write checks that none follows; event 1 of a case about to be created), and
-// without a filter each such read searches a data block on every level whose key range covers it. Only the
-// levels above the last carry it (`optimize_filters_for_hits`): the last holds most of the events, and its
-// filter would cost memory per stored event (1.25 bytes), where an absent key's read that reaches it finds
-// the block of the case's own earlier event, which the same load or write has just read.
-rocksdb::ColumnFamilyOptions with_event_filter(rocksdb::ColumnFamilyOptions cf) {
-  cf = with_bloom_filter(std::move(cf));
-  cf.optimize_filters_for_hits = true;
-  return cf;
-}
-
 // In the order of store_state's handles; each starts from the column family part of `opt`.
 std::vector<rocksdb::ColumnFamilyDescriptor> column_families(const rocksdb::Options& opt) {
   const rocksdb::ColumnFamilyOptions base(opt);
   return {{rocksdb::kDefaultColumnFamilyName, base},
-          {"events", with_event_filter(base)},           // prefix scans by case; point reads of one event
+          // No filter: histories are read by prefix scans, which none serves; a whole-key filter for the point
+          // reads of absent events (the event after a snapshot's) bought no measurable time and cost memory per
+          // stored event (docs/storage-format.md, "Options"; docs/performance.md 61.).
+          {"events", base},
           {"snapshots", with_bloom_filter(base)},         // point lookups by case id
           {"timers", base},                              // range scans in due order only
           {"outbox", base},                              // range scans by position
