@@ -150,10 +150,11 @@ class group_writer {
     std::map<std::string, std::string> gone;   // previous timer key -> its rule, until the new timers keep it
     bool agency_kept = false;
     const std::string entry = encode_entry(d.entry);
-    bool entry_kept = false;   // the place and finding keys hold the entry: as stored already
+    const bool keyed = d.entry.at_place() || d.entry.has_finding();   // a place or finding key holds the entry
+    bool entry_kept = false;                                          // that key holds it as stored already
     if (*previous) {
       const case_entry& old = (*previous)->entry;
-      entry_kept = encode_entry(old) == entry;
+      entry_kept = keyed && encode_entry(old) == entry;
       for (const auto& t : (*previous)->timers) gone.emplace(timer_key(t.due, id, t.name), t.rule);
       agency_kept = old.agency == d.entry.agency;
       if (!agency_kept) del(s_.index, agency_key(old.agency, id));
@@ -173,7 +174,8 @@ class group_writer {
     for (const auto& kv : gone) del(s_.timers, kv.first);
     std::vector<std::pair<std::string, std::string>> puts{{directory_key(id), encode_directory(d.entry, d.timers)}};
     if (!agency_kept) puts.emplace_back(agency_key(d.entry.agency, id), "");
-    // A reminder's batch leaves the entry as it was (entry_may_change): its place key is not written again.
+    // A reminder's batch leaves the entry as it was (entry_may_change): its place or finding key is not written
+    // again.
     if (d.entry.at_place() && !entry_kept) puts.emplace_back(place_key(id), entry);
     if (d.entry.has_finding() && !entry_kept) puts.emplace_back(finding_key(d.entry.closed_at, id), entry);
     for (const auto& [k, v] : puts)

@@ -15,24 +15,37 @@
 
 namespace casework::testing {
 
+// The store at `path` opened raw, with every column family it has (RocksDB's default options for each), or
+// not open (`db` null). Closes it when it goes.
+struct raw_store {
+  raw_store(const std::string& path, const rocksdb::DBOptions& options = rocksdb::DBOptions()) {
+    if (!rocksdb::DB::ListColumnFamilies(rocksdb::Options(), path, &names).ok()) return;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    if (!rocksdb::DB::Open(options, path, cfs, &handles, &db).ok()) db = nullptr;
+  }
+  ~raw_store() {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  raw_store(const raw_store&) = delete;
+  raw_store& operator=(const raw_store&) = delete;
+
+  std::vector<std::string> names;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;   // in the order of `names`
+  rocksdb::DB* db = nullptr;
+};
+
 // Opens the store at `path` with every column family it has and calls `change` with the handle of `cf`.
 // Returns false when the store or the column family cannot be opened, or when `change` returns false.
 inline bool with_column_family(
     const std::string& path, const std::string& cf,
     const std::function<bool(rocksdb::DB&, rocksdb::ColumnFamilyHandle*)>& change) {
-  std::vector<std::string> names;
-  if (!rocksdb::DB::ListColumnFamilies(rocksdb::Options(), path, &names).ok()) return false;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  if (!rocksdb::DB::Open(rocksdb::Options(), path, cfs, &handles, &db).ok()) return false;
-  bool ok = false;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == cf) ok = change(*db, handles[i]);
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
-  return ok;
+  raw_store store(path);
+  if (!store.db) return false;
+  for (std::size_t i = 0; i < store.names.size(); ++i)
+    if (store.names[i] == cf) return change(*store.db, store.handles[i]);
+  return false;
 }
 
 // Flips one bit of the stored value under `key`, `from_end` bytes before its end.
@@ -81,17 +94,12 @@ struct written_key {
 // store cannot be opened or its WAL cannot be read.
 inline std::vector<std::vector<written_key>> wal_batches(const std::string& path) {
   std::vector<std::vector<written_key>> out;
-  std::vector<std::string> names;
-  if (!rocksdb::DB::ListColumnFamilies(rocksdb::Options(), path, &names).ok()) return out;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  rocksdb::DBOptions o;
-  o.avoid_flush_during_recovery = true;   // the recovered WAL stays the live one
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  if (!rocksdb::DB::Open(o, path, cfs, &handles, &db).ok()) return out;
+  rocksdb::DBOptions options;
+  options.avoid_flush_during_recovery = true;   // the recovered WAL stays the live one
+  raw_store store(path, options);
+  if (!store.db) return out;
   std::map<std::uint32_t, std::string> by_id;
-  for (auto* h : handles) by_id[h->GetID()] = h->GetName();
+  for (auto* h : store.handles) by_id[h->GetID()] = h->GetName();
   struct collect : rocksdb::WriteBatch::Handler {
     const std::map<std::uint32_t, std::string>* names = nullptr;
     std::vector<written_key> keys;
@@ -105,16 +113,13 @@ inline std::vector<std::vector<written_key>> wal_batches(const std::string& path
     }
   };
   std::unique_ptr<rocksdb::TransactionLogIterator> it;
-  if (db->GetUpdatesSince(0, &it).ok()) {
-    for (; it->Valid(); it->Next()) {
-      auto b = it->GetBatch();
-      collect c;
-      c.names = &by_id;
-      if (b.writeBatchPtr->Iterate(&c).ok()) out.push_back(std::move(c.keys));
-    }
+  if (!store.db->GetUpdatesSince(0, &it).ok()) return out;
+  for (; it->Valid(); it->Next()) {
+    auto b = it->GetBatch();
+    collect c;
+    c.names = &by_id;
+    if (b.writeBatchPtr->Iterate(&c).ok()) out.push_back(std::move(c.keys));
   }
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
   return out;
 }
 
