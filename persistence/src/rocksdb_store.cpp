@@ -48,10 +48,10 @@ std::vector<rocksdb::ColumnFamilyDescriptor> column_families(const rocksdb::Opti
           // reads of absent events (the event after a snapshot's) bought no measurable time and cost memory per
           // stored event (docs/storage-format.md, "Options"; docs/performance.md 61.).
           {"events", base},
-          {"snapshots", with_bloom_filter(base)},         // point lookups by case id
-          {"timers", base},                              // range scans in due order only
-          {"outbox", base},                              // range scans by position
-          {"index", with_bloom_filter(base)}};            // point lookups of directory and notification keys
+          {"snapshots", with_bloom_filter(base)},  // point lookups by case id
+          {"timers", base},                        // range scans in due order only
+          {"outbox", base},                        // range scans by position
+          {"index", with_bloom_filter(base)}};     // point lookups of directory and notification keys
 }
 
 std::string version_refused(const std::string& version) {
