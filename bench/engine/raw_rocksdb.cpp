@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "encoding.hpp"   // persistence/src: the store's record format (record_events)
 #include "latency.hpp"
 #include "process.hpp"
 
@@ -49,14 +50,31 @@ std::unique_ptr<opened> open_store(const std::string& path) {
 
 }  // namespace
 
+// One record per event, as a store of format 2 held them (key: case id, 0x00, seq; value: version 1, previous
+// hash, hash, payload): a store of format 3 holds a batch's events under one key, and the baselines stay what
+// they were, the events written one key each.
 raw_records read_event_records(const std::string& path) {
   auto o = open_store(path);
   raw_records out;
   std::unique_ptr<rocksdb::Iterator> it(o->db->NewIterator(rocksdb::ReadOptions(), o->events));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    out.key_bytes += it->key().size();
-    out.value_bytes += it->value().size();
-    out.kv.emplace_back(it->key().ToString(), it->value().ToString());
+    const auto key = it->key().ToStringView();
+    if (key.size() < 9) throw std::runtime_error("malformed event key in " + path);
+    const std::string prefix(key.substr(0, key.size() - 8));
+    detail::record_events events(detail::read_be64(key.substr(key.size() - 8)), it->value().ToStringView());
+    std::uint64_t seq = 0;
+    detail::record_view e;
+    while (events.next(seq, e)) {
+      std::string k = prefix, v(1, '\x01');
+      detail::append_be64(k, seq);
+      v.append(reinterpret_cast<const char*>(e.previous.data()), e.previous.size());
+      v.append(reinterpret_cast<const char*>(e.hash.data()), e.hash.size());
+      v.append(e.payload);
+      out.key_bytes += k.size();
+      out.value_bytes += v.size();
+      out.kv.emplace_back(std::move(k), std::move(v));
+    }
+    if (events.malformed()) throw std::runtime_error("undecodable event record in " + path);
   }
   check(it->status(), "scan " + path);
   return out;
@@ -108,12 +126,22 @@ scan_result scan_events(const std::string& path, bool hash) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto v = it->value();
-    ++out.records;
     out.bytes += it->key().size() + v.size();
-    if (hash && v.size() > 33) {   // record: version (1) | previous hash (32) | hash (32) | payload
+    if (!hash) {   // the events a record holds, counted without hashing them
+      detail::record_events events(1, v.ToStringView());
+      std::uint64_t seq = 0;
+      detail::record_view e;
+      while (events.next(seq, e)) ++out.records;
+      continue;
+    }
+    detail::record_events events(1, v.ToStringView());
+    std::uint64_t seq = 0;
+    detail::record_view e;
+    while (events.next(seq, e)) {   // each event: SHA-256(previous hash || payload)
+      ++out.records;
       EVP_DigestInit_ex(ctx, sha256, nullptr);
-      EVP_DigestUpdate(ctx, v.data() + 1, 32);
-      if (v.size() > 65) EVP_DigestUpdate(ctx, v.data() + 65, v.size() - 65);
+      EVP_DigestUpdate(ctx, e.previous.data(), e.previous.size());
+      EVP_DigestUpdate(ctx, e.payload.data(), e.payload.size());
       EVP_DigestFinal_ex(ctx, digest, &len);
       sink ^= digest[0];
     }

@@ -12,11 +12,12 @@
 namespace casework::bench {
 
 struct raw_records {
-  std::vector<std::pair<std::string, std::string>> kv;   // key, value of every record of the events family
+  std::vector<std::pair<std::string, std::string>> kv;   // key, value: every event, a record each (format 2)
   std::uint64_t key_bytes = 0, value_bytes = 0;
 };
 
-// Every record of the `events` column family of the store at `path` (opened directly by RocksDB).
+// Every event of the `events` column family of the store at `path` (opened directly by RocksDB), as a record
+// of its own: format 2's layout, whatever the store's (format 3 holds a batch's events in one record).
 raw_records read_event_records(const std::string& path);
 
 // Writes `records` into a fresh database at `path`, `per_write` records per WriteBatch, each written with
@@ -34,12 +35,12 @@ raw_passes best_synced_batches(const std::string& path, const raw_records& recor
                                int passes = 2);
 
 struct scan_result {
-  std::uint64_t records = 0, bytes = 0;
+  std::uint64_t records = 0, bytes = 0;   // records: the events the scanned records hold
   double seconds = 0;
 };
 
-// Reads every record of the store's `events` column family in key order ; with `hash`, also
-// computes SHA-256 over each record's hashed bytes (previous hash || payload), as verification must.
+// Reads every record of the store's `events` column family in key order, and the events each holds; with
+// `hash`, also computes SHA-256 over each event's hashed bytes (previous hash || payload), as verify must.
 scan_result scan_events(const std::string& path, bool hash);
 
 // Seconds to open the store at `path` with RocksDB directly (every column family) and close it.

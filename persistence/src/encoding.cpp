@@ -121,20 +121,89 @@ digest sha256(std::string_view payload) {
   return sha256_of({}, payload);
 }
 
-std::string encode_record(const digest& previous, const digest& hash, std::string_view payload) {
-  std::string v;
-  v.reserve(record_header + payload.size());
-  v.push_back(static_cast<char>(record_version));
-  v.append(bytes(previous));
-  v.append(bytes(hash));
-  v.append(payload);
-  return v;
+record_writer::record_writer(const digest& previous) {
+  v_.push_back(static_cast<char>(record_version));
+  v_.append(detail::bytes(previous));
 }
 
-std::optional<record_view> decode_record(std::string_view value) {
-  if (value.size() < record_header || static_cast<unsigned char>(value[0]) != record_version)
-    return std::nullopt;
-  return record_view{digest_at(value, 1), digest_at(value, 33), value.substr(record_header)};
+void record_writer::add(const digest& hash, std::string_view payload) {
+  v_.append(detail::bytes(hash));
+  case_bytes::append_varint(v_, payload.size());
+  v_.append(payload);
+}
+
+record_events::record_events(std::uint64_t first, std::string_view value) : v_(value), seq_(first) {
+  const auto version = v_.empty() ? 0 : static_cast<unsigned char>(v_[0]);
+  if (version == record_version_one && v_.size() >= record_header_one) {
+    one_ = true;
+  } else if (version == record_version && v_.size() >= 1 + 32) {
+    previous_ = digest_at(v_, 1);
+    pos_ = 1 + 32;
+  } else {
+    malformed_ = true;
+  }
+}
+
+bool record_events::next(std::uint64_t& seq, record_view& out) {
+  if (malformed_) return false;
+  if (one_) {
+    if (any_) return false;
+    any_ = true;
+    seq = seq_;
+    out = record_view{digest_at(v_, 1), digest_at(v_, 33), v_.substr(record_header_one)};
+    return true;
+  }
+  if (pos_ == v_.size()) {
+    malformed_ = !any_;   // a record holds at least one event
+    return false;
+  }
+  if (v_.size() - pos_ < 32 + 1) return !(malformed_ = true);
+  const digest hash = digest_at(v_, pos_);
+  std::size_t p = pos_ + 32;
+  std::uint64_t length = 0;
+  for (int shift = 0;; shift += 7) {   // LEB128, at most 10 bytes
+    if (p == v_.size() || shift > 63) return !(malformed_ = true);
+    const auto b = static_cast<unsigned char>(v_[p++]);
+    length |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) break;
+  }
+  if (length > v_.size() - p) return !(malformed_ = true);
+  seq = any_ ? seq_ + 1 : seq_;
+  seq_ = seq;
+  out = record_view{previous_, hash, v_.substr(p, length)};
+  previous_ = hash;
+  pos_ = p + length;
+  any_ = true;
+  return true;
+}
+
+std::optional<std::pair<std::uint64_t, record_view>> last_in_record(std::uint64_t first,
+                                                                    std::string_view value) {
+  record_events r(first, value);
+  std::uint64_t seq = 0;
+  record_view v;
+  std::optional<std::pair<std::uint64_t, record_view>> out;
+  while (r.next(seq, v)) out.emplace(seq, v);
+  if (r.malformed()) return std::nullopt;
+  return out;
+}
+
+std::optional<record_view> event_in_record(std::uint64_t first, std::string_view value, std::uint64_t seq,
+                                           bool& last) {
+  record_events r(first, value);
+  std::uint64_t at = 0;
+  record_view v;
+  std::optional<record_view> found;
+  while (r.next(at, v)) {
+    if (found) {
+      last = false;
+      return found;
+    }
+    if (at == seq) found = v;
+  }
+  if (r.malformed()) return std::nullopt;
+  last = true;
+  return found;
 }
 
 std::string hex(const digest& d) {
@@ -149,11 +218,13 @@ std::string hex(const digest& d) {
 
 // ---- snapshots ----
 
-std::string encode_snapshot(std::uint64_t seq, const digest& event_hash, std::string_view payload) {
+std::string encode_snapshot(std::uint64_t seq, std::uint64_t record, const digest& event_hash,
+                            std::string_view payload) {
   std::string v;
   v.reserve(snapshot_header + payload.size());
   v.push_back(static_cast<char>(snapshot_version));
   append_be64(v, seq);
+  append_be64(v, record);
   v.append(bytes(event_hash));
   v.append(bytes(sha256(payload)));
   v.append(payload);
@@ -161,10 +232,16 @@ std::string encode_snapshot(std::uint64_t seq, const digest& event_hash, std::st
 }
 
 std::optional<snapshot_view> decode_snapshot(std::string_view value) {
-  if (value.size() < snapshot_header || static_cast<unsigned char>(value[0]) != snapshot_version)
-    return std::nullopt;
-  return snapshot_view{read_be64(value.substr(1)), digest_at(value, 9), digest_at(value, 41),
-                       value.substr(snapshot_header)};
+  if (value.empty()) return std::nullopt;
+  const auto version = static_cast<unsigned char>(value[0]);
+  if (version == snapshot_version_one && value.size() >= snapshot_header_one) {
+    const std::uint64_t seq = read_be64(value.substr(1));
+    return snapshot_view{seq, seq, digest_at(value, 9), digest_at(value, 41),
+                         value.substr(snapshot_header_one)};
+  }
+  if (version != snapshot_version || value.size() < snapshot_header) return std::nullopt;
+  return snapshot_view{read_be64(value.substr(1)), read_be64(value.substr(9)), digest_at(value, 17),
+                       digest_at(value, 49), value.substr(snapshot_header)};
 }
 
 // ---- timers ----

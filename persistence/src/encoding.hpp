@@ -52,8 +52,11 @@ std::string prefix_end(std::string_view prefix);
 
 // ---- events ----
 
-inline constexpr unsigned char record_version = 1;
-inline constexpr std::size_t record_header = 1 + 32 + 32;
+// A record holds the events of one batch of a case under the key of the first of them
+// (docs/storage-format.md, "Event record"). Version 2 is written; version 1 (one event: format 2) is read.
+inline constexpr unsigned char record_version_one = 1;
+inline constexpr unsigned char record_version = 2;
+inline constexpr std::size_t record_header_one = 1 + 32 + 32;
 
 std::string event_key(std::string_view case_id, std::uint64_t seq);
 std::string case_prefix(std::string_view case_id);  // case id | 0x00
@@ -63,27 +66,69 @@ std::optional<std::pair<std::string, std::uint64_t>> split_event_key(std::string
 
 digest chain_hash(const digest& previous, std::string_view payload);  // SHA-256(previous | payload)
 digest sha256(std::string_view payload);
-std::string encode_record(const digest& previous, const digest& hash, std::string_view payload);
 
+// Writes a record of version 2: the hash before its first event, then each event's hash and payload.
+class record_writer {
+ public:
+  explicit record_writer(const digest& previous);
+  void add(const digest& hash, std::string_view payload);
+  const std::string& bytes() const { return v_; }
+
+ private:
+  std::string v_;
+};
+
+// One event of a record: its place in the chain and its payload (a view into the record's bytes).
 struct record_view {
   digest previous{};
   digest hash{};
   std::string_view payload;
 };
-// nullopt when the record is too short or of an unknown version.
-std::optional<record_view> decode_record(std::string_view value);
+
+// The events of one stored record, in order; `first` is the seq its key names. A record of an unknown
+// version, a truncated one, and one of version 2 without events are malformed: next() returns false and
+// malformed() true.
+class record_events {
+ public:
+  record_events(std::uint64_t first, std::string_view value);
+  bool next(std::uint64_t& seq, record_view& out);
+  bool malformed() const { return malformed_; }
+
+ private:
+  std::string_view v_;
+  std::size_t pos_ = 0;
+  std::uint64_t seq_;
+  digest previous_{};
+  bool one_ = false;
+  bool malformed_ = false;
+  bool any_ = false;
+};
+
+// The last event of a record (seq and record view); nullopt when it is malformed.
+std::optional<std::pair<std::uint64_t, record_view>> last_in_record(std::uint64_t first,
+                                                                    std::string_view value);
+// Event `seq` of a record whose key names `first`; nullopt when the record is malformed or does not hold it.
+// `last` is set to whether it is the record's last event.
+std::optional<record_view> event_in_record(std::uint64_t first, std::string_view value, std::uint64_t seq,
+                                           bool& last);
 
 std::string hex(const digest& d);
 
 // ---- snapshots ----
 
-inline constexpr unsigned char snapshot_version = 1;
-inline constexpr std::size_t snapshot_header = 1 + 8 + 32 + 32;
+// Version 2 is written; version 1 (format 2 stores, without `record`) is read.
+inline constexpr unsigned char snapshot_version_one = 1;
+inline constexpr unsigned char snapshot_version = 2;
+inline constexpr std::size_t snapshot_header_one = 1 + 8 + 32 + 32;
+inline constexpr std::size_t snapshot_header = 1 + 8 + 8 + 32 + 32;
 
-std::string encode_snapshot(std::uint64_t seq, const digest& event_hash, std::string_view payload);
+// `record`: the seq the key of the event record holding event `seq` names (the first event of its batch).
+std::string encode_snapshot(std::uint64_t seq, std::uint64_t record, const digest& event_hash,
+                            std::string_view payload);
 
 struct snapshot_view {
   std::uint64_t seq = 0;
+  std::uint64_t record = 0;   // version 1: seq (every event had its own record)
   digest event_hash{};
   digest payload_hash{};
   std::string_view payload;

@@ -55,8 +55,17 @@ std::vector<rocksdb::ColumnFamilyDescriptor> column_families(const rocksdb::Opti
 }
 
 std::string version_refused(const std::string& version) {
-  return "store format version " + version + " is not " + std::to_string(rocksdb_store::format_version) +
-         ", the one this build reads";
+  return "store format version " + version + " is not one this build reads (" +
+         std::to_string(rocksdb_store::oldest_format_version) + " to " +
+         std::to_string(rocksdb_store::format_version) + ")";
+}
+
+// Format 2 (one key per event, snapshots without their record) is format 3 in every byte: a store of it is
+// read as it is, and a writable open upgrades it by writing the new version (docs/storage-format.md).
+bool readable(const std::string& version) {
+  for (int v = rocksdb_store::oldest_format_version; v <= rocksdb_store::format_version; ++v)
+    if (version == std::to_string(v)) return true;
+  return false;
 }
 
 // A store of an older format lacks column families this build adds. Opening it as usual would create them,
@@ -82,8 +91,7 @@ status refuse_older_format(const store_options& o, const rocksdb::Options& opt) 
   if (s.IsNotFound())
     return error(errc::failed_precondition, "holds no casework store (no format version)", o.path);
   if (!s.ok()) return storage_error(s, "reading the format version");
-  if (version == std::to_string(rocksdb_store::format_version))
-    return {};  // only CFs missing: open adds them
+  if (readable(version)) return {};  // only CFs missing: open adds them
   return error(errc::failed_precondition, version_refused(version), o.path);
 }
 
@@ -98,8 +106,12 @@ status check_format_version(store_state& p) {
     return {};
   }
   if (!s.ok()) return storage_error(s, "reading the format version");
-  if (version != std::to_string(rocksdb_store::format_version))
-    return error(errc::failed_precondition, version_refused(version), p.options.path);
+  if (!readable(version)) return error(errc::failed_precondition, version_refused(version), p.options.path);
+  if (version != std::to_string(rocksdb_store::format_version) && p.writable()) {
+    // Before any write in the new format: an older build then refuses the store rather than misread it.
+    s = p.db->Put(p.write_options(), p.meta, "format_version", std::to_string(rocksdb_store::format_version));
+    if (!s.ok()) return storage_error(s, "upgrading the format version from " + version);
+  }
   return {};
 }
 

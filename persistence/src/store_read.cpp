@@ -51,38 +51,37 @@ expected<std::optional<case_state>> from_stored_snapshot(const store_state& s, c
   if (!snap || sha256(snap->payload) != snap->payload_hash) return none;
   auto state = from_snapshot_bytes(snap->payload);   // encoding 2, or 1 (JSON) as written before
   if (!state || state->seq != snap->seq) return none;
-  // Usually the snapshot folds the last event: two point reads (the event it names, and that none follows)
-  // answer that, where an iterator would open a child on every level and L0 file first. Histories have no gaps,
-  // so no event seq + 1 means no later event.
-  auto named = s.get(ro, s.events, event_key(case_id, snap->seq));
+  // Usually the snapshot folds the last event of its batch, the last one stored: two point reads (the record
+  // holding the event it names, and that no record follows) answer that, where an iterator would open a child
+  // on every level and L0 file first. Histories have no gaps, so no record at seq + 1 means no later event.
+  auto named = s.get(ro, s.events, event_key(case_id, snap->record));
   if (!named) return std::move(named).error();
   if (!*named) return none;   // the event the snapshot names is not stored
-  auto named_record = decode_record(**named);
-  if (!named_record || named_record->hash != snap->event_hash) return none;
-  auto after = s.get(ro, s.events, event_key(case_id, snap->seq + 1));
-  if (!after) return std::move(after).error();
-  if (!*after) {
-    s.loaded_tail(case_id, tail{snap->seq, snap->event_hash});   // for the case's next write (store_state.hpp)
-    return std::optional<case_state>(std::move(*state));
-  }
-  bool tied = false;
-  std::optional<error> failed;
-  auto st = s.scan_events(ro, case_id, snap->seq, [&](std::uint64_t seq, const record_view& rec) {
-    if (seq == snap->seq) {
-      tied = rec.hash == snap->event_hash;
-      return tied;
+  bool last = false;
+  auto named_event = event_in_record(snap->record, **named, snap->seq, last);
+  if (!named_event || named_event->hash != snap->event_hash) return none;
+  if (last) {
+    auto after = s.get(ro, s.events, event_key(case_id, snap->seq + 1));
+    if (!after) return std::move(after).error();
+    if (!*after) {   // for the case's next write (store_state.hpp)
+      s.loaded_tail(case_id, tail{snap->seq, snap->event_hash, snap->record});
+      return std::optional<case_state>(std::move(*state));
     }
-    if (!tied) return false;  // the event the snapshot names is not stored
-    auto e = decode_event(case_id, seq, rec.payload);
-    if (!e)
-      failed = e.error();
-    else if (auto applied = apply(*state, *e); !applied.ok())
-      failed = applied.error();
-    return !failed;
-  });
+  }
+  std::optional<error> failed;
+  auto st = s.scan_events(
+      ro, case_id, snap->seq + 1,
+      [&](std::uint64_t seq, const record_view& rec) {
+        auto e = decode_event(case_id, seq, rec.payload);
+        if (!e)
+          failed = e.error();
+        else if (auto applied = apply(*state, *e); !applied.ok())
+          failed = applied.error();
+        return !failed;
+      },
+      snap->record);
   if (!st.ok()) return st.error();
   if (failed) return *failed;  // a later event is broken: folding the whole history would fail on it too
-  if (!tied) return none;
   return std::optional<case_state>(std::move(*state));
 }
 
@@ -147,16 +146,24 @@ class store_histories final : public history_cursor {
     for (; it_->Valid(); it_->Next()) {
       auto k = split_event_key(it_->key().ToStringView());
       if (!k || k->first != id) break;
-      auto rec = decode_record(it_->value().ToStringView());
-      auto e = rec ? decode_event(id, k->second, rec->payload)
-                   : expected<event>(
-                         error(errc::storage, "event " + std::to_string(k->second) + " is undecodable", id));
-      if (!e) {
-        history = std::move(e).error();
+      record_events r(k->second, it_->value().ToStringView());
+      std::uint64_t seq = 0;
+      record_view v;
+      std::optional<error> failed;
+      while (!failed && r.next(seq, v)) {
+        auto e = decode_event(id, seq, v.payload);
+        if (e)
+          events.push_back(std::move(*e));
+        else
+          failed = std::move(e).error();
+      }
+      if (!failed && r.malformed())
+        failed = undecodable_record(id, k->second);
+      if (failed) {
+        history = std::move(*failed);
         it_->Seek(case_end(id));
         return true;
       }
-      events.push_back(std::move(*e));
     }
     history = std::move(events);
     return true;

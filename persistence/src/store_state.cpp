@@ -1,5 +1,7 @@
 #include "store_state.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "casework/json_text.hpp"
@@ -113,14 +115,16 @@ std::optional<tail> store_state::tail_from_snapshot(const std::string& case_id) 
     if (!db->Get(ro, snapshots, case_id, &value).ok()) return std::nullopt;
     auto snap = decode_snapshot(value.ToStringView());
     if (!snap) return std::nullopt;
-    const std::uint64_t seq = snap->seq;
+    const std::uint64_t seq = snap->seq, record = snap->record;
     value.Reset();
-    if (!db->Get(ro, events, event_key(case_id, seq), &value).ok()) return std::nullopt;
-    auto rec = decode_record(value.ToStringView());
-    if (!rec) return std::nullopt;
-    t = tail{seq, rec->hash};
+    if (!db->Get(ro, events, event_key(case_id, record), &value).ok()) return std::nullopt;
+    bool last = false;
+    auto rec = event_in_record(record, value.ToStringView(), seq, last);
+    if (!rec || !last) return std::nullopt;   // not there, or later events of its batch follow it
+    t = tail{seq, rec->hash, record};
     value.Reset();
   }
+  // The next batch's record is keyed at seq + 1.
   auto next = db->Get(ro, events, event_key(case_id, t->seq + 1), &value);
   if (!next.IsNotFound()) return std::nullopt;   // a later event (or a read error): the iterator decides
   return t;
@@ -142,10 +146,9 @@ expected<tail> store_state::last_of(const std::string& case_id) {
   if (it->Valid()) {
     auto k = split_event_key(it->key().ToStringView());
     if (k && k->first == case_id) {
-      auto rec = decode_record(it->value().ToStringView());
-      if (!rec) return error(errc::storage, "undecodable stored event " + std::to_string(k->second), case_id);
-      t.seq = k->second;
-      t.hash = rec->hash;
+      auto last = last_in_record(k->second, it->value().ToStringView());
+      if (!last) return undecodable_record(case_id, k->second);
+      t = tail{last->first, last->second.hash, k->second};
     }
   }
   if (!it->status().ok()) return storage_error(it->status(), "reading the tail of " + case_id);
@@ -163,18 +166,29 @@ expected<std::uint64_t> store_state::read_next_position(const rocksdb::ReadOptio
 
 status store_state::scan_events(const rocksdb::ReadOptions& ro, const std::string& case_id,
                                 std::uint64_t from,
-                                const std::function<bool(std::uint64_t, const record_view&)>& each) const {
+                                const std::function<bool(std::uint64_t, const record_view&)>& each,
+                                std::optional<std::uint64_t> record) const {
   const std::string end = case_end(case_id);
   rocksdb::ReadOptions bounded = ro;
   rocksdb::Slice upper(end);
   bounded.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(bounded, events));
-  for (it->Seek(event_key(case_id, from)); it->Valid(); it->Next()) {
+  // The record holding event `from` may start before it: the last key at or before it, if it is the case's.
+  if (from <= 1 || record) {   // every history starts at 1
+    it->Seek(event_key(case_id, record ? std::min(*record, from) : from));
+  } else {
+    it->SeekForPrev(event_key(case_id, from));
+    if (!it->Valid() || !it->key().starts_with(case_prefix(case_id))) it->Seek(event_key(case_id, from));
+  }
+  for (; it->Valid(); it->Next()) {
     auto k = split_event_key(it->key().ToStringView());
     if (!k || k->first != case_id) return error(errc::storage, "malformed event key", case_id);
-    auto rec = decode_record(it->value().ToStringView());
-    if (!rec) return error(errc::storage, "event " + std::to_string(k->second) + " is undecodable", case_id);
-    if (!each(k->second, *rec)) return {};
+    record_events r(k->second, it->value().ToStringView());
+    std::uint64_t seq = 0;
+    record_view v;
+    while (r.next(seq, v))
+      if (seq >= from && !each(seq, v)) return {};
+    if (r.malformed()) return undecodable_record(case_id, k->second);
   }
   if (!it->status().ok()) return storage_error(it->status(), "reading " + case_id);
   return {};
@@ -188,6 +202,11 @@ expected<std::optional<std::string>> store_state::get(const rocksdb::ReadOptions
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return storage_error(s, "reading " + cf->GetName());
   return std::optional<std::string>(std::move(v));
+}
+
+error undecodable_record(const std::string& case_id, std::uint64_t first) {
+  return error(errc::storage, "the record of events from " + std::to_string(first) + " is undecodable",
+               case_id);
 }
 
 expected<event> decode_event(const std::string& case_id, std::uint64_t seq, std::string_view payload,

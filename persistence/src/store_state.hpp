@@ -25,9 +25,12 @@ namespace casework::detail {
 // The one place where rocksdb::Status becomes a casework error.
 error storage_error(const rocksdb::Status& s, const std::string& what);
 
+// A case's last event: its seq and hash, and the seq the key of the record holding it names (the first event
+// of its batch; docs/storage-format.md): a snapshot of that event records it.
 struct tail {
   std::uint64_t seq = 0;
   digest hash{};
+  std::uint64_t record = 0;
 };
 
 // Reads that see one state of the store. On a primary they read a RocksDB snapshot taken at construction;
@@ -121,13 +124,19 @@ struct store_state {
   expected<std::uint64_t> read_next_position(const rocksdb::ReadOptions& ro) const;
 
   // Calls `each` with every stored event of the case from seq `from` on, in order, until it returns false.
-  // Errors: storage when a key or record is malformed or RocksDB fails.
+  // `record`, when given, is the seq the key of the record holding event `from` names (a snapshot's); else
+  // that record is found with one SeekForPrev. Errors: storage when a key or record is malformed or RocksDB
+  // fails.
   status scan_events(const rocksdb::ReadOptions& ro, const std::string& case_id, std::uint64_t from,
-                     const std::function<bool(std::uint64_t, const record_view&)>& each) const;
+                     const std::function<bool(std::uint64_t, const record_view&)>& each,
+                     std::optional<std::uint64_t> record = std::nullopt) const;
   // Point reads: the value, std::nullopt when absent, or a storage error.
   expected<std::optional<std::string>> get(const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* cf,
                                            const std::string& key) const;
 };
+
+// The storage error for a stored record of events (its key names `first`) that does not decode.
+error undecodable_record(const std::string& case_id, std::uint64_t first);
 
 // The event a record's payload encodes; errors name the case and seq. Its data is allocated from `sp` (an
 // arena the event must not outlive; the default storage when none).

@@ -83,6 +83,11 @@ std::string not_stored(std::uint64_t seq) {
 std::string not_tied(std::uint64_t seq) {
   return "snapshot is not tied to event " + std::to_string(seq) + ": the event's hash differs";
 }
+// A snapshot names the record holding its event (the key its loads read first; docs/storage-format.md).
+std::string not_in_record(std::uint64_t seq, std::uint64_t named, std::uint64_t record) {
+  return "snapshot is not tied to event " + std::to_string(seq) + ": it names the record at " +
+         std::to_string(named) + ", not " + std::to_string(record);
+}
 
 // One pass over the events column family, with a second iterator over the snapshots in step with it (both are
 // in case id order): each case's snapshot is checked while its history is folded (at chain depth: when its
@@ -111,9 +116,7 @@ class verifier {
         start_case(k->first);
         started = true;
       }
-      ++r_.events;
-      if (progress_ && r_.events % 100000 == 0) progress_(r_.events);
-      check_event(k->second, events_->value().ToStringView());
+      check_record(k->second, events_->value().ToStringView());
     }
     if (!events_->status().ok()) return storage_error(events_->status(), "verifying");
     finish_case();
@@ -162,18 +165,36 @@ class verifier {
     }
   }
 
-  void check_event(std::uint64_t seq, std::string_view value) {
-    if (broken_) return;  // report the first break of a case only
-    auto rec = decode_record(value);
+  // A record's events, each counted; a case's first break only is reported.
+  void check_record(std::uint64_t first, std::string_view value) {
+    record_events r(first, value);
+    std::uint64_t seq = 0;
+    record_view rec;
+    bool any = false;
+    while (r.next(seq, rec)) {
+      any = true;
+      ++r_.events;
+      if (progress_ && r_.events % 100000 == 0) progress_(r_.events);
+      check_event(seq, first, rec);
+    }
+    if (r.malformed() && !broken_) {
+      if (!any) ++r_.events;   // counted as the one event it could not show
+      const std::uint64_t at = any ? seq + 1 : first;
+      chain_break_at(at, at == expect_.seq + 1 ? "undecodable record"
+                                               : "sequence gap after " + std::to_string(expect_.seq));
+    }
+  }
+
+  void check_event(std::uint64_t seq, std::uint64_t record, const record_view& rec) {
+    if (broken_) return;
     if (seq != expect_.seq + 1)
       return chain_break_at(seq, "sequence gap after " + std::to_string(expect_.seq));
-    if (!rec) return chain_break_at(seq, "undecodable record");
-    if (rec->previous != expect_.hash)
+    if (rec.previous != expect_.hash)
       return chain_break_at(seq, "previous hash does not match event " + std::to_string(expect_.seq));
-    if (chain_hash(rec->previous, rec->payload) != rec->hash)
+    if (chain_hash(rec.previous, rec.payload) != rec.hash)
       return chain_break_at(seq, "hash does not match the stored event");
-    expect_ = tail{seq, rec->hash};
-    if (depth_ == verify_depth::chain) return tie_snapshot(seq, rec->hash);
+    expect_ = tail{seq, rec.hash, record};
+    if (depth_ == verify_depth::chain) return tie_snapshot(seq, rec.hash, record);
     // The event lives until fold_into_snapshot returns (apply copies what it keeps into the folded state, in
     // the default storage), so its parse goes into an arena over one buffer for every event: for a typical
     // event no allocation and no per-element destruction of its ~40 keys and strings (one larger than the
@@ -181,12 +202,12 @@ class verifier {
     // A new resource per event, not release(): Boost 1.81's release() keeps the size of the next block, which
     // doubles with every event that outgrows the buffer, until an allocation fails.
     arena_.emplace(arena_buffer_, sizeof arena_buffer_);
-    auto e = decode_event(current_, seq, rec->payload, boost::json::storage_ptr(&*arena_));
+    auto e = decode_event(current_, seq, rec.payload, boost::json::storage_ptr(&*arena_));
     if (!e || e->seq != seq) return chain_break_at(seq, "payload is not the event its key names");
-    fold_into_snapshot(*e, rec->hash);
+    fold_into_snapshot(*e, rec.hash, record);
   }
 
-  void fold_into_snapshot(const event& e, const digest& hash) {
+  void fold_into_snapshot(const event& e, const digest& hash, std::uint64_t record) {
     if (!snap_ || snap_->done) return;
     const snapshot_view& view = *snap_->view;
     if (auto st = apply(snap_->folded, e); !st.ok())
@@ -194,6 +215,7 @@ class verifier {
                                           std::to_string(e.seq) + ": " + st.error().message());
     if (e.seq < view.seq) return;
     if (hash != view.event_hash) return snapshot_break(view.seq, not_tied(view.seq));
+    if (record != view.record) return snapshot_break(view.seq, not_in_record(view.seq, view.record, record));
     auto check = compare_snapshot(view, snap_->folded);
     if (!check.ok()) return snapshot_break(view.seq, check.problem);
     snap_->done = true;
@@ -201,10 +223,11 @@ class verifier {
 
   // Chain depth: the snapshot's event is reached with the hash the snapshot names, and its payload matches its
   // own hash. Its payload is not decoded.
-  void tie_snapshot(std::uint64_t seq, const digest& hash) {
+  void tie_snapshot(std::uint64_t seq, const digest& hash, std::uint64_t record) {
     if (!snap_ || snap_->done || seq < snap_->view->seq) return;
     const snapshot_view& view = *snap_->view;
     if (hash != view.event_hash) return snapshot_break(view.seq, not_tied(view.seq));
+    if (record != view.record) return snapshot_break(view.seq, not_in_record(view.seq, view.record, record));
     if (sha256(view.payload) != view.payload_hash) return snapshot_break(view.seq, snapshot_hash_mismatch);
     snap_->done = true;
   }
@@ -349,6 +372,18 @@ expected<snapshot_check> rocksdb_store::check_snapshot(const std::string& case_i
   if (failed) return *failed;
   if (!hash) return snapshot_check{view->seq, not_stored(view->seq), {}};
   if (*hash != view->event_hash) return snapshot_check{view->seq, not_tied(view->seq), {}};
+  // The record the snapshot names holds its event (the first key a load reads).
+  auto named = impl_->get(r.options, impl_->events, event_key(case_id, view->record));
+  if (!named) return std::move(named).error();
+  bool last = false;
+  if (!*named || !event_in_record(view->record, **named, view->seq, last)) {
+    std::uint64_t record = 0;   // the record that holds it: the last key at or before the event's
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(r.options, impl_->events));
+    it->SeekForPrev(event_key(case_id, view->seq));
+    if (it->Valid())
+      if (auto k = split_event_key(it->key().ToStringView()); k && k->first == case_id) record = k->second;
+    return snapshot_check{view->seq, not_in_record(view->seq, view->record, record), {}};
+  }
   return compare_snapshot(*view, folded);
 }
 

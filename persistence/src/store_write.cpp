@@ -105,8 +105,12 @@ class group_writer {
     return s_.last_of(id);
   }
 
+  // The batch's events in one record, under the key of its first event (docs/storage-format.md): one key, one
+  // memtable insert on the writer's thread, however many events the batch has.
   expected<chain> stage_events(const case_events& c, const tail& from) {
     chain out{from};
+    const std::uint64_t first = c.events.front().seq;
+    record_writer record(from.hash);
     for (const auto& e : c.events) {
       const tail& t = out.back();
       if (e.seq != t.seq + 1)
@@ -115,10 +119,10 @@ class group_writer {
                      c.case_id + ".seq");
       std::string payload = event_text(e);
       digest h = chain_hash(t.hash, payload);
-      if (auto r = put(s_.events, event_key(c.case_id, e.seq), encode_record(t.hash, h, payload)); !r.ok())
-        return r.error();
-      out.push_back(tail{e.seq, h});
+      record.add(h, payload);
+      out.push_back(tail{e.seq, h, first});
     }
+    if (auto r = put(s_.events, event_key(c.case_id, first), record.bytes()); !r.ok()) return r.error();
     return out;
   }
 
@@ -136,7 +140,8 @@ class group_writer {
     if (d.entry.id != id)
       return error(errc::invalid_argument, "must be the batch's case id", field + ".entry.id");
     if (auto r = check_key_part(d.entry.agency, field + ".entry.agency", false); !r.ok()) return r;
-    if (auto r = put(s_.snapshots, id, encode_snapshot(d.seq, at->hash, d.snapshot)); !r.ok()) return r;
+    if (auto r = put(s_.snapshots, id, encode_snapshot(d.seq, at->record, at->hash, d.snapshot)); !r.ok())
+      return r;
     return stage_directory(id, d);
   }
 

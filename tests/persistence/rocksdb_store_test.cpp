@@ -314,7 +314,7 @@ TEST(RocksdbStore, RefusesAStoreOfAnotherFormatVersion) {
   auto s = rocksdb_store::open(o);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code(), errc::failed_precondition);
-  EXPECT_EQ(s.error().message(), "store format version 99 is not 2, the one this build reads");
+  EXPECT_EQ(s.error().message(), "store format version 99 is not one this build reads (2 to 3)");
 }
 
 // A store written by the format 1 build (events only, no snapshots, timers, outbox or indexes) is refused
@@ -340,7 +340,7 @@ TEST(RocksdbStore, RefusesAFormatVersion1StoreWithoutChangingIt) {
     auto s = rocksdb_store::open(o);
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().to_string(), "failed_precondition: " + d.str("db") +
-                                         ": store format version 1 is not 2, the one this build reads");
+                                         ": store format version 1 is not one this build reads (2 to 3)");
   }
   std::vector<std::string> cfs;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), d.str("db"), &cfs).ok());

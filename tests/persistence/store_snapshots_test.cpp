@@ -246,7 +246,7 @@ TEST_F(StoreSnapshots, VerifyFindsASnapshotNotTiedToItsEvent) {
       d.str("db"), "snapshots", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
         std::string v;
         if (!db.Get(rocksdb::ReadOptions(), h, c.id(), &v).ok()) return false;
-        v[9] ^= 0x01;  // the first byte of the event hash (after the version and the seq)
+        v[17] ^= 0x01;  // the first byte of the event hash (after the version, the seq and the record)
         return db.Put(rocksdb::WriteOptions(), h, c.id(), v).ok();
       }));
   reopen();
@@ -255,6 +255,40 @@ TEST_F(StoreSnapshots, VerifyFindsASnapshotNotTiedToItsEvent) {
   ASSERT_EQ(report->breaks.size(), 1u);
   EXPECT_EQ(report->breaks[0].seq, 2u);
   EXPECT_EQ(report->breaks[0].what, "snapshot is not tied to event 2: the event's hash differs");
+  EXPECT_EQ(*store->load(c.id()), c.state());
+}
+
+// A snapshot names the record holding its event, the key a load reads first (docs/storage-format.md). One
+// that names another is not tied to its event at either depth, nor for check_snapshot; a load does not trust
+// it and folds the whole history.
+TEST_F(StoreSnapshots, VerifyFindsASnapshotNamingAnotherRecordAndALoadFoldsTheHistory) {
+  case_writer c("2026030200001", "pwd");
+  ASSERT_TRUE(store->append_group({c.batch({c.created(), c.moved_to("created")})}).ok());  // one record, at 1
+  store.reset();
+  ASSERT_TRUE(testing::with_column_family(
+      d.str("db"), "snapshots", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+        std::string v;
+        if (!db.Get(rocksdb::ReadOptions(), h, c.id(), &v).ok() || v[16] != 1) return false;
+        v[16] = 2;  // the last byte of the record's seq: event 2, which is inside the record at 1
+        return db.Put(rocksdb::WriteOptions(), h, c.id(), v).ok();
+      }));
+  reopen();
+  const std::string what = "snapshot is not tied to event 2: it names the record at 2, not 1";
+  for (auto depth : {verify_depth::full, verify_depth::chain}) {
+    verify_options o;
+    o.depth = depth;
+    auto report = store->verify(o);
+    ASSERT_TRUE(report);
+    ASSERT_EQ(report->breaks.size(), 1u);
+    EXPECT_EQ(report->breaks[0].seq, 2u);
+    EXPECT_EQ(report->breaks[0].what, what);
+  }
+  auto check = store->check_snapshot(c.id());
+  ASSERT_TRUE(check);
+  EXPECT_EQ(check->problem, what);
+  EXPECT_EQ(*store->load(c.id()), c.state());
+  ASSERT_TRUE(store->append_group({c.batch({c.moved_to("signed")})}).ok()) << "writes chain on the real tail";
+  EXPECT_TRUE(store->verify()->ok()) << "the new snapshot names its own record";
   EXPECT_EQ(*store->load(c.id()), c.state());
 }
 
@@ -279,7 +313,7 @@ TEST_F(StoreSnapshots, ChainDepthFindsEveryChangedByteButNotASnapshotThatWasWrit
       d.str("db"), "snapshots", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
         std::string v;
         if (!db.Get(rocksdb::ReadOptions(), h, untied.id(), &v).ok()) return false;
-        v[9] ^= 0x01;  // the first byte of the event hash
+        v[17] ^= 0x01;  // the first byte of the event hash
         return db.Put(rocksdb::WriteOptions(), h, untied.id(), v).ok();
       }));
   reopen();

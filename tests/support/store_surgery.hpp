@@ -59,12 +59,65 @@ inline bool flip_value_byte(const std::string& path, const std::string& cf, cons
   });
 }
 
-// Flips one bit inside the JSON payload of event `seq` of `case_id`. Returns false when the event is absent.
-inline bool flip_stored_byte(const std::string& path, const std::string& case_id, std::uint64_t seq) {
+// The key of event `seq` of `case_id` if the event had a record of its own (format 2), or the key of the
+// record holding event `seq` when that is its first event.
+inline std::string event_record_key(const std::string& case_id, std::uint64_t seq) {
   std::string key = case_id;
   key.push_back('\0');
   for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>((seq >> shift) & 0xFF));
-  return flip_value_byte(path, "events", key);
+  return key;
+}
+
+// Where event `seq` lies in a stored record whose key names `first` (docs/storage-format.md, "Event record",
+// read here on its own rather than with the store's code): its payload's offset and size. False when the
+// record does not hold it.
+inline bool locate_payload(const std::string& record, std::uint64_t first, std::uint64_t seq,
+                           std::size_t& offset, std::size_t& size) {
+  if (record.empty()) return false;
+  if (record[0] == 1) {  // version 1: one event
+    offset = 65;
+    size = record.size() - 65;
+    return seq == first && record.size() >= 65;
+  }
+  if (record[0] != 2) return false;
+  std::size_t p = 33;  // version 2: previous hash, then per event its hash, varint length, payload
+  for (std::uint64_t at = first; p < record.size(); ++at) {
+    p += 32;
+    std::uint64_t length = 0;
+    for (int shift = 0; p < record.size(); shift += 7) {
+      auto b = static_cast<unsigned char>(record[p++]);
+      length |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+      if (!(b & 0x80)) break;
+    }
+    if (at == seq) {
+      offset = p;
+      size = static_cast<std::size_t>(length);
+      return p + length <= record.size();
+    }
+    p += length;
+  }
+  return false;
+}
+
+// Flips one bit inside the JSON payload of event `seq` of `case_id` (three bytes before its end), in the
+// record that holds it. Returns false when the event is absent.
+inline bool flip_stored_byte(const std::string& path, const std::string& case_id, std::uint64_t seq) {
+  return with_column_family(path, "events", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), h));
+    it->SeekForPrev(event_record_key(case_id, seq));
+    if (!it->Valid() || !it->key().starts_with(event_record_key(case_id, 0).substr(0, case_id.size() + 1)))
+      return false;
+    const std::string key = it->key().ToString();
+    std::string value = it->value().ToString();
+    std::uint64_t first = 0;
+    for (std::size_t i = key.size() - 8; i < key.size(); ++i)
+      first = first << 8 | static_cast<unsigned char>(key[i]);
+    std::size_t offset = 0, size = 0;
+    if (!locate_payload(value, first, seq, offset, size) || size < 3) return false;
+    value[offset + size - 3] ^= 0x01;
+    it.reset();
+    return db.Put(rocksdb::WriteOptions(), h, key, value).ok();
+  });
 }
 
 // Flips one bit inside the payload of the stored snapshot of `case_id`. False when it has none.
@@ -72,14 +125,19 @@ inline bool flip_snapshot_byte(const std::string& path, const std::string& case_
   return flip_value_byte(path, "snapshots", case_id);
 }
 
-// The payload of the stored snapshot of `case_id` (after the record's 73-byte header,
-// docs/storage-format.md); empty when it has none.
+// The size of a snapshot record's header, by its version (docs/storage-format.md, "Snapshot record").
+inline std::size_t snapshot_header_size(const std::string& value) {
+  return !value.empty() && value[0] == 1 ? 73 : 81;
+}
+
+// The payload of the stored snapshot of `case_id` (after the record's header); empty when it has none.
 inline std::string stored_snapshot_payload(const std::string& path, const std::string& case_id) {
   std::string value;
   with_column_family(path, "snapshots", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
     return db.Get(rocksdb::ReadOptions(), h, case_id, &value).ok();
   });
-  return value.size() > 73 ? value.substr(73) : std::string();
+  return value.size() > snapshot_header_size(value) ? value.substr(snapshot_header_size(value))
+                                                    : std::string();
 }
 
 // A key a write put or deleted: its column family's name, "put" or "delete", and the key.

@@ -91,7 +91,7 @@ struct snapshot_check {
 class rocksdb_store final : public event_log {
  public:
   // Opens (or creates) a store. Errors: storage naming the path and RocksDB's reason; failed_precondition
-  // when the store's format version is not one this build reads.
+  // when the store's format version is not one this build reads (oldest_format_version..format_version).
   static expected<std::unique_ptr<rocksdb_store>> open(const store_options& options);
   ~rocksdb_store() override;
   rocksdb_store(const rocksdb_store&) = delete;
@@ -153,7 +153,10 @@ class rocksdb_store final : public event_log {
   status put_meta(const std::string& key, const std::string& value) override;
   expected<std::string> get_meta(const std::string& key) const override;
 
-  static constexpr int format_version = 2;
+  // The format this build writes, and the oldest it reads (docs/storage-format.md, "Format version"): opening
+  // a store of format 2 for writing upgrades it to 3, which changes no stored byte but the version.
+  static constexpr int format_version = 3;
+  static constexpr int oldest_format_version = 2;
 
  private:
   struct impl;

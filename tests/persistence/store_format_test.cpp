@@ -1,0 +1,171 @@
+// Format 3 (docs/storage-format.md): a batch's events in one record, and a store of format 2, written by the
+// build before it, read as that build read it, upgraded, and written on.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include "store_description.hpp"
+#include "store_fixtures.hpp"
+#include "store_surgery.hpp"
+
+#ifndef CASEWORK_STORE_FIXTURES
+#error "CASEWORK_STORE_FIXTURES: the directory of tests/persistence/fixtures"
+#endif
+
+namespace casework {
+namespace {
+
+using testing::temp_dir;
+
+const std::string fixture = std::string(CASEWORK_STORE_FIXTURES) + "/format2";
+
+boost::json::value expected_description() {
+  std::ifstream in(fixture + "/expected.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  return boost::json::parse(text.str());
+}
+
+// The version byte of every record in the events column family, by key (case id and the seq its key names).
+std::map<std::string, int> record_versions(const std::string& path) {
+  std::map<std::string, int> out;
+  testing::with_column_family(path, "events", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), h));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto key = it->key().ToString();
+      std::uint64_t seq = 0;
+      for (std::size_t i = key.size() - 8; i < key.size(); ++i)
+        seq = seq << 8 | static_cast<unsigned char>(key[i]);
+      out[key.substr(0, key.size() - 9) + "@" + std::to_string(seq)] = it->value()[0];
+    }
+    return true;
+  });
+  return out;
+}
+
+class StoreFormat : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::copy(fixture + "/db", d.str("db"), std::filesystem::copy_options::recursive);
+  }
+  temp_dir d;
+};
+
+// Every answer of a format 2 store (histories with their hashes, loads from snapshots of version 1 and from
+// whole histories, entries, snapshot checks, timers, the outbox, the R6.12 places and R6.13 findings,
+// listing, verify) is what the build that wrote it gave, read-only and after the upgrade; a read-only open
+// leaves the version as it was.
+TEST_F(StoreFormat, R6_12_AFormat2StoreAnswersAsTheBuildThatWroteItDid) {
+  const auto expected = expected_description();
+  {
+    store_options o;
+    o.path = d.str("db");
+    o.read_only = true;
+    auto store = rocksdb_store::open(o);
+    ASSERT_TRUE(store) << store.error().to_string();
+    EXPECT_EQ(*(*store)->get_meta("format_version"), "2");
+    EXPECT_EQ(boost::json::value(testing::describe(**store)), expected);
+  }
+  auto store = testing::must_open_at(d.str("db"));
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*store->get_meta("format_version"), "3") << "a writable open upgrades it";
+  EXPECT_EQ(boost::json::value(testing::describe(*store)), expected);
+}
+
+// R6.4: a case of the format 2 store signed before the upgrade is assigned after it. Its new batch is one
+// record of version 2 after its records of version 1, chained on their last hash; it loads, verifies and
+// reads back after a reopen, as does a case created after the upgrade.
+TEST_F(StoreFormat, R6_4_ACaseWrittenInFormat2ContinuesInFormat3) {
+  const auto expected = expected_description();
+  const std::string id = "2026010100001";
+  const auto& old_chain = expected.at("cases").at(id).at("chain").as_array();
+  ASSERT_EQ(old_chain.size(), 12u);
+  testing::harness h;
+  testing::case_writer fresh("2026030300001", "pwd");
+  {
+    auto store = testing::must_open_at(d.str("db"));
+    ASSERT_TRUE(store);
+    auto signed_case = store->load(id);
+    ASSERT_TRUE(signed_case) << signed_case.error().to_string();
+    ASSERT_EQ(signed_case->state, "signed");
+    testing::run(*store, h, *signed_case, "assign", "duty_officer", R"({"handler": "pwd-parks-lights-h-1"})",
+                 "2026-03-02 09:20");
+    ASSERT_EQ(signed_case->state, "stage-one");
+    ASSERT_TRUE(store->append_group({fresh.batch({fresh.created(), fresh.moved_to("created")})}).ok());
+    store.reset();
+
+    store = testing::must_open_at(d.str("db"));
+    auto chain = store->read_chain(id);
+    ASSERT_TRUE(chain);
+    ASSERT_GT(chain->size(), old_chain.size());
+    for (std::size_t i = 0; i < old_chain.size(); ++i) {
+      EXPECT_EQ(boost::json::value(to_json((*chain)[i].e)), old_chain[i].at("event")) << i;
+      EXPECT_EQ((*chain)[i].hash, old_chain[i].at("hash").as_string()) << i;
+    }
+    EXPECT_EQ((*chain)[old_chain.size()].previous_hash, old_chain.back().at("hash").as_string());
+    EXPECT_EQ(*store->load(id), *signed_case);
+    EXPECT_EQ(*store->load(fresh.id()), fresh.state());
+    EXPECT_EQ(store->entry(id)->state, "stage-one");
+    auto report = store->verify();
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->ok()) << report->breaks.front().what;
+    EXPECT_EQ(report->events, 34u + (chain->size() - old_chain.size()) + 2u);
+    EXPECT_TRUE(store->check_snapshot(id)->ok());
+  }
+  auto versions = record_versions(d.str("db"));
+  for (std::uint64_t seq = 1; seq <= old_chain.size(); ++seq)
+    EXPECT_EQ(versions[id + "@" + std::to_string(seq)], 1) << seq;
+  EXPECT_EQ(versions[id + "@13"], 2) << "the assignment's events, in one record";
+  EXPECT_EQ(versions.count(id + "@14"), 0u);
+  EXPECT_EQ(versions["2026030300001@1"], 2);
+  EXPECT_EQ(versions.count("2026030300001@2"), 0u) << "the creation's events, in one record";
+}
+
+// A record cut short in its second event: verify names that event, the events before it still count, and the
+// history reads fail naming the record; the other cases are untouched.
+TEST(StoreRecords, ARecordCutInsideItsSecondEventIsReportedAtThatEvent) {
+  temp_dir d;
+  testing::case_writer a("2026030200001", "pwd"), b("2026030200002", "pwd");
+  {
+    auto store = testing::must_open_at(d.str("db"));
+    ASSERT_TRUE(store
+                    ->append_group({a.batch({a.created(), a.moved_to("created"), a.moved_to("signed")}),
+                                    b.batch({b.created(), b.moved_to("created")})})
+                    .ok());
+  }
+  ASSERT_TRUE(testing::with_column_family(d.str("db"), "events",
+                                          [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+                                            const std::string key = testing::event_record_key(a.id(), 1);
+                                            std::string v;
+                                            std::size_t offset = 0, size = 0;
+                                            if (!db.Get(rocksdb::ReadOptions(), h, key, &v).ok() ||
+                                                !testing::locate_payload(v, 1, 2, offset, size))
+                                              return false;
+                                            v.resize(offset + size / 2);
+                                            return db.Put(rocksdb::WriteOptions(), h, key, v).ok();
+                                          }));
+  auto store = testing::must_open_at(d.str("db"));
+  for (auto depth : {verify_depth::full, verify_depth::chain}) {
+    verify_options o;
+    o.depth = depth;
+    auto report = store->verify(o);
+    ASSERT_TRUE(report);
+    ASSERT_EQ(report->breaks.size(), 1u);
+    EXPECT_EQ(report->breaks[0].case_id, a.id());
+    EXPECT_EQ(report->breaks[0].seq, 2u);
+    EXPECT_EQ(report->breaks[0].what, "undecodable record");
+    EXPECT_EQ(report->events, 1u + 2u) << "a's first event, and b's two";
+  }
+  auto read = store->read(a.id());
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().to_string(), "storage: " + a.id() + ": the record of events from 1 is undecodable");
+  EXPECT_EQ(*store->load(b.id()), b.state());
+  EXPECT_EQ(store->append(a.id(), {a.moved_to("stage-one")}).error().code(), errc::storage)
+      << "its tail cannot be read";
+}
+
+}  // namespace
+}  // namespace casework
