@@ -219,14 +219,15 @@ std::string hex(const digest& d) {
 // ---- snapshots ----
 
 std::string encode_snapshot(std::uint64_t seq, std::uint64_t record, const digest& event_hash,
-                            std::string_view payload) {
+                            std::string_view directory, std::string_view payload) {
   std::string v;
-  v.reserve(snapshot_header + payload.size());
+  v.reserve(snapshot_header + 2 + directory.size() + payload.size());
   v.push_back(static_cast<char>(snapshot_version));
   append_be64(v, seq);
   append_be64(v, record);
   v.append(bytes(event_hash));
   v.append(bytes(sha256(payload)));
+  case_bytes::append_text(v, directory);
   v.append(payload);
   return v;
 }
@@ -236,12 +237,20 @@ std::optional<snapshot_view> decode_snapshot(std::string_view value) {
   const auto version = static_cast<unsigned char>(value[0]);
   if (version == snapshot_version_one && value.size() >= snapshot_header_one) {
     const std::uint64_t seq = read_be64(value.substr(1));
-    return snapshot_view{seq, seq, digest_at(value, 9), digest_at(value, 41),
+    return snapshot_view{seq, seq, digest_at(value, 9), digest_at(value, 41), std::nullopt,
                          value.substr(snapshot_header_one)};
   }
   if (version != snapshot_version || value.size() < snapshot_header) return std::nullopt;
-  return snapshot_view{read_be64(value.substr(1)), read_be64(value.substr(9)), digest_at(value, 17),
-                       digest_at(value, 49), value.substr(snapshot_header)};
+  snapshot_view out{read_be64(value.substr(1)), read_be64(value.substr(9)), digest_at(value, 17),
+                    digest_at(value, 49), std::nullopt, {}};
+  try {
+    case_bytes::reader r(value.substr(snapshot_header));
+    out.directory = r.text();
+    out.payload = r.rest();
+  } catch (const case_bytes::malformed&) {
+    return std::nullopt;
+  }
+  return out;
 }
 
 // ---- timers ----

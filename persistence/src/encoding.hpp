@@ -116,21 +116,23 @@ std::string hex(const digest& d);
 
 // ---- snapshots ----
 
-// Version 2 is written; version 1 (format 2 stores, without `record`) is read.
+// Version 2 is written; version 1 (format 2 stores: without `record` and `directory`) is read.
 inline constexpr unsigned char snapshot_version_one = 1;
 inline constexpr unsigned char snapshot_version = 2;
 inline constexpr std::size_t snapshot_header_one = 1 + 8 + 32 + 32;
-inline constexpr std::size_t snapshot_header = 1 + 8 + 8 + 32 + 32;
+inline constexpr std::size_t snapshot_header = 1 + 8 + 8 + 32 + 32;   // then the directory, then the payload
 
-// `record`: the seq the key of the event record holding event `seq` names (the first event of its batch).
+// `record`: the seq the key of the event record holding event `seq` names (the first event of its batch);
+// `directory`: the case's directory value (encode_directory), which format 2 kept under its own key.
 std::string encode_snapshot(std::uint64_t seq, std::uint64_t record, const digest& event_hash,
-                            std::string_view payload);
+                            std::string_view directory, std::string_view payload);
 
 struct snapshot_view {
   std::uint64_t seq = 0;
   std::uint64_t record = 0;   // version 1: seq (every event had its own record)
   digest event_hash{};
   digest payload_hash{};
+  std::optional<std::string_view> directory;   // version 1: none (the case's `c` key holds it)
   std::string_view payload;
 };
 std::optional<snapshot_view> decode_snapshot(std::string_view value);
@@ -159,10 +161,11 @@ std::string finding_key(instant closed_at, std::string_view case_id);
 std::string notification_key(std::string_view key);
 
 // A case's directory value: its entry and the timers it has in the timers column family (so that the next
-// batch knows which timer keys to delete).
+// batch knows which timer keys to delete). Held by its snapshot record; format 2 held it under a `c` key.
 struct directory_value {
   case_entry entry;
   std::vector<pending_timer> timers;
+  bool under_key = false;   // read from the case's `c` key (format 2), which its next batch deletes
 };
 // Both in encoding 2 (encoding.cpp); the decoders read encoding 1 (JSON text) too, as stores written before
 // 2026-12-07 hold it.

@@ -241,39 +241,53 @@ std::unique_ptr<history_cursor> rocksdb_store::histories() const {
   return std::make_unique<store_histories>(*impl_);
 }
 
+// Every case with an entry has a snapshot (both come with `derived`), which holds its directory value (a case
+// last written in format 2: its `c` key does).
 std::vector<case_entry> rocksdb_store::list(const entry_query& q) const {
   std::vector<case_entry> out;
   if (q.limit == 0) return out;
   auto r = impl_->reader();
   // Keeps a matching entry; false once the page is full.
-  auto keep = [&](std::string_view directory_value) {
-    auto v = decode_directory(directory_value);
-    if (v && matches(v->entry, q)) out.push_back(std::move(v->entry));
+  auto keep = [&](case_entry&& e) {
+    if (matches(e, q)) out.push_back(std::move(e));
     return out.size() < q.limit;
   };
+  // The same for a case whose directory value is read on its own (undecodable ones are left out).
+  auto keep_read = [&](std::string_view id) {
+    auto v = impl_->directory(r.options, std::string(id));
+    return !v || !*v || keep(std::move((*v)->entry));
+  };
   if (q.agency.empty()) {
-    const std::string start = directory_key(q.after);
-    scan_index(*impl_, r.options, index_family::directory, start,
-               [&](std::string_view key, std::string_view value) { return key == start || keep(value); });
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(r.options, impl_->snapshots));
+    for (it->Seek(q.after); it->Valid(); it->Next()) {
+      const auto id = it->key().ToStringView();
+      if (!q.after.empty() && id == q.after) continue;
+      auto snap = decode_snapshot(it->value().ToStringView());
+      if (!snap) continue;
+      if (!snap->directory) {   // format 2: its `c` key
+        if (!keep_read(id)) break;
+        continue;
+      }
+      auto v = decode_directory(*snap->directory);
+      if (v && !keep(std::move(v->entry))) break;
+    }
     return out;
   }
   const std::string prefix = agency_prefix(q.agency), start = prefix + q.after;
   scan_index(*impl_, r.options, index_family::agency, start, [&](std::string_view key, std::string_view) {
     if (key.substr(0, prefix.size()) != prefix) return false;
     if (key == start) return true;
-    auto value = impl_->get(r.options, impl_->index, directory_key(key.substr(prefix.size())));
-    return !value || !*value || keep(**value);
+    return keep_read(key.substr(prefix.size()));
   });
   return out;
 }
 
 expected<case_entry> rocksdb_store::entry(const std::string& case_id) const {
-  auto value = impl_->get(rocksdb::ReadOptions(), impl_->index, directory_key(case_id));
-  if (!value) return std::move(value).error();
-  if (!*value) return error(errc::not_found, "no such case", case_id);
-  auto v = decode_directory(**value);
-  if (!v) return error(errc::storage, "undecodable directory value: " + v.error().to_string(), case_id);
-  return std::move(v->entry);
+  auto r = impl_->reader();   // a case of format 2 reads two keys
+  auto v = impl_->directory(r.options, case_id);
+  if (!v) return std::move(v).error();
+  if (!*v) return error(errc::not_found, "no such case", case_id);
+  return std::move((*v)->entry);
 }
 
 std::vector<case_entry> rocksdb_store::open_at_places(std::size_t limit, const std::string& after) const {

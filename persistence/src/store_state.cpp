@@ -194,6 +194,26 @@ status store_state::scan_events(const rocksdb::ReadOptions& ro, const std::strin
   return {};
 }
 
+expected<std::optional<directory_value>> store_state::directory(const rocksdb::ReadOptions& ro,
+                                                                const std::string& case_id) const {
+  auto stored = get(ro, snapshots, case_id);
+  if (!stored) return std::move(stored).error();
+  if (!*stored) return std::optional<directory_value>();
+  auto snap = decode_snapshot(**stored);
+  if (!snap) return error(errc::storage, "its snapshot record is undecodable", case_id);
+  bool under_key = false;
+  if (!snap->directory) {   // format 2
+    stored = get(ro, index, directory_key(case_id));
+    if (!stored) return std::move(stored).error();
+    if (!*stored) return error(errc::storage, "its directory value is missing", case_id);
+    under_key = true;
+  }
+  auto v = decode_directory(snap->directory ? *snap->directory : std::string_view(**stored));
+  if (!v) return error(errc::storage, "its directory value is undecodable: " + v.error().to_string(), case_id);
+  v->under_key = under_key;
+  return std::optional<directory_value>(std::move(*v));
+}
+
 expected<std::optional<std::string>> store_state::get(const rocksdb::ReadOptions& ro,
                                                       rocksdb::ColumnFamilyHandle* cf,
                                                       const std::string& key) const {

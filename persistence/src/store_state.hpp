@@ -130,6 +130,10 @@ struct store_state {
   status scan_events(const rocksdb::ReadOptions& ro, const std::string& case_id, std::uint64_t from,
                      const std::function<bool(std::uint64_t, const record_view&)>& each,
                      std::optional<std::uint64_t> record = std::nullopt) const;
+  // The case's directory value: from its snapshot record, or for a snapshot of format 2 from its `c` key
+  // (under_key). nullopt when it has none (appended without `derived`). Errors: storage, naming the case, when
+  // RocksDB fails or what it holds does not decode.
+  expected<std::optional<directory_value>> directory(const rocksdb::ReadOptions& ro, const std::string& case_id) const;
   // Point reads: the value, std::nullopt when absent, or a storage error.
   expected<std::optional<std::string>> get(const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* cf,
                                            const std::string& key) const;

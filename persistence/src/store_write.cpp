@@ -140,9 +140,11 @@ class group_writer {
     if (d.entry.id != id)
       return error(errc::invalid_argument, "must be the batch's case id", field + ".entry.id");
     if (auto r = check_key_part(d.entry.agency, field + ".entry.agency", false); !r.ok()) return r;
-    if (auto r = put(s_.snapshots, id, encode_snapshot(d.seq, at->record, at->hash, d.snapshot)); !r.ok())
-      return r;
-    return stage_directory(id, d);
+    if (auto r = stage_directory(id, d); !r.ok()) return r;
+    // The directory value goes in the snapshot's record: one key fewer than format 2's `c` key, and one of the
+    // writer's dearest memtable inserts (docs/performance.md 66.).
+    return put(s_.snapshots, id,
+               encode_snapshot(d.seq, at->record, at->hash, encode_directory(d.entry, d.timers), d.snapshot));
   }
 
   // Replaces the case's timers and index keys, against the previous ones (named by its directory value): a
@@ -177,7 +179,9 @@ class group_writer {
       if (auto r = put(s_.timers, key, t.rule); !r.ok()) return r;
     }
     for (const auto& kv : gone) del(s_.timers, kv.first);
-    std::vector<std::pair<std::string, std::string>> puts{{directory_key(id), encode_directory(d.entry, d.timers)}};
+    // A case written in format 2 had its directory value under a `c` key; the snapshot holds it now.
+    if (*previous && (*previous)->under_key) del(s_.index, directory_key(id));
+    std::vector<std::pair<std::string, std::string>> puts;
     if (!agency_kept) puts.emplace_back(agency_key(d.entry.agency, id), "");
     // A reminder's batch leaves the entry as it was (entry_may_change): its place or finding key is not written
     // again.
@@ -199,16 +203,10 @@ class group_writer {
     return stored_directory(id);
   }
 
-  // The case's stored directory value (one point read).
+  // The case's stored directory value (a point read of its snapshot, and of its `c` key for a case last
+  // written in format 2).
   expected<std::optional<directory_value>> stored_directory(const std::string& id) const {
-    auto stored = s_.get(rocksdb::ReadOptions(), s_.index, directory_key(id));
-    if (!stored) return stored.error();
-    if (!*stored) return std::optional<directory_value>();
-    auto v = decode_directory(**stored);
-    if (!v)
-      return error(errc::storage,
-                   "the directory value of " + id + " is undecodable: " + v.error().to_string(), id);
-    return std::optional<directory_value>(std::move(*v));
+    return s_.directory(rocksdb::ReadOptions(), id);
   }
 
   // An outbox record for each notification whose key is neither stored nor staged.

@@ -2,6 +2,7 @@
 // build before it, read as that build read it, upgraded, and written on.
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -114,6 +115,12 @@ TEST_F(StoreFormat, R6_4_ACaseWrittenInFormat2ContinuesInFormat3) {
     EXPECT_TRUE(report->ok()) << report->breaks.front().what;
     EXPECT_EQ(report->events, 34u + (chain->size() - old_chain.size()) + 2u);
     EXPECT_TRUE(store->check_snapshot(id)->ok());
+    // Listed from the snapshots: the continued case's and the new one's hold their directory values, the
+    // untouched cases of format 2 have theirs under `c` keys.
+    std::vector<std::string> listed;
+    for (const auto& e : store->list({})) listed.push_back(e.id + " " + e.state);
+    EXPECT_EQ(listed, (std::vector<std::string>{"2026010100001 stage-one", "2026010100002 closed",
+                                                "2026030299001 signed", "2026030300001 created"}));
   }
   auto versions = record_versions(d.str("db"));
   for (std::uint64_t seq = 1; seq <= old_chain.size(); ++seq)
@@ -122,6 +129,15 @@ TEST_F(StoreFormat, R6_4_ACaseWrittenInFormat2ContinuesInFormat3) {
   EXPECT_EQ(versions.count(id + "@14"), 0u);
   EXPECT_EQ(versions["2026030300001@1"], 2);
   EXPECT_EQ(versions.count("2026030300001@2"), 0u) << "the creation's events, in one record";
+  std::set<std::string> directory_keys;
+  testing::with_column_family(d.str("db"), "index", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), h));
+    for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next())
+      directory_keys.insert(it->key().ToString().substr(1));
+    return true;
+  });
+  EXPECT_EQ(directory_keys, (std::set<std::string>{"2026010100002", "2026030299001"}))
+      << "the continued case's `c` key deleted, none for the new case";
 }
 
 // A record cut short in its second event: verify names that event, the events before it still count, and the

@@ -337,9 +337,11 @@ TEST_F(StoreDirectory, CasesAppendedWithoutDerivedValuesHaveNoEntryButAreKnown) 
   EXPECT_EQ(store->last_case_id(""), "2026030200009");
 }
 
-// Directory values and index entries are written in encoding 2 (encoding.cpp); a store written before holds them
-// as JSON text. A case whose values are still JSON lists, shows at its place (R6.12) and, on its next batch, has
-// its old timer keys replaced as the JSON names them (the R6.3 sign reminder leaves once signed).
+// Directory values and index entries are written in encoding 2 (encoding.cpp), the directory value in the case's
+// snapshot record (format 3); a store written before held them as JSON text, the directory value under the case's
+// `c` key beside a snapshot record of version 1. A case whose values are still JSON lists, shows at its place
+// (R6.12) and, on its next batch, has its old timer keys replaced as the JSON names them (the R6.3 sign reminder
+// leaves once signed), its `c` key deleted and its directory value in its new snapshot.
 TEST_F(StoreIndexes, R6_12_DirectoryValuesAndPlaceEntriesInJsonFromBeforeEncoding2StillRead) {
   testing::harness h;
   auto old = testing::streetlight(*store, h, "No. 1, Section 4, Roosevelt Rd", "2026-03-02 09:00");
@@ -357,12 +359,18 @@ TEST_F(StoreIndexes, R6_12_DirectoryValuesAndPlaceEntriesInJsonFromBeforeEncodin
   store.reset();
   std::string was;
   ASSERT_TRUE(testing::with_column_family(d.str("db"), "index", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) {
-    return db.Get(rocksdb::ReadOptions(), cf, "c" + old.id, &was).ok() &&
+    return db.Get(rocksdb::ReadOptions(), cf, "p" + old.id, &was).ok() &&
            db.Put(rocksdb::WriteOptions(), cf, "c" + old.id, directory_json).ok() &&
            db.Put(rocksdb::WriteOptions(), cf, "p" + old.id, entry_json).ok();
   }));
   EXPECT_EQ(was.substr(0, 1), "\x02") << "written in encoding 2";
+  ASSERT_TRUE(testing::with_column_family(d.str("db"), "snapshots", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) {
+    std::string v;
+    return db.Get(rocksdb::ReadOptions(), cf, old.id, &v).ok() && v[0] == 2 &&
+           db.Put(rocksdb::WriteOptions(), cf, old.id, testing::as_version1_snapshot(v)).ok();
+  }));
   reopen();
+  EXPECT_EQ(*store->load(old.id), old) << "from its snapshot of version 1";
 
   auto read = store->entry(old.id);
   ASSERT_TRUE(read) << read.error().to_string();
@@ -382,7 +390,13 @@ TEST_F(StoreIndexes, R6_12_DirectoryValuesAndPlaceEntriesInJsonFromBeforeEncodin
   for (const auto& t : h.timers(old)) expected.push_back(old.id + "/" + t.name + "@" + format_utc(t.due));
   EXPECT_EQ(names(store->timers(100)), expected) << "the JSON's timer keys replaced by the signed case's";
   EXPECT_EQ(store->entry(old.id)->state, "signed");
+  EXPECT_EQ(ids(store->list({})), std::vector<std::string>{old.id});
   EXPECT_TRUE(store->verify()->ok());
+  store.reset();
+  EXPECT_FALSE(testing::with_column_family(d.str("db"), "index", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) {
+    std::string v;
+    return db.Get(rocksdb::ReadOptions(), cf, "c" + old.id, &v).ok();
+  })) << "its `c` key is deleted: the new snapshot holds its directory value";
 }
 
 // The keys a batch writes are memtable inserts on the store writer's one thread. A reminder's batch (R6.3's
@@ -406,16 +420,15 @@ TEST_F(StoreIndexes, R6_3_AReminderLeavesThePlaceKeyAsItWasAndR6_12_ASignatureRe
       if (k.cf == "index" && k.key.find(s.id) != std::string::npos) out.push_back(k.op + " " + k.key.substr(0, 1));
     return out;
   };
-  EXPECT_EQ(index_keys(batches[1]), (std::vector<std::string>{"put c", "put a", "put p", "put k"}));
-  EXPECT_EQ(index_keys(batches[2]), (std::vector<std::string>{"put c", "put k"})) << "the entry is as it was";
-  EXPECT_EQ(index_keys(batches[3]), (std::vector<std::string>{"put c", "put p"})) << "signed: a new state";
-  // Every key is a memtable insert on the writer's thread (docs/performance.md 62.-66.): the whole budget. A
-  // batch's events are one record (format 3; 16, 7 and 6 keys when each event had its own).
-  EXPECT_EQ(batches[1].size(), 10u)
-      << "7 events in 1 record, snapshot, 3 timers, c, a, p, an outbox record, its k";
-  EXPECT_EQ(batches[2].size(), 6u)
-      << "2 events in 1 record, snapshot, the timer fired deleted, c, outbox record, k";
-  EXPECT_EQ(batches[3].size(), 4u) << "3 events in 1 record, snapshot, c, p";
+  EXPECT_EQ(index_keys(batches[1]), (std::vector<std::string>{"put a", "put p", "put k"}));
+  EXPECT_EQ(index_keys(batches[2]), (std::vector<std::string>{"put k"})) << "the entry is as it was";
+  EXPECT_EQ(index_keys(batches[3]), (std::vector<std::string>{"put p"})) << "signed: a new state";
+  // Every key is a memtable insert on the writer's thread (docs/performance.md 62.-66.): the whole budget. Format 3
+  // writes a batch's events as one record and the directory value in the snapshot record (16, 7 and 6 keys in
+  // format 2, with a key per event and a `c` key).
+  EXPECT_EQ(batches[1].size(), 9u) << "7 events in 1 record, snapshot, 3 timers, a, p, an outbox record, its k";
+  EXPECT_EQ(batches[2].size(), 5u) << "2 events in 1 record, snapshot, the timer fired deleted, outbox record, k";
+  EXPECT_EQ(batches[3].size(), 3u) << "3 events in 1 record, snapshot, p";
 
   reopen();
   auto at_place = store->open_at_places(SIZE_MAX);

@@ -125,19 +125,34 @@ inline bool flip_snapshot_byte(const std::string& path, const std::string& case_
   return flip_value_byte(path, "snapshots", case_id);
 }
 
-// The size of a snapshot record's header, by its version (docs/storage-format.md, "Snapshot record").
-inline std::size_t snapshot_header_size(const std::string& value) {
-  return !value.empty() && value[0] == 1 ? 73 : 81;
+// Where a snapshot record's payload starts, by its version (docs/storage-format.md, "Snapshot record"): after
+// 73 bytes in version 1; in version 2 after 81 bytes and the directory value (a varint length and its bytes).
+inline std::size_t snapshot_payload_offset(const std::string& value) {
+  if (!value.empty() && value[0] == 1) return 73;
+  std::size_t p = 81;
+  std::uint64_t length = 0;
+  for (int shift = 0; p < value.size(); shift += 7) {
+    auto b = static_cast<unsigned char>(value[p++]);
+    length |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) break;
+  }
+  return p + static_cast<std::size_t>(length);
 }
 
-// The payload of the stored snapshot of `case_id` (after the record's header); empty when it has none.
+// A snapshot record of version 2 as format 2 wrote it (version 1: without the record's seq and the directory
+// value, which format 2 kept under the case's `c` key).
+inline std::string as_version1_snapshot(const std::string& value) {
+  return std::string(1, '\x01') + value.substr(1, 8) + value.substr(17, 64) + value.substr(snapshot_payload_offset(value));
+}
+
+// The payload of the stored snapshot of `case_id`; empty when it has none.
 inline std::string stored_snapshot_payload(const std::string& path, const std::string& case_id) {
   std::string value;
   with_column_family(path, "snapshots", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
     return db.Get(rocksdb::ReadOptions(), h, case_id, &value).ok();
   });
-  return value.size() > snapshot_header_size(value) ? value.substr(snapshot_header_size(value))
-                                                    : std::string();
+  return value.size() > snapshot_payload_offset(value) ? value.substr(snapshot_payload_offset(value))
+                                                       : std::string();
 }
 
 // A key a write put or deleted: its column family's name, "put" or "delete", and the key.
