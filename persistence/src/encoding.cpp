@@ -121,8 +121,9 @@ digest sha256(std::string_view payload) {
   return sha256_of({}, payload);
 }
 
-record_writer::record_writer(const digest& previous) {
+record_writer::record_writer(const digest& previous, std::size_t count) {
   v_.push_back(static_cast<char>(record_version));
+  case_bytes::append_varint(v_, count);
   v_.append(detail::bytes(previous));
 }
 
@@ -132,48 +133,62 @@ void record_writer::add(const digest& hash, std::string_view payload) {
   v_.append(payload);
 }
 
+namespace {
+// A LEB128 varint at `p` in `v`, moving `p` past it; false when it runs past the end or beyond 64 bits.
+bool read_varint(std::string_view v, std::size_t& p, std::uint64_t& out) {
+  out = 0;
+  for (int shift = 0; shift <= 63; shift += 7) {
+    if (p == v.size()) return false;
+    const auto b = static_cast<unsigned char>(v[p++]);
+    out |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+constexpr std::size_t least_event_bytes = 32 + 1;   // a hash and an empty payload's length
+}  // namespace
+
 record_events::record_events(std::uint64_t first, std::string_view value) : v_(value), seq_(first) {
   const auto version = v_.empty() ? 0 : static_cast<unsigned char>(v_[0]);
   if (version == record_version_one && v_.size() >= record_header_one) {
     one_ = true;
-  } else if (version == record_version && v_.size() >= 1 + 32) {
-    previous_ = digest_at(v_, 1);
-    pos_ = 1 + 32;
-  } else {
-    malformed_ = true;
+    left_ = 1;
+    return;
   }
+  std::size_t p = 1;
+  std::uint64_t count = 0;
+  malformed_ = version != record_version || !read_varint(v_, p, count) || count == 0 || v_.size() - p < 32 ||
+               count > (v_.size() - p - 32) / least_event_bytes;
+  if (malformed_) return;
+  previous_ = digest_at(v_, p);
+  pos_ = p + 32;
+  left_ = count;
 }
 
 bool record_events::next(std::uint64_t& seq, record_view& out) {
   if (malformed_) return false;
+  if (left_ == 0) {   // every event read: nothing may follow them
+    malformed_ = !one_ && pos_ != v_.size();
+    return false;
+  }
   if (one_) {
-    if (any_) return false;
-    any_ = true;
+    left_ = 0;
     seq = seq_;
     out = record_view{digest_at(v_, 1), digest_at(v_, 33), v_.substr(record_header_one)};
     return true;
   }
-  if (pos_ == v_.size()) {
-    malformed_ = !any_;   // a record holds at least one event
-    return false;
-  }
-  if (v_.size() - pos_ < 32 + 1) return !(malformed_ = true);
+  if (v_.size() - pos_ < least_event_bytes) return !(malformed_ = true);
   const digest hash = digest_at(v_, pos_);
   std::size_t p = pos_ + 32;
   std::uint64_t length = 0;
-  for (int shift = 0;; shift += 7) {   // LEB128, at most 10 bytes
-    if (p == v_.size() || shift > 63) return !(malformed_ = true);
-    const auto b = static_cast<unsigned char>(v_[p++]);
-    length |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-    if (!(b & 0x80)) break;
-  }
-  if (length > v_.size() - p) return !(malformed_ = true);
+  if (!read_varint(v_, p, length) || length > v_.size() - p) return !(malformed_ = true);
   seq = any_ ? seq_ + 1 : seq_;
   seq_ = seq;
   out = record_view{previous_, hash, v_.substr(p, length)};
   previous_ = hash;
   pos_ = p + length;
   any_ = true;
+  --left_;
   return true;
 }
 

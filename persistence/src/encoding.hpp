@@ -67,10 +67,11 @@ std::optional<std::pair<std::string, std::uint64_t>> split_event_key(std::string
 digest chain_hash(const digest& previous, std::string_view payload);  // SHA-256(previous | payload)
 digest sha256(std::string_view payload);
 
-// Writes a record of version 2: the hash before its first event, then each event's hash and payload.
+// Writes a record of version 2: its count of events, the hash before its first event, then each event's hash
+// and payload. REQUIRES: add() is called `count` times.
 class record_writer {
  public:
-  explicit record_writer(const digest& previous);
+  record_writer(const digest& previous, std::size_t count);
   void add(const digest& hash, std::string_view payload);
   const std::string& bytes() const { return v_; }
 
@@ -86,8 +87,9 @@ struct record_view {
 };
 
 // The events of one stored record, in order; `first` is the seq its key names. A record of an unknown
-// version, a truncated one, and one of version 2 without events are malformed: next() returns false and
-// malformed() true.
+// version, one shorter or longer than its count of events says, and one of version 2 without events are
+// malformed: next() returns false and malformed() true (bytes after the last event are found when next() is
+// asked for one more).
 class record_events {
  public:
   record_events(std::uint64_t first, std::string_view value);
@@ -99,6 +101,7 @@ class record_events {
   std::size_t pos_ = 0;
   std::uint64_t seq_;
   digest previous_{};
+  std::uint64_t left_ = 0;   // events not yet read
   bool one_ = false;
   bool malformed_ = false;
   bool any_ = false;

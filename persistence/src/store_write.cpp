@@ -110,7 +110,7 @@ class group_writer {
   expected<chain> stage_events(const case_events& c, const tail& from) {
     chain out{from};
     const std::uint64_t first = c.events.front().seq;
-    record_writer record(from.hash);
+    record_writer record(from.hash, c.events.size());
     for (const auto& e : c.events) {
       const tail& t = out.back();
       if (e.seq != t.seq + 1)

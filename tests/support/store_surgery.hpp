@@ -80,7 +80,9 @@ inline bool locate_payload(const std::string& record, std::uint64_t first, std::
     return seq == first && record.size() >= 65;
   }
   if (record[0] != 2) return false;
-  std::size_t p = 33;  // version 2: previous hash, then per event its hash, varint length, payload
+  std::size_t p = 1;  // version 2: count of events, previous hash, then per event its hash, length, payload
+  while (p < record.size() && (static_cast<unsigned char>(record[p]) & 0x80)) ++p;
+  p += 1 + 32;
   for (std::uint64_t at = first; p < record.size(); ++at) {
     p += 32;
     std::uint64_t length = 0;
