@@ -102,6 +102,19 @@ class case_writer {
   std::uint64_t issued_ = 0;
 };
 
+// verify's reports at both depths, full then chain (what a changed byte breaks, each depth reports alike).
+inline std::vector<verify_report> verify_both_depths(const rocksdb_store& store) {
+  std::vector<verify_report> out;
+  for (auto depth : {verify_depth::full, verify_depth::chain}) {
+    verify_options o;
+    o.depth = depth;
+    auto report = store.verify(o);
+    EXPECT_TRUE(report) << report.error().to_string();
+    if (report) out.push_back(std::move(*report));
+  }
+  return out;
+}
+
 inline pending_timer timer(const std::string& name, instant due, const std::string& rule = "R6.3") {
   return pending_timer{name, due, rule};
 }

@@ -164,16 +164,14 @@ TEST(StoreRecords, ARecordCutInsideItsSecondEventIsReportedAtThatEvent) {
                                             return db.Put(rocksdb::WriteOptions(), h, key, v).ok();
                                           }));
   auto store = testing::must_open_at(d.str("db"));
-  for (auto depth : {verify_depth::full, verify_depth::chain}) {
-    verify_options o;
-    o.depth = depth;
-    auto report = store->verify(o);
-    ASSERT_TRUE(report);
-    ASSERT_EQ(report->breaks.size(), 1u);
-    EXPECT_EQ(report->breaks[0].case_id, a.id());
-    EXPECT_EQ(report->breaks[0].seq, 2u);
-    EXPECT_EQ(report->breaks[0].what, "undecodable record");
-    EXPECT_EQ(report->events, 1u + 2u) << "a's first event, and b's two";
+  const auto reports = testing::verify_both_depths(*store);
+  ASSERT_EQ(reports.size(), 2u);
+  for (const auto& report : reports) {
+    ASSERT_EQ(report.breaks.size(), 1u);
+    EXPECT_EQ(report.breaks[0].case_id, a.id());
+    EXPECT_EQ(report.breaks[0].seq, 2u);
+    EXPECT_EQ(report.breaks[0].what, "undecodable record");
+    EXPECT_EQ(report.events, 1u + 2u) << "a's first event, and b's two";
   }
   auto read = store->read(a.id());
   ASSERT_FALSE(read);

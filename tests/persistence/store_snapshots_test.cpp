@@ -274,14 +274,12 @@ TEST_F(StoreSnapshots, VerifyFindsASnapshotNamingAnotherRecordAndALoadFoldsTheHi
       }));
   reopen();
   const std::string what = "snapshot is not tied to event 2: it names the record at 2, not 1";
-  for (auto depth : {verify_depth::full, verify_depth::chain}) {
-    verify_options o;
-    o.depth = depth;
-    auto report = store->verify(o);
-    ASSERT_TRUE(report);
-    ASSERT_EQ(report->breaks.size(), 1u);
-    EXPECT_EQ(report->breaks[0].seq, 2u);
-    EXPECT_EQ(report->breaks[0].what, what);
+  const auto reports = testing::verify_both_depths(*store);
+  ASSERT_EQ(reports.size(), 2u);
+  for (const auto& report : reports) {
+    ASSERT_EQ(report.breaks.size(), 1u);
+    EXPECT_EQ(report.breaks[0].seq, 2u);
+    EXPECT_EQ(report.breaks[0].what, what);
   }
   auto check = store->check_snapshot(c.id());
   ASSERT_TRUE(check);
