@@ -60,8 +60,9 @@ std::string version_refused(const std::string& version) {
          std::to_string(rocksdb_store::format_version) + ")";
 }
 
-// Format 2 (one key per event, snapshots without their record) is format 3 in every byte: a store of it is
-// read as it is, and a writable open upgrades it by writing the new version (docs/storage-format.md).
+// Format 2 (one key per event; snapshots without their record and directory value, which a `c` key held) is
+// format 3 in every byte: a store of it is read as it is, and a writable open upgrades it by writing the new
+// version (docs/storage-format.md).
 bool readable(const std::string& version) {
   for (int v = rocksdb_store::oldest_format_version; v <= rocksdb_store::format_version; ++v)
     if (version == std::to_string(v)) return true;

@@ -133,7 +133,8 @@ struct store_state {
   // The case's directory value: from its snapshot record, or for a snapshot of format 2 from its `c` key
   // (under_key). nullopt when it has none (appended without `derived`). Errors: storage, naming the case, when
   // RocksDB fails or what it holds does not decode.
-  expected<std::optional<directory_value>> directory(const rocksdb::ReadOptions& ro, const std::string& case_id) const;
+  expected<std::optional<directory_value>> directory(const rocksdb::ReadOptions& ro,
+                                                     const std::string& case_id) const;
   // Point reads: the value, std::nullopt when absent, or a storage error.
   expected<std::optional<std::string>> get(const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* cf,
                                            const std::string& key) const;

@@ -181,5 +181,37 @@ TEST(StoreRecords, ARecordCutInsideItsSecondEventIsReportedAtThatEvent) {
       << "its tail cannot be read";
 }
 
+// derived.seq may name any event of its batch: a snapshot may then be inside its record, not at its end.
+// After a reopen the case's tail is the record's last event, not the snapshot's (a second event 3 is refused,
+// event 4 follows), and a load folds the record's events after the snapshot's.
+TEST(StoreRecords, ASnapshotInsideItsRecordIsNotTheCasesTail) {
+  temp_dir d;
+  testing::case_writer c("2026030200001", "pwd");
+  auto e1 = c.created();
+  auto e2 = c.moved_to("created");
+  auto two = c.batch({e1, e2});  // derived at event 2
+  auto e3 = c.moved_to("signed");
+  case_state all;
+  for (const auto* e : {&e1, &e2, &e3}) ASSERT_TRUE(apply(all, *e).ok());
+  {
+    auto store = testing::must_open_at(d.str("db"));
+    ASSERT_TRUE(store->append_group({case_events{c.id(), {e1, e2, e3}, two.derived}}).ok());
+  }
+  auto store = testing::must_open_at(d.str("db"));
+  EXPECT_EQ(*store->load(c.id()), all);
+  auto again = store->append_group({case_events{c.id(), {e3}, nullptr}});
+  ASSERT_FALSE(again.ok()) << "event 3 is stored, inside the record at 1";
+  EXPECT_NE(again.error().to_string().find("does not follow 3"), std::string::npos)
+      << again.error().to_string();
+  auto e4 = c.moved_to("stage-one");
+  ASSERT_TRUE(apply(all, e4).ok());
+  ASSERT_TRUE(store->append_group({case_events{c.id(), {e4}, nullptr}}).ok());
+  EXPECT_EQ(*store->load(c.id()), all);
+  auto report = store->verify();
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->events, 4u);
+}
+
 }  // namespace
 }  // namespace casework

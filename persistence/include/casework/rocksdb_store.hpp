@@ -154,7 +154,8 @@ class rocksdb_store final : public event_log {
   expected<std::string> get_meta(const std::string& key) const override;
 
   // The format this build writes, and the oldest it reads (docs/storage-format.md, "Format version"): opening
-  // a store of format 2 for writing upgrades it to 3, which changes no stored byte but the version.
+  // a store of format 2 for writing upgrades it to 3, which changes no stored byte but the version (each case
+  // moves to format 3's records with its next batch).
   static constexpr int format_version = 3;
   static constexpr int oldest_format_version = 2;
 
