@@ -70,7 +70,9 @@ TEST(RecordCodec, WhatIsWrittenReadsBackEventByEventWithItsSeqAndChain) {
     bool is_last = false;
     auto second = event_in_record(41, w.bytes, 42, is_last);
     EXPECT_EQ(second.has_value(), sizes.size() >= 2);
-    if (second) EXPECT_EQ(is_last, sizes.size() == 2);
+    if (second) {
+      EXPECT_EQ(is_last, sizes.size() == 2);
+    }
     EXPECT_FALSE(event_in_record(41, w.bytes, 40, is_last)) << "before the record";
     EXPECT_FALSE(event_in_record(41, w.bytes, 41 + sizes.size(), is_last)) << "after it";
   }

@@ -2,6 +2,7 @@
 // build before it, read as that build read it, upgraded, and written on.
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -130,8 +131,8 @@ TEST_F(StoreFormat, R6_4_ACaseWrittenInFormat2ContinuesInFormat3) {
   EXPECT_EQ(versions["2026030300001@1"], 2);
   EXPECT_EQ(versions.count("2026030300001@2"), 0u) << "the creation's events, in one record";
   std::set<std::string> directory_keys;
-  testing::with_column_family(d.str("db"), "index", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
-    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), h));
+  testing::with_column_family(d.str("db"), "index", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) {
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), cf));
     for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next())
       directory_keys.insert(it->key().ToString().substr(1));
     return true;
@@ -211,6 +212,66 @@ TEST(StoreRecords, ASnapshotInsideItsRecordIsNotTheCasesTail) {
   ASSERT_TRUE(report);
   EXPECT_TRUE(report->ok());
   EXPECT_EQ(report->events, 4u);
+}
+
+// Every key and value of the store's column families but the default one, by family.
+std::map<std::string, std::map<std::string, std::string>> everything(const std::string& path) {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  for (const char* cf : {"events", "snapshots", "timers", "outbox", "index"})
+    testing::with_column_family(path, cf, [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), h));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) out[cf][it->key().ToString()] = it->value().ToString();
+      return true;
+    });
+  return out;
+}
+
+// A group (one synced write of many case batches, as the store writer makes them) writes, byte for byte, what
+// the same batches write one group each: cases whose tails are in memory and cases read after a reopen, cases
+// with two batches in the group (the second chains on the first), new cases, and notifications (R6.3). A
+// group with a batch that does not follow its case is refused whole, naming it.
+TEST(StoreRecords, R6_3_AGroupWritesWhatItsBatchesWriteOneByOne) {
+  temp_dir d;
+  std::vector<testing::case_writer> cases;
+  for (int i = 0; i < 45; ++i)
+    cases.emplace_back("20260302" + std::to_string(10000 + i), i % 2 ? "pwd" : "dot");
+  std::vector<case_events> before, after, group;
+  for (int i = 0; i < 40; ++i) (i < 20 ? before : after).push_back(cases[i].batch({cases[i].created()}));
+  for (int i = 0; i < 40; ++i) {
+    auto& c = cases[static_cast<std::size_t>(i)];
+    group.push_back(c.batch({c.moved_to("signed"), c.notification("sign-reminder", testing::t0())}));
+    if (i % 8 == 0) group.push_back(c.batch({c.moved_to("stage-one", 1)}));  // a second batch of the case
+  }
+  for (int i = 40; i < 45; ++i)
+    group.push_back(cases[i].batch({cases[i].created(), cases[i].moved_to("created")}));
+  auto write = [&](const std::string& path, bool one_by_one) {
+    {
+      auto store = testing::must_open_at(path);
+      for (const auto& b : before) ASSERT_TRUE(store->append_group({b}).ok());
+    }
+    auto store = testing::must_open_at(path);  // reopened: the first 20 cases' tails are not in memory
+    for (const auto& b : after) ASSERT_TRUE(store->append_group({b}).ok());
+    if (one_by_one) {
+      for (const auto& b : group) ASSERT_TRUE(store->append_group({b}).ok());
+    } else {
+      auto conflicting = group;
+      conflicting.push_back(before[3]);  // event 1 of a case stored already
+      auto refused = store->append_group(conflicting);
+      ASSERT_FALSE(refused.ok());
+      EXPECT_EQ(refused.error().to_string(),
+                "failed_precondition: " + cases[3].id() + ".seq: event 1 does not follow 3");
+      ASSERT_TRUE(store->append_group(group).ok());
+    }
+    auto report = store->verify();
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->ok());
+  };
+  write(d.str("group"), false);
+  write(d.str("one-by-one"), true);
+  const auto grouped = everything(d.str("group")), single = everything(d.str("one-by-one"));
+  EXPECT_EQ(grouped.at("events").size(), 40u + 40u + 5u + 5u);
+  EXPECT_EQ(grouped.at("outbox").size(), 40u);
+  EXPECT_TRUE(grouped == single) << "the grouped store differs from the one written batch by batch";
 }
 
 }  // namespace
