@@ -59,13 +59,24 @@ inline bool flip_value_byte(const std::string& path, const std::string& cf, cons
   });
 }
 
-// The key of event `seq` of `case_id` if the event had a record of its own (format 2), or the key of the
-// record holding event `seq` when that is its first event.
+// The events key `case id · 0x00 · seq` (docs/storage-format.md): the key of the record whose first event is
+// `seq`.
 inline std::string event_record_key(const std::string& case_id, std::uint64_t seq) {
   std::string key = case_id;
   key.push_back('\0');
   for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>((seq >> shift) & 0xFF));
   return key;
+}
+
+// A LEB128 varint at `p` in `bytes`, moving `p` past it (stops at the end of the bytes).
+inline std::uint64_t read_varint(const std::string& bytes, std::size_t& p) {
+  std::uint64_t out = 0;
+  for (int shift = 0; p < bytes.size() && shift <= 63; shift += 7) {
+    auto b = static_cast<unsigned char>(bytes[p++]);
+    out |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) break;
+  }
+  return out;
 }
 
 // Where event `seq` lies in a stored record whose key names `first` (docs/storage-format.md, "Event record",
@@ -81,16 +92,11 @@ inline bool locate_payload(const std::string& record, std::uint64_t first, std::
   }
   if (record[0] != 2) return false;
   std::size_t p = 1;  // version 2: count of events, previous hash, then per event its hash, length, payload
-  while (p < record.size() && (static_cast<unsigned char>(record[p]) & 0x80)) ++p;
-  p += 1 + 32;
+  read_varint(record, p);
+  p += 32;
   for (std::uint64_t at = first; p < record.size(); ++at) {
     p += 32;
-    std::uint64_t length = 0;
-    for (int shift = 0; p < record.size(); shift += 7) {
-      auto b = static_cast<unsigned char>(record[p++]);
-      length |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-      if (!(b & 0x80)) break;
-    }
+    const std::uint64_t length = read_varint(record, p);
     if (at == seq) {
       offset = p;
       size = static_cast<std::size_t>(length);
@@ -107,8 +113,7 @@ inline bool flip_stored_byte(const std::string& path, const std::string& case_id
   return with_column_family(path, "events", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
     std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), h));
     it->SeekForPrev(event_record_key(case_id, seq));
-    if (!it->Valid() || !it->key().starts_with(event_record_key(case_id, 0).substr(0, case_id.size() + 1)))
-      return false;
+    if (!it->Valid() || !it->key().starts_with(case_id + std::string(1, '\0'))) return false;
     const std::string key = it->key().ToString();
     std::string value = it->value().ToString();
     std::uint64_t first = 0;
@@ -132,19 +137,15 @@ inline bool flip_snapshot_byte(const std::string& path, const std::string& case_
 inline std::size_t snapshot_payload_offset(const std::string& value) {
   if (!value.empty() && value[0] == 1) return 73;
   std::size_t p = 81;
-  std::uint64_t length = 0;
-  for (int shift = 0; p < value.size(); shift += 7) {
-    auto b = static_cast<unsigned char>(value[p++]);
-    length |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-    if (!(b & 0x80)) break;
-  }
+  const std::uint64_t length = read_varint(value, p);
   return p + static_cast<std::size_t>(length);
 }
 
 // A snapshot record of version 2 as format 2 wrote it (version 1: without the record's seq and the directory
 // value, which format 2 kept under the case's `c` key).
 inline std::string as_version1_snapshot(const std::string& value) {
-  return std::string(1, '\x01') + value.substr(1, 8) + value.substr(17, 64) + value.substr(snapshot_payload_offset(value));
+  return std::string(1, '\x01') + value.substr(1, 8) + value.substr(17, 64) +
+         value.substr(snapshot_payload_offset(value));
 }
 
 // The payload of the stored snapshot of `case_id`; empty when it has none.
