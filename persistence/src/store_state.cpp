@@ -92,8 +92,8 @@ void store_state::forget_caches() {
   next_position.reset();  // and the outbox's end
 }
 
-// The tail from point reads: the event the case's snapshot names, and that none follows it (histories have no
-// gaps). The engine writes a snapshot with every batch, so this is the usual answer; an iterator would open a
+// The tail from point reads: the event the case's snapshot names, in the record the snapshot names and as its
+// last event, and that no record follows it (histories have no gaps: the next would be keyed seq + 1). The engine writes a snapshot with every batch, so this is the usual answer; an iterator would open a
 // child on every level and L0 file first, on the store writer's one thread, for every case a timer backlog
 // writes once (no cached tail). The hash is the stored event's own. nullopt: ask the iterator.
 //
