@@ -1,7 +1,9 @@
-// The figures recount on open. The agency supervisors' figures are sums over every event ever recorded, so after
-// a restart they are rebuilt from the histories, in the background: the engine takes commands meanwhile. The
-// cursor is consistent as of the open, before any new event; the supervisors hold the live batches that arrive
-// during the recount and apply them after it, so every event counts once.
+// The figures recount on open. The agency supervisors' figures are sums over every event ever recorded, so
+// after a restart they are rebuilt from the histories, in the background: the engine takes commands
+// meanwhile. Of each history it reads the case's state and the events the figures and the open links need (a
+// store answers that from the case's snapshot without decoding the rest; history_cursor::next_state). The
+// cursor is consistent as of the open, before any new event; the supervisors hold the live batches that
+// arrive during the recount and apply them after it, so every event counts once.
 //
 // Flow control: a page of histories at a time, then a sync request to every supervisor; the next page starts
 // when all have answered, so no mailbox grows with the size of the store.
@@ -41,6 +43,18 @@ std::vector<event> unresolved_links(const std::vector<event>& history) {
   return std::vector<event>(requested.begin() + static_cast<std::ptrdiff_t>(resolved), requested.end());
 }
 
+// What the recount reads of each history (history_cursor::next_state): the events the figures count, and the
+// link events (unresolved_links); agencies_of reads `created` and `agency_changed`, which the figures read
+// too.
+const std::vector<std::string_view>& read_types() {
+  static const std::vector<std::string_view> types = [] {
+    auto t = figures_event_types();
+    t.insert(t.end(), {event_type::link_requested, event_type::linked, event_type::link_failed});
+    return t;
+  }();
+  return types;
+}
+
 }  // namespace
 
 caf::behavior recount_actor(caf::event_based_actor* self, std::shared_ptr<runtime_context> rt,
@@ -49,24 +63,25 @@ caf::behavior recount_actor(caf::event_based_actor* self, std::shared_ptr<runtim
   return {
       [=](load_atom) {
         std::string id;
-        expected<std::vector<event>> history{std::vector<event>{}};
+        expected<case_state> s{case_state{}};
+        std::vector<event> events;
         std::size_t n = 0;
         bool more = true;
-        while (n < page_size && (more = cursor->next(id, history))) {
+        while (n < page_size && (more = cursor->next_state(id, s, events, read_types()))) {
           ++n;
-          auto s = history ? fold(*history) : expected<case_state>(history.error());
           if (!s) {
             ++rt->recovery_failures;
             continue;
           }
-          for (auto& e : unresolved_links(*history)) self->send(refs->registry, open_link_atom::value, link_request{id, e});
+          for (auto& e : unresolved_links(events))
+            self->send(refs->registry, open_link_atom::value, link_request{id, e});
           // One immutable batch per history, shared by its agencies' supervisors, without the case's fields
           // (no figure reads them): not a deep copy of the state and the history in every mailbox.
-          auto agencies = agencies_of(*history);
+          auto agencies = agencies_of(events);
           auto b = std::make_shared<recorded_batch>();
           b->after = std::move(*s);
           b->after.fields = {};
-          b->events = std::move(*history);
+          b->events = std::move(events);
           shared_batch batch = std::move(b);
           for (const auto& agency : agencies) {
             auto sup = refs->supervisors.find(agency);

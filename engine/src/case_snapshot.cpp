@@ -183,6 +183,19 @@ std::string event_text(const event& e) {
   return out;
 }
 
+std::optional<std::string_view> event_type_of_text(std::string_view text) {
+  constexpr std::string_view head = "{\"seq\":", type_key = ",\"type\":\"";
+  if (text.substr(0, head.size()) != head) return std::nullopt;
+  std::size_t i = head.size();
+  const std::size_t digits = i;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  if (i == digits || text.substr(i, type_key.size()) != type_key) return std::nullopt;
+  i += type_key.size();
+  const auto end = text.find_first_of("\"\\", i);
+  if (end == std::string_view::npos || text[end] != '"') return std::nullopt;
+  return text.substr(i, end - i);
+}
+
 // Member for member what serialize(to_snapshot(s)) writes, without building the object first: every command's
 // snapshot is written this way (derive), and verify compares each stored snapshot with it. A test holds the
 // two to the same bytes (CaseSnapshot.TheTextIsTheSerializedSnapshotByteForByte).

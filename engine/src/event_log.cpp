@@ -185,6 +185,25 @@ std::vector<event> history_of(const std::vector<event_batch>& batches) {
 }
 }  // namespace
 
+bool one_of(std::string_view type, const std::vector<std::string_view>& types) {
+  return std::find(types.begin(), types.end(), type) != types.end();
+}
+
+bool history_cursor::next_state(std::string& case_id, expected<case_state>& state, std::vector<event>& events,
+                                const std::vector<std::string_view>& types) {
+  expected<std::vector<event>> history{std::vector<event>{}};
+  events.clear();
+  if (!next(case_id, history)) return false;
+  if (!history) {
+    state = std::move(history).error();
+    return true;
+  }
+  state = fold(*history);
+  for (auto& e : *history)
+    if (one_of(e.type, types)) events.push_back(std::move(e));
+  return true;
+}
+
 expected<std::vector<event_batch>> event_log::read_batches(const std::string& case_id) const {
   auto h = read(case_id);
   if (!h) return h.error();

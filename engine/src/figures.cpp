@@ -135,6 +135,12 @@ std::string to_string(const agency_figures& f) {
   return out.str();
 }
 
+const std::vector<std::string_view>& figures_event_types() {
+  static const std::vector<std::string_view> types{event_type::created, event_type::agency_changed,
+                                                   event_type::notification, event_type::state_changed};
+  return types;
+}
+
 figures_aggregator::figures_aggregator(std::string agency, const definition_set& defs) : defs_(&defs) {
   f_.agency = std::move(agency);
 }

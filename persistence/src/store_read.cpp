@@ -124,22 +124,112 @@ bool matches(const case_entry& e, const entry_query& q) {
 class store_histories final : public history_cursor {
  public:
   explicit store_histories(const store_state& s)
-      : read_(s.reader()), it_(s.db->NewIterator(read_.options, s.events)) {
-    it_->SeekToFirst();
-  }
+      : s_(s), read_(s.scan_reader()), it_(s.db->NewIterator(read_.options, s.events)) {}
 
   // A read error ends the cursor after one last case with an empty id and the error.
   bool next(std::string& case_id, expected<std::vector<event>>& history) override {
+    start();
     for (; it_->Valid(); it_->Next())
       if (auto k = split_event_key(it_->key().ToStringView())) return next_case(k->first, case_id, history);
-    if (it_->status().ok() || reported_) return false;
-    reported_ = true;
-    case_id.clear();
-    history = storage_error(it_->status(), "reading the histories");
-    return true;
+    return read_error(case_id, history);
+  }
+
+  // The state is the case's snapshot, read in step with the events (both families are in case id order), with
+  // the events after it folded in. Of the events up to the snapshot's only those of `types` are decoded,
+  // their type read from the text's head (event_type_of_text). A case without a snapshot that decodes and
+  // matches its hash, or whose snapshot is not tied to the stored event it names, is read whole and folded
+  // (the default).
+  bool next_state(std::string& case_id, expected<case_state>& state, std::vector<event>& events,
+                  const std::vector<std::string_view>& types) override {
+    events.clear();
+    start();
+    for (; it_->Valid(); it_->Next())
+      if (auto k = split_event_key(it_->key().ToStringView()))
+        return state_of(k->first, case_id, state, events, types);
+    return read_error(case_id, state);
   }
 
  private:
+  // On the first call, not when the cursor is taken (on open): the first seek reads ahead in every file.
+  void start() {
+    if (std::exchange(started_, true)) return;
+    it_->SeekToFirst();
+  }
+
+  template <class T>
+  bool read_error(std::string& case_id, expected<T>& out) {
+    if (it_->status().ok() || reported_) return false;
+    reported_ = true;
+    case_id.clear();
+    out = storage_error(it_->status(), "reading the histories");
+    return true;
+  }
+
+  // The case's snapshot, decoded and its payload's hash checked; nullopt when it has none that does.
+  std::optional<std::pair<snapshot_view, case_state>> snapshot_of(const std::string& id) {
+    if (!snaps_) {  // next() alone does not read them
+      snaps_.reset(s_.db->NewIterator(read_.options, s_.snapshots));
+      snaps_->SeekToFirst();
+    }
+    while (snaps_->Valid() && snaps_->key().compare(id) < 0) snaps_->Next();
+    if (!snaps_->Valid() || snaps_->key().compare(id) != 0) return std::nullopt;
+    auto snap = decode_snapshot(snaps_->value().ToStringView());
+    if (!snap || sha256(snap->payload) != snap->payload_hash) return std::nullopt;
+    auto state = from_snapshot_bytes(snap->payload);
+    if (!state || state->seq != snap->seq) return std::nullopt;
+    return std::make_pair(*snap, std::move(*state));
+  }
+
+  bool state_of(const std::string& id, std::string& case_id, expected<case_state>& state,
+                std::vector<event>& events, const std::vector<std::string_view>& types) {
+    auto snap = snapshot_of(id);
+    const std::uint64_t folded = snap ? snap->first.seq : 0;  // the events up to it are in the snapshot
+    bool tied = false, whole = !snap;
+    std::optional<error> failed;
+    for (; !whole && !failed && it_->Valid(); it_->Next()) {
+      auto k = split_event_key(it_->key().ToStringView());
+      if (!k || k->first != id) break;
+      record_events r(k->second, it_->value().ToStringView());
+      std::uint64_t seq = 0;
+      record_view v;
+      while (r.next(seq, v)) {
+        if (seq == folded) tied = v.hash == snap->first.event_hash;
+        if (seq > folded && !tied) {
+          whole = true;
+          break;
+        }
+        if (seq <= folded)
+          if (auto type = event_type_of_text(v.payload); type && !one_of(*type, types)) continue;
+        auto e = decode_event(id, seq, v.payload);
+        if (!e) {
+          failed = std::move(e).error();
+          break;
+        }
+        if (seq > folded)
+          if (auto applied = apply(snap->second, *e); !applied.ok()) {
+            failed = applied.error();
+            break;
+          }
+        if (one_of(e->type, types)) events.push_back(std::move(*e));
+      }
+      if (!whole && !failed && r.malformed()) failed = undecodable_record(id, k->second);
+    }
+    if (whole || (!failed && !tied)) {  // not tied: the event the snapshot names is not stored
+      events.clear();
+      it_->Seek(event_key(id, 0));
+      return history_cursor::next_state(case_id, state, events, types);
+    }
+    case_id = id;
+    if (failed) {
+      events.clear();
+      state = std::move(*failed);
+      it_->Seek(case_end(id));
+      return true;
+    }
+    state = std::move(snap->second);
+    return true;
+  }
+
   bool next_case(const std::string& id, std::string& case_id, expected<std::vector<event>>& history) {
     case_id = id;
     std::vector<event> events;
@@ -169,8 +259,11 @@ class store_histories final : public history_cursor {
     return true;
   }
 
-  consistent_read read_;  // outlives the iterator
+  const store_state& s_;
+  consistent_read read_;  // outlives the iterators
   std::unique_ptr<rocksdb::Iterator> it_;
+  std::unique_ptr<rocksdb::Iterator> snaps_;  // the snapshots, in step with it_ (next_state)
+  bool started_ = false;
   bool reported_ = false;
 };
 

@@ -229,6 +229,13 @@ error undecodable_record(const std::string& case_id, std::uint64_t first) {
                case_id);
 }
 
+consistent_read store_state::scan_reader() const {
+  auto r = reader();
+  r.options.fill_cache = false;
+  r.options.readahead_size = std::size_t{2} << 20;
+  return r;
+}
+
 expected<event> decode_event(const std::string& case_id, std::uint64_t seq, std::string_view payload,
                              boost::json::storage_ptr sp) {
   boost::json::error_code ec;

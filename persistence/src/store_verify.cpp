@@ -291,19 +291,11 @@ std::vector<std::string> range_starts(const store_state& s, std::size_t wanted) 
 
 }  // namespace
 
-// What verify reads ahead of its iterators, per file (docs/performance.md 49.).
-constexpr std::size_t scan_readahead = std::size_t{2} << 20;
-
 // Cases are independent: key ranges are verified on `threads` threads (four ranges per thread, taken in turn,
 // so that a slow range does not leave a thread idle) and the reports joined in range order, which keeps the
 // breaks in case order. Progress is the sum over the ranges, reported from one thread at a time.
 expected<verify_report> rocksdb_store::verify(const verify_options& options) const {
-  auto r = impl_->reader();
-  // A scan of the whole store: its blocks would only evict the cached ones the engine reads (and each insert
-  // into the block cache costs a lock and an eviction), and large read-aheads take fewer system calls than
-  // RocksDB's implicit ones, which start at 8 KiB per file.
-  r.options.fill_cache = false;
-  r.options.readahead_size = scan_readahead;
+  auto r = impl_->scan_reader();
   const auto& progress = options.progress;
   auto threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   auto starts = range_starts(*impl_, threads == 1 ? 1 : threads * 4);

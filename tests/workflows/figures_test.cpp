@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "casework/event_log.hpp"
 #include "casework/figures.hpp"
 #include "rules_harness.hpp"
 
@@ -371,6 +372,27 @@ TEST_F(Figures, RandomMixOfThreeHundredCasesMatchesRecount) {
   }
   EXPECT_EQ(opened, 300);
   EXPECT_EQ(open_now, 300 - closed);
+
+  // What the recount on open does (actors/src/recount.cpp): each history observed as one batch from an empty
+  // case, with only its events of figures_event_types() (a store reads no others), gives every agency's
+  // figures.
+  std::map<std::string, figures_aggregator> from_histories;
+  for (const auto& [id, t] : cases_) {
+    std::vector<event> counted;
+    std::set<std::string> concerned;
+    for (const auto& e : t.history) {
+      if (one_of(e.type, figures_event_types())) counted.push_back(e);
+      for (const char* key : {"agency", "from", "to"})
+        if (e.is(event_type::created) || e.is(event_type::agency_changed))
+          if (auto* v = e.data.if_contains(key); v && v->is_string())
+            concerned.insert(std::string(v->get_string()));
+    }
+    EXPECT_LT(counted.size(), t.history.size()) << id << ": the mix must have events the figures do not read";
+    for (const auto& a : concerned)
+      from_histories.try_emplace(a, a, defs()).first->second.observe(case_state{}, t.s, counted);
+  }
+  ASSERT_EQ(from_histories.size(), aggs_.size());
+  for (const auto& [agency, a] : aggs_) EXPECT_EQ(from_histories.at(agency).figures(), a.figures()) << agency;
   EXPECT_GT(closed, 100) << "the mix must close cases";
   EXPECT_GT(forwarded, 10) << "the mix must move petitions between agencies";
 }

@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -134,6 +135,11 @@ struct command {
 boost::json::object to_json(const event& e);
 // boost::json::serialize(to_json(e)), byte for byte, written without building the object (the store's payload).
 std::string event_text(const event& e);
+// The type of an event text as event_text writes it (`{"seq":N,"type":"...",`), read without parsing the
+// text; nullopt for a text that does not start that way, or whose type holds an escape (parse those). It
+// trusts the text not to name a second "type" further on, which event_text never writes: readers that skip
+// events by this type (history_cursor::next_state) leave checking the texts to verify.
+std::optional<std::string_view> event_type_of_text(std::string_view text);
 expected<event> event_from_json(const boost::json::value& v);
 // The same, moving the event's `data` out of `v` instead of copying it. The data keeps v's storage: an event
 // made from a value parsed into an arena must not outlive the arena (the const overload copies into the

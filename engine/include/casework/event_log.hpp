@@ -123,7 +123,18 @@ class history_cursor {
   virtual ~history_cursor() = default;
   // The next case; false at the end. Histories that cannot be read come back with `error` set.
   virtual bool next(std::string& case_id, expected<std::vector<event>>& history) = 0;
+
+  // The next case's state, what fold() of its history returns, and of its events only those whose type is one
+  // of `types`, in order; false at the end. For readers of every history that want a few event types and the
+  // state (the figures recount on open): a store may answer from the case's snapshot and leave the other
+  // events undecoded, so a payload broken in one of those is verify's to find, not this call's. A history
+  // that cannot be read comes back with `state` holding the error. By default next(), folded and filtered.
+  virtual bool next_state(std::string& case_id, expected<case_state>& state, std::vector<event>& events,
+                          const std::vector<std::string_view>& types);
 };
+
+// Whether `type` is one of `types` (history_cursor::next_state).
+bool one_of(std::string_view type, const std::vector<std::string_view>& types);
 
 class event_log {
  public:

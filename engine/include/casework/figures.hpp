@@ -169,6 +169,10 @@ class figures_aggregator {
   const definition_set* defs_;
 };
 
+// The event types observe() and recount() read: a batch's other events change no figure, so a reader may
+// leave them out of the batch it observes (the recount on open reads only these; history_cursor::next_state).
+const std::vector<std::string_view>& figures_event_types();
+
 // The same figures, computed independently from complete histories (each folded to its final state for the
 // gauges and closings; events scanned for the rest) without calling observe(): the proof of a supervisor's
 // figures. Histories of cases that never concern `agency` are ignored; an unfoldable history is skipped.
