@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "casework/case.hpp"
+#include "json_write.hpp"
 
 namespace casework {
 namespace json = boost::json;
@@ -93,7 +94,7 @@ json::object to_snapshot(const case_state& s) {
   return o;
 }
 
-namespace {
+namespace detail {
 
 // JSON text written directly, escaped as Boost.JSON's serializer escapes (its `esc` table): '"', '\\' and the
 // control characters, the common ones short (\b \t \n \f \r), the others as \u00xx; UTF-8 as it is.
@@ -126,11 +127,18 @@ void put_string(std::string& out, std::string_view text) {
 }
 
 // `"key":` after a comma unless it is the object's first member.
-void put_key(std::string& out, std::string_view key, bool first = false) {
+void put_key(std::string& out, std::string_view key, bool first) {
   if (!first) out.push_back(',');
   put_string(out, key);
   out.push_back(':');
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::put_key;
+using detail::put_string;
 
 void put_instants(std::string& out, const flat_map<std::string, instant>& m) {
   out.push_back('{');

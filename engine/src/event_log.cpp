@@ -4,6 +4,7 @@
 
 #include "casework/case_bytes.hpp"
 #include "json_reader.hpp"
+#include "json_write.hpp"
 
 namespace casework {
 
@@ -148,6 +149,43 @@ boost::json::object to_json(const notification_record& r) {
   if (r.sent_at) o["sent_at"] = format_utc(*r.sent_at);
   if (!r.rule.empty()) o["rule"] = r.rule;
   return o;
+}
+
+std::string notification_text(const notification_record& r) {
+  using detail::put_key;
+  using detail::put_string;
+  std::string out;
+  out.reserve(256);
+  out.append("{\"position\":").append(std::to_string(r.position));
+  put_key(out, "key");
+  put_string(out, r.key);
+  put_key(out, "case");
+  put_string(out, r.case_id);
+  put_key(out, "kind");
+  put_string(out, r.kind);
+  put_key(out, "channels");
+  out.push_back('[');
+  for (std::size_t i = 0; i < r.channels.size(); ++i) {
+    if (i) out.push_back(',');
+    put_string(out, r.channels[i]);
+  }
+  out.push_back(']');
+  put_key(out, "recipients");
+  out.append(boost::json::serialize(r.recipients));
+  put_key(out, "due");
+  put_string(out, format_utc(r.due));
+  put_key(out, "recorded_at");
+  put_string(out, format_utc(r.recorded_at));
+  if (r.sent_at) {
+    put_key(out, "sent_at");
+    put_string(out, format_utc(*r.sent_at));
+  }
+  if (!r.rule.empty()) {
+    put_key(out, "rule");
+    put_string(out, r.rule);
+  }
+  out.push_back('}');
+  return out;
 }
 
 expected<notification_record> notification_from_json(const boost::json::value& v) {

@@ -223,7 +223,7 @@ class group_writer {
         if (*stored) continue;
       }
       r.position = next_position_++;
-      if (auto st = put(s_.outbox, be64(r.position), boost::json::serialize(to_json(r))); !st.ok()) return st;
+      if (auto st = put(s_.outbox, be64(r.position), notification_text(r)); !st.ok()) return st;
       if (auto st = put(s_.index, notification_key(r.key), be64(r.position)); !st.ok()) return st;
       notification_keys_.insert(r.key);
     }
@@ -308,7 +308,7 @@ status rocksdb_store::mark_sent(const std::string& key, instant at) {
   record->sent_at = at;
   rocksdb::WriteOptions w = s.write_options();
   w.sync = false;  // a lost sent_at means one more delivery, and delivery is at least once anyway
-  auto st = s.db->Put(w, s.outbox, **position, boost::json::serialize(to_json(*record)));
+  auto st = s.db->Put(w, s.outbox, **position, notification_text(*record));
   if (!st.ok()) {
     s.write_failed = true;
     return storage_error(st, "recording the delivery of " + key);

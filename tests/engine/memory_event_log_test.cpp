@@ -194,6 +194,40 @@ TEST(MemoryEventLog, OutboxRecordsEachNotificationKeyOnceInOrder) {
   EXPECT_EQ(back->sent_at, log.notifications(0, 1)[0].sent_at);
 }
 
+// The outbox's stored value (R6.3's reminders and every other notification) is written as text directly: the
+// same bytes as the object serialized, for every member present or absent, escapes and non-ASCII text.
+TEST(NotificationText, IsTheSerializedRecordByteForByte) {
+  notification_record r;
+  r.position = 9007199254740993u;  // beyond a double's integers
+  r.key = "2026030200001:sign-reminder:2026-03-02T03:00:00Z";
+  r.case_id = "2026030200001";
+  r.kind = "sign-reminder";
+  r.channels = {"sms", "email"};
+  r.recipients =
+      boost::json::array{boost::json::object{{"role", "duty_officer"}, {"agency", "pwd"}},
+                         boost::json::object{{"person", "pwd-do-1"}, {"weight", 1.5}, {"on", true}}};
+  r.due = *parse_instant("2026-03-02T03:00:00Z");
+  r.recorded_at = *parse_instant("2026-03-02T03:00:01.250Z");
+  std::vector<notification_record> shapes{r};
+  r.sent_at = *parse_instant("2026-03-02T03:00:02Z");
+  r.rule = "R6.3";
+  shapes.push_back(r);
+  r.position = 0;
+  r.kind = "quote \" back\\slash \n\t\x01 \x1f 台北 é";
+  r.key = std::string("nul \0 inside", 13);
+  r.channels.clear();
+  r.recipients.clear();
+  r.sent_at.reset();
+  shapes.push_back(r);
+  for (const auto& n : shapes) {
+    const auto text = notification_text(n);
+    EXPECT_EQ(text, boost::json::serialize(to_json(n)));
+    auto back = notification_from_json(boost::json::parse(text));
+    ASSERT_TRUE(back) << back.error().to_string();
+    EXPECT_EQ(notification_text(*back), text);
+  }
+}
+
 TEST(MemoryEventLog, DirectoryListsByAgencyAndPagesInIdOrder) {
   memory_event_log log;
   for (int i = 1; i <= 5; ++i) {

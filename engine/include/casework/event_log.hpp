@@ -104,6 +104,9 @@ struct notification_record {
 // The outbox records of a batch's notification events (position unset).
 std::vector<notification_record> notifications_of(const std::string& case_id, const std::vector<event>& events);
 boost::json::object to_json(const notification_record& r);
+// boost::json::serialize(to_json(r)), byte for byte, written without building the object (the outbox's
+// value).
+std::string notification_text(const notification_record& r);
 expected<notification_record> notification_from_json(const boost::json::value& v);
 
 struct stored_timer {
