@@ -263,8 +263,13 @@ void record(case_self self, std::vector<event> decided, caf::response_promise rp
           [=](caf::error& err) mutable {
             self->state.recording = false;
             if (flight->before) restore(self);
+            // A writer that stopped before answering (the engine is stopping) may or may not have written the
+            // batch: the engine's answer for that doubt is `unavailable`, as for a request the engine dropped.
+            const bool stopped = err == caf::sec::request_receiver_down;
             answer(self, rp,
-                   case_result{error(errc::storage, "the store writer failed: " + self->system().render(err), "store")},
+                   case_result{stopped ? error(errc::unavailable, "the store writer stopped before answering", "store")
+                                       : error(errc::storage,
+                                               "the store writer failed: " + self->system().render(err), "store")},
                    since);
             settle(self);
           });
