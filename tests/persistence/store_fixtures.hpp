@@ -36,6 +36,22 @@ inline std::unique_ptr<rocksdb_store> must_open_at(const std::string& path, rock
   return s ? std::move(*s) : nullptr;
 }
 
+// A test with a store of its own in a temporary directory: opened by SetUp, closed and opened again by
+// reopen().
+class store_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store = must_open_at(d.str("db"));
+    ASSERT_TRUE(store);
+  }
+  void reopen() {
+    store.reset();
+    store = must_open_at(d.str("db"));
+  }
+  temp_dir d;
+  std::unique_ptr<rocksdb_store> store;
+};
+
 // A synthetic case: events that continue its history, and batches of them that fold into its state. Each
 // event is one minute after the previous one, from t0().
 class case_writer {

@@ -12,7 +12,6 @@ namespace casework {
 namespace {
 
 using testing::case_writer;
-using testing::temp_dir;
 
 // The base class's next_state over another cursor: its next(), folded and filtered (the reference).
 class folded_cursor final : public history_cursor {
@@ -43,16 +42,8 @@ std::string text_of(const expected<case_state>& s) {
   return s ? boost::json::serialize(to_json(*s)) : "error: " + s.error().to_string();
 }
 
-class StoreHistories : public ::testing::Test {
+class StoreHistories : public testing::store_test {
  protected:
-  void SetUp() override {
-    store = testing::must_open_at(d.str("db"));
-    ASSERT_TRUE(store);
-  }
-  void reopen() {
-    store.reset();
-    store = testing::must_open_at(d.str("db"));
-  }
   // next_state() of the store's cursor against the reference, case by case.
   void expect_reference_answers(const std::vector<std::string_view>& types, const std::string& except = {}) {
     auto fast = store->histories();
@@ -70,8 +61,6 @@ class StoreHistories : public ::testing::Test {
       EXPECT_EQ(got[i].events, want[i].events);
     }
   }
-  temp_dir d;
-  std::unique_ptr<rocksdb_store> store;
 };
 
 // Real dispatch cases (R6.3 reminders, R6.4 stages, R6.13 findings), open and closed, and synthetic ones with

@@ -12,7 +12,6 @@ namespace casework {
 namespace {
 
 using testing::case_writer;
-using testing::temp_dir;
 using testing::timer;
 
 std::vector<std::string> names(const std::vector<stored_timer>& ts) {
@@ -27,19 +26,9 @@ std::vector<std::string> ids(const std::vector<case_entry>& es) {
   return out;
 }
 
-class StoreIndexes : public ::testing::Test {
+class StoreIndexes : public testing::store_test {
  protected:
-  void SetUp() override {
-    store = testing::must_open_at(d.str("db"));
-    ASSERT_TRUE(store);
-  }
-  void reopen() {
-    store.reset();
-    store = testing::must_open_at(d.str("db"));
-  }
   instant at(int minutes) const { return testing::t0() + std::chrono::minutes(minutes); }
-  temp_dir d;
-  std::unique_ptr<rocksdb_store> store;
 };
 
 // ---- timers ----

@@ -10,21 +10,10 @@ namespace casework {
 namespace {
 
 using testing::case_writer;
-using testing::temp_dir;
 
-class StoreSnapshots : public ::testing::Test {
+class StoreSnapshots : public testing::store_test {
  protected:
-  void SetUp() override {
-    store = testing::must_open_at(d.str("db"));
-    ASSERT_TRUE(store);
-  }
-  void reopen() {
-    store.reset();
-    store = testing::must_open_at(d.str("db"));
-  }
   std::string d_path() { return d.str("db"); }
-  temp_dir d;
-  std::unique_ptr<rocksdb_store> store;
 };
 
 TEST_F(StoreSnapshots, LoadFoldsTheSnapshotThenTheEventsRecordedAfterIt) {
