@@ -39,6 +39,16 @@ expected<case_state> fold_all(const store_state& s, const rocksdb::ReadOptions& 
   return state;
 }
 
+// A snapshot record that decodes, whose payload matches its hash and decodes to the state of the event it
+// names, with that state; nullopt otherwise (the caller then folds the history).
+std::optional<std::pair<snapshot_view, case_state>> usable_snapshot(std::string_view value) {
+  auto snap = decode_snapshot(value);
+  if (!snap || sha256(snap->payload) != snap->payload_hash) return std::nullopt;
+  auto state = from_snapshot_bytes(snap->payload);  // encoding 2, or 1 (JSON) as written before
+  if (!state || state->seq != snap->seq) return std::nullopt;
+  return std::make_pair(*snap, std::move(*state));
+}
+
 // The case's snapshot with the events after it folded in; nullopt when it has no usable snapshot (none, or
 // one that does not decode, match its hash, or name a stored event with the hash it holds).
 expected<std::optional<case_state>> from_stored_snapshot(const store_state& s, const rocksdb::ReadOptions& ro,
@@ -47,42 +57,42 @@ expected<std::optional<case_state>> from_stored_snapshot(const store_state& s, c
   if (!value) return std::move(value).error();
   const std::optional<case_state> none;
   if (!*value) return none;
-  auto snap = decode_snapshot(**value);
-  if (!snap || sha256(snap->payload) != snap->payload_hash) return none;
-  auto state = from_snapshot_bytes(snap->payload);   // encoding 2, or 1 (JSON) as written before
-  if (!state || state->seq != snap->seq) return none;
+  auto usable = usable_snapshot(**value);
+  if (!usable) return none;
+  auto& snap = usable->first;
+  auto& state = usable->second;
   // Usually the snapshot folds the last event of its batch, the last one stored: two point reads (the record
   // holding the event it names, and that no record follows) answer that, where an iterator would open a child
   // on every level and L0 file first. Histories have no gaps, so no record at seq + 1 means no later event.
-  auto named = s.get(ro, s.events, event_key(case_id, snap->record));
+  auto named = s.get(ro, s.events, event_key(case_id, snap.record));
   if (!named) return std::move(named).error();
   if (!*named) return none;   // the event the snapshot names is not stored
   bool last = false;
-  auto named_event = event_in_record(snap->record, **named, snap->seq, last);
-  if (!named_event || named_event->hash != snap->event_hash) return none;
+  auto named_event = event_in_record(snap.record, **named, snap.seq, last);
+  if (!named_event || named_event->hash != snap.event_hash) return none;
   if (last) {
-    auto after = s.get(ro, s.events, event_key(case_id, snap->seq + 1));
+    auto after = s.get(ro, s.events, event_key(case_id, snap.seq + 1));
     if (!after) return std::move(after).error();
     if (!*after) {   // for the case's next write (store_state.hpp)
-      s.loaded_tail(case_id, tail{snap->seq, snap->event_hash, snap->record});
-      return std::optional<case_state>(std::move(*state));
+      s.loaded_tail(case_id, tail{snap.seq, snap.event_hash, snap.record});
+      return std::optional<case_state>(std::move(state));
     }
   }
   std::optional<error> failed;
   auto st = s.scan_events(
-      ro, case_id, snap->seq + 1,
+      ro, case_id, snap.seq + 1,
       [&](std::uint64_t seq, const record_view& rec) {
         auto e = decode_event(case_id, seq, rec.payload);
         if (!e)
           failed = e.error();
-        else if (auto applied = apply(*state, *e); !applied.ok())
+        else if (auto applied = apply(state, *e); !applied.ok())
           failed = applied.error();
         return !failed;
       },
-      snap->record);
+      snap.record);
   if (!st.ok()) return st.error();
   if (failed) return *failed;  // a later event is broken: folding the whole history would fail on it too
-  return std::optional<case_state>(std::move(*state));
+  return std::optional<case_state>(std::move(state));
 }
 
 // Calls `each` with every key and value of the index family `family` from `start` (the family's first key
@@ -165,7 +175,7 @@ class store_histories final : public history_cursor {
     return true;
   }
 
-  // The case's snapshot, decoded and its payload's hash checked; nullopt when it has none that does.
+  // The case's usable snapshot (usable_snapshot), found by stepping the snapshots to the case's id.
   std::optional<std::pair<snapshot_view, case_state>> snapshot_of(const std::string& id) {
     if (!snaps_) {  // next() alone does not read them
       snaps_.reset(s_.db->NewIterator(read_.options, s_.snapshots));
@@ -173,11 +183,7 @@ class store_histories final : public history_cursor {
     }
     while (snaps_->Valid() && snaps_->key().compare(id) < 0) snaps_->Next();
     if (!snaps_->Valid() || snaps_->key().compare(id) != 0) return std::nullopt;
-    auto snap = decode_snapshot(snaps_->value().ToStringView());
-    if (!snap || sha256(snap->payload) != snap->payload_hash) return std::nullopt;
-    auto state = from_snapshot_bytes(snap->payload);
-    if (!state || state->seq != snap->seq) return std::nullopt;
-    return std::make_pair(*snap, std::move(*state));
+    return usable_snapshot(snaps_->value().ToStringView());
   }
 
   bool state_of(const std::string& id, std::string& case_id, expected<case_state>& state,
