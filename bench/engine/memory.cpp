@@ -119,6 +119,7 @@ void run_memory_stored(const run_options& o, bench_report& rep) {
   auto raw = open_resident_bytes(path);
   std::uint64_t before = resident_bytes_trimmed(), after = 0;
   double recovered_s = 0, settled_s = 0;
+  storage_health store_memory;
   {
     store_options so;
     so.path = path;
@@ -139,12 +140,15 @@ void run_memory_stored(const run_options& o, bench_report& rep) {
     while ((*eng)->health().recovering) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     settled_s = watch.seconds() - recovered_s;
     after = resident_bytes_trimmed();
+    store_memory = (*eng)->health().storage;
   }
   double grown = static_cast<double>(after - std::min(after, before));
   auto& r = rep.add("memory.stored_cases", "bytes", grown, "raw RocksDB open of the same store", static_cast<double>(raw));
   r.target = "< 1 GiB with 10,000,000 stored cases";
   double per_case = grown / static_cast<double>(n);
-  r.met = per_case * 1e7 < 1024.0 * 1024 * 1024;   // linear extrapolation from n cases, see the detail
+  // From 10,000,000 cases the growth itself is compared; below, a linear extrapolation from n cases, which
+  // overstates it: most of the growth is bounded (caches) or per open case (docs/performance.md, section 4).
+  r.met = n >= 10000000 ? grown < 1024.0 * 1024 * 1024 : per_case * 1e7 < 1024.0 * 1024 * 1024;
   r.detail["stored_cases"] = n;
   r.detail["bytes_per_stored_case"] = per_case;
   r.detail["extrapolated_10m_bytes"] = per_case * 1e7;
@@ -152,10 +156,17 @@ void run_memory_stored(const run_options& o, bench_report& rep) {
   r.detail["figures_settled_s_after_recovery"] = settled_s;
   r.detail["open_cases"] = filled.open;
   r.detail["store_disk_bytes"] = dir.disk_bytes();
+  r.detail["store_block_cache_bytes"] = store_memory.block_cache_bytes;
+  r.detail["store_table_reader_bytes"] = store_memory.table_reader_bytes;
+  r.detail["store_memtable_bytes"] = store_memory.memtable_bytes;
   rep.print_one(std::cout, r);
-  std::cout << "  " << n << " stored cases (" << filled.open << " open): engine resident growth " << mb(grown) << " (" << per_case
-            << " bytes per case; 10,000,000 cases at that rate: " << mb(per_case * 1e7) << "), recovery "
-            << recovered_s << " s, figures settled " << settled_s << " s later; RocksDB alone: " << mb(static_cast<double>(raw)) << "\n";
+  std::cout << "  " << n << " stored cases (" << filled.open << " open): engine resident growth " << mb(grown)
+            << " (" << per_case << " bytes per case; 10,000,000 cases at that rate: " << mb(per_case * 1e7)
+            << "), recovery " << recovered_s << " s, figures settled " << settled_s
+            << " s later; RocksDB alone: " << mb(static_cast<double>(raw)) << "; the store's block cache "
+            << mb(static_cast<double>(store_memory.block_cache_bytes)) << ", table readers "
+            << mb(static_cast<double>(store_memory.table_reader_bytes)) << ", memtables "
+            << mb(static_cast<double>(store_memory.memtable_bytes)) << "\n";
 }
 
 }  // namespace casework::bench

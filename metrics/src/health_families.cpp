@@ -82,8 +82,21 @@ void append_storage_families(std::vector<MetricFamily>& out, const engine_health
   auto stall = family("casework_store_write_stall",
                       "1 for the event store's write stall condition now (delayed or stopped), 0 otherwise.",
                       MetricType::Gauge);
+  auto memory =
+      family("casework_store_memory_bytes",
+             "Bytes the event store holds in memory now, by part: block_cache (data, index and filter "
+             "blocks; bounded by its capacity), memtables, table_readers (kept per open file outside "
+             "the cache).",
+             MetricType::Gauge);
+  auto capacity = family("casework_store_block_cache_capacity_bytes",
+                         "The capacity of the event store's block cache (store_options::block_cache_bytes).",
+                         MetricType::Gauge);
   if (h) {
     const auto& s = h->storage;
+    add_gauge(memory, {{"part", "block_cache"}}, as_double(s.block_cache_bytes));
+    add_gauge(memory, {{"part", "memtables"}}, as_double(s.memtable_bytes));
+    add_gauge(memory, {{"part", "table_readers"}}, as_double(s.table_reader_bytes));
+    add_gauge(capacity, {}, as_double(s.block_cache_capacity_bytes));
     std::map<std::string, std::uint64_t> by_reason{
         {"flush", 0}, {"compaction", 0}, {"write", 0}, {"memtable", 0}, {"manifest", 0}};
     for (const auto& [reason, n] : s.background_errors_total) by_reason[reason] = n;
@@ -94,7 +107,7 @@ void append_storage_families(std::vector<MetricFamily>& out, const engine_health
     add_gauge(stall, {{"condition", "delayed"}}, s.write_stall == storage_health::stall::delayed ? 1 : 0);
     add_gauge(stall, {{"condition", "stopped"}}, s.write_stall == storage_health::stall::stopped ? 1 : 0);
   }
-  for (auto* f : {&errors, &resumes, &stalls, &stall}) out.push_back(std::move(*f));
+  for (auto* f : {&errors, &resumes, &stalls, &stall, &memory, &capacity}) out.push_back(std::move(*f));
 }
 
 }  // namespace

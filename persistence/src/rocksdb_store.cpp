@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -31,27 +32,45 @@ rocksdb::Options db_options(const store_options& o) {
   return opt;
 }
 
-// A bloom filter of 10 bits per key over whole keys, in every SST file of the column family.
-rocksdb::ColumnFamilyOptions with_bloom_filter(rocksdb::ColumnFamilyOptions cf) {
+// The table options of a column family: every family's blocks in the store's one block cache, index and
+// filter blocks included, so that what RocksDB holds in memory is bounded by that cache (and the memtables)
+// however large the store grows. The index and the filter of each SST file are partitioned: a read loads the
+// partitions it needs into the cache, and only each file's top level stays pinned (~1/100 of its index).
+// Left to RocksDB's defaults, every open SST file kept its whole index (and filter) in memory, outside any
+// cache: ~37 bytes per stored case (docs/performance.md 71.).
+std::shared_ptr<rocksdb::TableFactory> table_factory(const std::shared_ptr<rocksdb::Cache>& cache,
+                                                     bool bloom) {
   rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.whole_key_filtering = true;
-  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  return cf;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_top_level_index_and_filter = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.metadata_block_size = 4096;
+  if (bloom) {  // 10 bits per key over whole keys
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.whole_key_filtering = true;
+    table.partition_filters = true;
+  }
+  return std::shared_ptr<rocksdb::TableFactory>(rocksdb::NewBlockBasedTableFactory(table));
 }
 
 // In the order of store_state's handles; each starts from the column family part of `opt`.
-std::vector<rocksdb::ColumnFamilyDescriptor> column_families(const rocksdb::Options& opt) {
-  const rocksdb::ColumnFamilyOptions base(opt);
-  return {{rocksdb::kDefaultColumnFamilyName, base},
-          // No filter: histories are read by prefix scans, which none serves; a whole-key filter for the point
-          // reads of absent events (the event after a snapshot's) bought no measurable time and cost memory per
-          // stored event (docs/storage-format.md, "Options"; docs/performance.md 61.).
-          {"events", base},
-          {"snapshots", with_bloom_filter(base)},  // point lookups by case id
-          {"timers", base},                        // range scans in due order only
-          {"outbox", base},                        // range scans by position
-          {"index", with_bloom_filter(base)}};     // point lookups of directory and notification keys
+std::vector<rocksdb::ColumnFamilyDescriptor> column_families(const rocksdb::Options& opt,
+                                                             const std::shared_ptr<rocksdb::Cache>& cache) {
+  auto family = [&](const char* name, bool bloom) {
+    rocksdb::ColumnFamilyOptions cf(opt);
+    cf.table_factory = table_factory(cache, bloom);
+    return rocksdb::ColumnFamilyDescriptor(name, cf);
+  };
+  return {family(rocksdb::kDefaultColumnFamilyName.c_str(), false),
+          // No filter: histories are read by prefix scans, which none serves; a whole-key filter for the
+          // point reads of absent events (the event after a snapshot's) bought no measurable time and cost
+          // memory per stored event (docs/storage-format.md, "Options"; docs/performance.md 61.).
+          family("events", false), family("snapshots", true),  // point lookups by case id
+          family("timers", false),                             // range scans in due order only
+          family("outbox", false),                             // range scans by position
+          family("index", true)};  // point lookups of directory and notification keys
 }
 
 std::string version_refused(const std::string& version) {
@@ -71,11 +90,12 @@ bool readable(const std::string& version) {
 
 // A store of an older format lacks column families this build adds. Opening it as usual would create them,
 // changing the store before its version could refuse it; so its version is read read-only first.
-status refuse_older_format(const store_options& o, const rocksdb::Options& opt) {
+status refuse_older_format(const store_options& o, const rocksdb::Options& opt,
+                           const std::vector<rocksdb::ColumnFamilyDescriptor>& families) {
   std::vector<std::string> present;
   if (!rocksdb::DB::ListColumnFamilies(opt, o.path, &present).ok()) return {};  // no store yet: open says so
   bool complete = true;
-  for (const auto& cf : column_families(opt))
+  for (const auto& cf : families)
     complete = complete && std::find(present.begin(), present.end(), cf.name) != present.end();
   if (complete) return {};
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, {}}};  // handles[0]
@@ -116,15 +136,16 @@ status check_format_version(store_state& p) {
   return {};
 }
 
-rocksdb::Status open_db(const store_options& o, const rocksdb::Options& opt, store_state& p) {
+rocksdb::Status open_db(const store_options& o, const rocksdb::Options& opt,
+                        const std::vector<rocksdb::ColumnFamilyDescriptor>& families, store_state& p) {
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (!o.secondary_path.empty())
-    s = rocksdb::DB::OpenAsSecondary(opt, o.path, o.secondary_path, column_families(opt), &p.handles, &raw);
+    s = rocksdb::DB::OpenAsSecondary(opt, o.path, o.secondary_path, families, &p.handles, &raw);
   else if (o.read_only)
-    s = rocksdb::DB::OpenForReadOnly(opt, o.path, column_families(opt), &p.handles, &raw);
+    s = rocksdb::DB::OpenForReadOnly(opt, o.path, families, &p.handles, &raw);
   else
-    s = rocksdb::DB::Open(opt, o.path, column_families(opt), &p.handles, &raw);
+    s = rocksdb::DB::Open(opt, o.path, families, &p.handles, &raw);
   if (s.ok()) p.db.reset(raw);
   return s;
 }
@@ -136,12 +157,17 @@ rocksdb_store::~rocksdb_store() = default;
 
 expected<std::unique_ptr<rocksdb_store>> rocksdb_store::open(const store_options& options) {
   if (options.path.empty()) return error(errc::invalid_argument, "required", "path");
+  if (options.block_cache_bytes == 0)
+    return error(errc::invalid_argument, "must be at least 1", "block_cache_bytes");
   auto p = std::make_unique<impl>();
   p->options = options;
+  p->block_cache = rocksdb::NewLRUCache(options.block_cache_bytes, -1, false, 0.5);
   auto opt = db_options(options);
   opt.listeners.push_back(p->listener);
-  if (auto r = refuse_older_format(options, opt); !r.ok()) return r.error();
-  if (auto s = open_db(options, opt, *p); !s.ok()) return storage_error(s, "cannot open " + options.path);
+  const auto families = column_families(opt, p->block_cache);
+  if (auto r = refuse_older_format(options, opt, families); !r.ok()) return r.error();
+  if (auto s = open_db(options, opt, families, *p); !s.ok())
+    return storage_error(s, "cannot open " + options.path);
   p->meta = p->handles[0];
   p->events = p->handles[1];
   p->snapshots = p->handles[2];
@@ -169,6 +195,13 @@ storage_health rocksdb_store::health() const {
     h.write_stall = storage_health::stall::delayed;
   else
     h.write_stall = storage_health::stall::none;
+  h.block_cache_bytes = impl_->block_cache->GetUsage();
+  h.block_cache_capacity_bytes = impl_->block_cache->GetCapacity();
+  std::uint64_t v = 0;
+  if (impl_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &v))
+    h.memtable_bytes = v;
+  if (impl_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem, &v))
+    h.table_reader_bytes = v;
   return h;
 }
 

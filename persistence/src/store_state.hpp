@@ -69,6 +69,8 @@ class store_listener final : public rocksdb::EventListener {
 struct store_state {
   store_options options;
   std::shared_ptr<store_listener> listener = std::make_shared<store_listener>();
+  // The one block cache of every column family (data, index and filter blocks): rocksdb_store.cpp.
+  std::shared_ptr<rocksdb::Cache> block_cache;
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::ColumnFamilyHandle* meta = nullptr;  // the default column family
   rocksdb::ColumnFamilyHandle* events = nullptr;

@@ -19,6 +19,8 @@ const char* usage() {
   return R"(usage: caseworkd [options]
 
   --data DIR              the RocksDB store (created when missing)          default ./var/caseworkd
+  --block-cache-mb N      the store's block cache in MiB: its memory bound  default 32
+                          (data, index and filter blocks; docs/storage-format.md)
   --listen HOST:PORT      where to serve HTTP; port 0 picks a free port     default 127.0.0.1:8080
   --tokens FILE           bearer tokens (hashed), see docs/server.md        default none: only health and services answer
   --clock real|virtual    the engine clock; virtual moves only by POST /v1/clock/advance   default real
@@ -48,6 +50,7 @@ flight are answered, the engine stops and the store closes.
 
 namespace {
 const char* const value_options[] = {"data",
+                                     "block-cache-mb",
                                      "listen",
                                      "tokens",
                                      "clock",
@@ -134,6 +137,9 @@ expected<config> parse_args(const std::vector<std::string>& args, const std::str
   };
   auto& s = c.server;
   s.data_dir = get("data", "./var/caseworkd");
+  auto cache_mb = number(v, "block-cache-mb", 32, 1, 1 << 20);
+  if (!cache_mb) return std::move(cache_mb).error();
+  s.block_cache_bytes = static_cast<std::size_t>(*cache_mb) << 20;
   s.listen = get("listen", "127.0.0.1:8080");
   s.tokens_file = get("tokens", "");
   s.hotline_agency = get("hotline-agency", "call-centre");

@@ -105,6 +105,7 @@ expected<std::unique_ptr<server>> server::open(server_options options) {
   std::filesystem::create_directories(p->opt.data_dir, fec);
   store_options so;
   so.path = p->opt.data_dir;
+  so.block_cache_bytes = p->opt.block_cache_bytes;
   auto store = rocksdb_store::open(so);
   if (!store) return std::move(store).error();
   p->store = std::shared_ptr<rocksdb_store>(std::move(*store));

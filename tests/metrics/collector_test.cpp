@@ -73,6 +73,10 @@ engine_health some_health() {
   h.storage.write_delays_total = 7;
   h.storage.write_stops_total = 1;
   h.storage.write_stall = storage_health::stall::delayed;
+  h.storage.block_cache_bytes = 3000;
+  h.storage.block_cache_capacity_bytes = 4096;
+  h.storage.memtable_bytes = 2000;
+  h.storage.table_reader_bytes = 1000;
   return h;
 }
 
@@ -203,6 +207,14 @@ TEST(MetricsCollector, StoreBackgroundErrorsAndWriteStallsByReasonAndCondition) 
   EXPECT_EQ(value_of(s, "casework_store_write_stalls_total", {{"condition", "stopped"}}), 1);
   EXPECT_EQ(value_of(s, "casework_store_write_stall", {{"condition", "delayed"}}), 1);
   EXPECT_EQ(value_of(s, "casework_store_write_stall", {{"condition", "stopped"}}), 0);
+}
+
+TEST(MetricsCollector, StoreMemoryByPartAndTheBlockCachesCapacity) {
+  auto s = parse_exposition(scrape(full_sources()));
+  EXPECT_EQ(value_of(s, "casework_store_memory_bytes", {{"part", "block_cache"}}), 3000);
+  EXPECT_EQ(value_of(s, "casework_store_memory_bytes", {{"part", "memtables"}}), 2000);
+  EXPECT_EQ(value_of(s, "casework_store_memory_bytes", {{"part", "table_readers"}}), 1000);
+  EXPECT_EQ(value_of(s, "casework_store_block_cache_capacity_bytes", {}), 4096);
 }
 
 TEST(MetricsCollector, BuildInfoNamesTheVersion) {

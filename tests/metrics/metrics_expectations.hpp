@@ -38,6 +38,8 @@ inline std::map<std::string, std::string> expected_families() {
       {"casework_store_resumes_total", "counter"},
       {"casework_store_write_stalls_total", "counter"},
       {"casework_store_write_stall", "gauge"},
+      {"casework_store_memory_bytes", "gauge"},
+      {"casework_store_block_cache_capacity_bytes", "gauge"},
       {"casework_timers_fired_total", "counter"},
       {"casework_pending_timers", "gauge"},
       {"casework_active_case_actors", "gauge"},
@@ -58,9 +60,9 @@ inline std::set<std::string> server_families() {
 
 // The only label names a casework metric may carry (le: histogram buckets).
 inline std::set<std::string> bounded_label_names() {
-  return {"agency",   "workflow", "item",    "state",   "from_state", "to_state", "stage",
-          "deadline", "kind",     "channel", "outcome", "version",    "provider", "reason",
-          "condition", "le"};
+  return {"agency",   "workflow", "item",      "state",   "from_state", "to_state",
+          "stage",    "deadline", "kind",      "channel", "outcome",    "version",
+          "provider", "reason",   "condition", "part",    "le"};
 }
 
 // The cumulative buckets of one histogram series, by upper bound (le parsed as a number; +Inf as infinity).

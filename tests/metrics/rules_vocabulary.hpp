@@ -43,6 +43,7 @@ inline std::map<std::string, std::set<std::string>> rules_vocabulary(const bundl
   v["provider"] = {"figures", "health"};
   v["reason"] = {"flush", "compaction", "write", "memtable", "manifest"};
   v["condition"] = {"delayed", "stopped"};
+  v["part"] = {"block_cache", "memtables", "table_readers"};  // casework_store_memory_bytes
   return v;
 }
 

@@ -51,11 +51,17 @@ TEST(Caseworkd, HelpListsTheOptionsAndBadOptionsFailNamingThem) {
   temp_dir d;
   pid_t help = spawn({"--help"}, d.str("out"), d.str("err"));
   EXPECT_EQ(wait_exit(help), 0);
-  for (const char* o : {"--data", "--listen", "--tokens", "--clock", "--start", "--definitions", "--config"})
+  for (const char* o : {"--data", "--block-cache-mb", "--listen", "--tokens", "--clock", "--start",
+                        "--definitions", "--config"})
     EXPECT_NE(slurp(d.str("out")).find(o), std::string::npos) << o;
   pid_t bad = spawn({"--clock", "sideways"}, d.str("out"), d.str("err"));
   EXPECT_EQ(wait_exit(bad), 2);
   EXPECT_NE(slurp(d.str("err")).find("--clock: must be real or virtual"), std::string::npos)
+      << slurp(d.str("err"));
+  pid_t no_cache = spawn({"--block-cache-mb", "0"}, d.str("out"), d.str("err"));
+  EXPECT_EQ(wait_exit(no_cache), 2);
+  EXPECT_NE(slurp(d.str("err")).find("--block-cache-mb: must be a number from 1 to 1048576"),
+            std::string::npos)
       << slurp(d.str("err"));
 }
 

@@ -38,9 +38,9 @@ TEST(CaseworkdMetrics, ScrapePassesPromtoolWithRouteTemplatesAndNoCaseIds) {
   auto ct = add_token(tokens, {"ct", "call-taker", "call-centre", "cc-ct-1"}, taipei_rules()->people);
   ASSERT_TRUE(ct);
   child_process daemon(CASEWORKD,
-                       {"--data", d.str("store"), "--tokens", tokens, "--listen", "127.0.0.1:0", "--metrics",
-                        "127.0.0.1:0", "--clock", "virtual", "--start", "2026-03-02T09:00:00+08:00",
-                        "--definitions", CASEWORK_WORKFLOWS_DIR},
+                       {"--data", d.str("store"), "--block-cache-mb", "48", "--tokens", tokens, "--listen",
+                        "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--clock", "virtual", "--start",
+                        "2026-03-02T09:00:00+08:00", "--definitions", CASEWORK_WORKFLOWS_DIR},
                        d.str("out"), d.str("err"));
   ASSERT_TRUE(daemon.started());
   int port = 0, metrics_port = 0;
@@ -115,6 +115,9 @@ TEST(CaseworkdMetrics, ScrapePassesPromtoolWithRouteTemplatesAndNoCaseIds) {
   EXPECT_EQ(value_of(samples, "casework_http_request_duration_seconds_count",
                      {{"route", "/v1/cases/{id}/history"}, {"method", "GET"}}),
             1.0);
+  // The store's memory (engine::health().storage), with the block cache caseworkd was given.
+  EXPECT_EQ(value_of(samples, "casework_store_block_cache_capacity_bytes", {}), 48.0 * 1024 * 1024);
+  EXPECT_GT(value_of(samples, "casework_store_memory_bytes", {{"part", "memtables"}}), 0.0);
 
   EXPECT_EQ(daemon.stop(), 0) << daemon.err();
 }

@@ -25,6 +25,14 @@ struct storage_health {
   std::uint64_t write_delays_total = 0;     // times writes entered the delayed (rate-limited) condition
   std::uint64_t write_stops_total = 0;      // times writes entered the stopped condition
   stall write_stall = stall::none;          // the worst condition of any column family now
+  // What the store holds in memory now (0 for a log that keeps none of these). The block cache holds data
+  // blocks and the index and filter blocks of the store's files, and is bounded by its capacity
+  // (store_options::block_cache_bytes); the memtables by RocksDB's write buffers; the table readers are what
+  // each open file keeps outside the cache (with its index and filter in the cache, a little per file).
+  std::uint64_t block_cache_bytes = 0;
+  std::uint64_t block_cache_capacity_bytes = 0;
+  std::uint64_t memtable_bytes = 0;
+  std::uint64_t table_reader_bytes = 0;
 };
 
 struct engine_health {

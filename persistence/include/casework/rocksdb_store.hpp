@@ -33,9 +33,14 @@ struct store_options {
   bool read_only = false;            // open read-only (the store must not be open for writing elsewhere)
   std::string secondary_path;        // non-empty: follow a store that another process has open for writing,
                                      // keeping this instance's own files here (auditors' tools, casework CLI)
+  // RocksDB's block cache, shared by the store's column families: data blocks, and the index and filter
+  // blocks of its SST files (bounded memory however large the store grows; docs/storage-format.md,
+  // "Options").
+  std::size_t block_cache_bytes = std::size_t{32} << 20;
   rocksdb::Env* env = nullptr;       // default: the system environment; tests inject faults here
   // Adjusts RocksDB's options after casework's defaults (docs/storage-format.md, "Options"); the column
-  // families start from its column family part. For tests and benchmarks: the defaults suit production.
+  // families start from its column family part, with the store's own table options (the block cache above).
+  // For tests and benchmarks: the defaults suit production.
   std::function<void(rocksdb::Options&)> tune;
 };
 

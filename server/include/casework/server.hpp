@@ -47,6 +47,7 @@ struct webhook_options {
 
 struct server_options {
   std::string data_dir;                   // REQUIRES: non-empty; the RocksDB store (created when missing)
+  std::size_t block_cache_bytes = std::size_t{32} << 20;  // the store's block cache (store_options)
   std::shared_ptr<const bundle> rules;    // REQUIRES: non-null (load_bundle)
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free port (see port())
   std::string tokens_file;                // empty: no token is valid (only /healthz, /readyz, services)
