@@ -426,16 +426,16 @@ TEST(StoreHealth, TheIndexAndFiltersOfTheStoresFilesLiveInItsBoundedBlockCache) 
       }
     }
   }
-  std::size_t ssts = 0;
-  std::uintmax_t sst_bytes = 0;
-  for (const auto& f : fs::directory_iterator(d.str("db")))
-    if (f.path().extension() == ".sst") ++ssts, sst_bytes += f.file_size();
-  ASSERT_GE(ssts, 4u);
   auto opened = rocksdb_store::open(o);
   ASSERT_TRUE(opened) << opened.error().to_string();
   auto& store = **opened;
   for (int i = 0; i < cases; i += 7) ASSERT_TRUE(store.load(id(i))) << id(i);  // index, filter, data blocks
   auto h = store.health();
+  std::size_t ssts = 0;  // counted after the reopen, which may flush what the WAL replayed into another file
+  std::uintmax_t sst_bytes = 0;
+  for (const auto& f : fs::directory_iterator(d.str("db")))
+    if (f.path().extension() == ".sst") ++ssts, sst_bytes += f.file_size();
+  ASSERT_GE(ssts, 4u);
   EXPECT_EQ(h.block_cache_capacity_bytes, std::uint64_t{1} << 20);
   EXPECT_GT(h.block_cache_bytes, 0u);
   EXPECT_LE(h.block_cache_bytes, h.block_cache_capacity_bytes);
