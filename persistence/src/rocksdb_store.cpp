@@ -63,14 +63,17 @@ std::vector<rocksdb::ColumnFamilyDescriptor> column_families(const rocksdb::Opti
     cf.table_factory = table_factory(cache, bloom);
     return rocksdb::ColumnFamilyDescriptor(name, cf);
   };
-  return {family(rocksdb::kDefaultColumnFamilyName.c_str(), false),
-          // No filter: histories are read by prefix scans, which none serves; a whole-key filter for the
-          // point reads of absent events (the event after a snapshot's) bought no measurable time and cost
-          // memory per stored event (docs/storage-format.md, "Options"; docs/performance.md 61.).
-          family("events", false), family("snapshots", true),  // point lookups by case id
-          family("timers", false),                             // range scans in due order only
-          family("outbox", false),                             // range scans by position
-          family("index", true)};  // point lookups of directory and notification keys
+  return {
+      family(rocksdb::kDefaultColumnFamilyName.c_str(), false),  // metadata: a few keys
+      // No filter: histories are read by prefix scans, which none serves; a whole-key filter for the point
+      // reads of absent events (the event after a snapshot's) bought no measurable time and cost memory per
+      // stored event (docs/storage-format.md, "Options"; docs/performance.md 61.).
+      family("events", false),    // prefix scans by case
+      family("snapshots", true),  // point lookups by case id
+      family("timers", false),    // range scans in due order only
+      family("outbox", false),    // range scans by position
+      family("index", true),      // point lookups of directory and notification keys
+  };
 }
 
 std::string version_refused(const std::string& version) {
